@@ -1,0 +1,39 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Settings shared by every Swift target: explicit `any`, and imports that say which
+/// module a member comes from.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "Tandem",
+    products: [
+        .library(name: "TandemTensor", targets: ["TandemTensor"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // MARK: - Libraries
+
+        .target(name: "TandemTensor", swiftSettings: swiftSettings),
+
+        // MARK: - C shims and system libraries
+
+        .systemLibrary(name: "CBLAS", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+
+        // MARK: - Executables
+
+        // MARK: - Test support
+
+        .target(name: "_TestSupport", dependencies: ["TandemTensor"], path: "Tests/_TestSupport", swiftSettings: swiftSettings),
+
+        // MARK: - Tests
+
+        .testTarget(name: "TandemTensorTests", dependencies: ["TandemTensor", "_TestSupport"], swiftSettings: swiftSettings),
+    ]
+)

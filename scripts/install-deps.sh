@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs what Tandem needs from outside SwiftPM, and does nothing when it is all there:
+#   - Debian packages: redis-server, OpenBLAS, zlib, and python3-venv for the test peers;
+#   - with --python VENV: a virtual environment holding the Python test peers
+#     (the SmartRedis client, onnxruntime, onnx, numpy).
+# Without root it prints the exact command to run instead of failing obscurely.
+set -euo pipefail
+
+debian_packages=(redis-server libopenblas-dev zlib1g-dev)
+python_peers=(smartredis==0.6.1 onnxruntime onnx numpy)
+
+missing=()
+for package in "${debian_packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")
+done
+if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then missing+=(python3-venv); fi
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
+
+if ((${#missing[@]})); then
+    if [[ $(id -u) -ne 0 ]]; then
+        echo "Tandem needs these Debian packages: ${missing[*]}" >&2
+        echo "Install them as root, then run make again:" >&2
+        echo "    apt-get update && apt-get install -y ${missing[*]}" >&2
+        exit 1
+    fi
+    echo "Installing Debian packages: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if [[ ${1:-} == --python ]]; then
+    venv=${2:?usage: install-deps.sh --python VENV}
+    stamp="$venv/.tandem-peers"
+    wanted="${python_peers[*]}"
+    if [[ ! -f $stamp || $(cat "$stamp") != "$wanted" ]]; then
+        echo "Installing the Python test peers into $venv: $wanted"
+        python3 -m venv "$venv"
+        "$venv/bin/pip" install -q --disable-pip-version-check "${python_peers[@]}"
+        echo "$wanted" > "$stamp"
+    fi
+fi
