@@ -12,6 +12,7 @@ let package = Package(
     name: "Tandem",
     products: [
         .library(name: "TandemTensor", targets: ["TandemTensor"]),
+        .library(name: "RESP", targets: ["RESP"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -20,6 +21,7 @@ let package = Package(
         // MARK: - Libraries
 
         .target(name: "TandemTensor", swiftSettings: swiftSettings),
+        .target(name: "RESP", swiftSettings: swiftSettings),
 
         // MARK: - C shims and system libraries
 
@@ -30,10 +32,11 @@ let package = Package(
 
         // MARK: - Test support
 
-        .target(name: "_TestSupport", dependencies: ["TandemTensor"], path: "Tests/_TestSupport", swiftSettings: swiftSettings),
+        .target(name: "_TestSupport", dependencies: ["TandemTensor", "RESP"], path: "Tests/_TestSupport", swiftSettings: swiftSettings),
 
         // MARK: - Tests
 
+        .testTarget(name: "RESPTests", dependencies: ["RESP", "_TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "TandemTensorTests", dependencies: ["TandemTensor", "_TestSupport"], swiftSettings: swiftSettings),
     ]
 )
