@@ -13,6 +13,7 @@ let package = Package(
     products: [
         .library(name: "TandemTensor", targets: ["TandemTensor"]),
         .library(name: "RESP", targets: ["RESP"]),
+        .library(name: "TandemAI", type: .dynamic, targets: ["TandemAI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -22,11 +23,14 @@ let package = Package(
 
         .target(name: "TandemTensor", swiftSettings: swiftSettings),
         .target(name: "RESP", swiftSettings: swiftSettings),
+        // The Redis module (build with `make module`: release, Swift stdlib linked statically).
+        .target(name: "TandemAI", dependencies: ["CRedisModule", "TandemTensor"], swiftSettings: swiftSettings),
 
         // MARK: - C shims and system libraries
 
         .systemLibrary(name: "CBLAS", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "CRedisModule"),
 
         // MARK: - Executables
 
