@@ -23,9 +23,10 @@ class BlockedJob: @unchecked Sendable {
 
     /// Blocks the calling client and queues the job (main thread, in a command callback).
     ///
-    /// - Throws: when Redis refuses to block the client.
+    /// - Throws: when Redis refuses to block the client (the job is then released).
     final func start(in ctx: Context, pool: WorkerPool) throws(CommandError) {
         guard let client = rm_block_client(ctx.raw, blockedReply, nil, blockedFree, 0) else {
+            releaseOnMainThread()
             throw CommandError("ERR could not block the client")
         }
         blockedClient = client
