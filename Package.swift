@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "TandemTensor", targets: ["TandemTensor"]),
         .library(name: "RESP", targets: ["RESP"]),
         .library(name: "HeatDiffusion", targets: ["HeatDiffusion"]),
+        .executable(name: "tandem-bench", targets: ["tandem-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -31,6 +32,14 @@ let package = Package(
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
 
         // MARK: - Executables
+
+        .executableTarget(
+            name: "tandem-bench",
+            dependencies: [
+                "HeatDiffusion", "TandemTensor",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings),
 
         // MARK: - Test support
 

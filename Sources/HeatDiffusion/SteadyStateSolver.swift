@@ -38,8 +38,8 @@ public struct SteadyStateSolver: Sendable {
         let system = MaskedLaplacian(mask: mask)
         var x = mask.values.map { $0 ? 1.0 : 0.0 }
         var r = system.initialResidual
-        var preconditioner = MultigridPreconditioner(fine: system.op, fineMask: system.freeMask)
-        try conjugateGradients(system.op, preconditioner: &preconditioner, x: &x, r: &r)
+        var preconditioner = MultigridPreconditioner(system)
+        try conjugateGradients(system, preconditioner: &preconditioner, x: &x, r: &r)
         return SquareGrid(size: size, values: x.map { Float($0) })
     }
 
@@ -47,90 +47,66 @@ public struct SteadyStateSolver: Sendable {
     ///
     /// - Returns: the number of iterations taken.
     @discardableResult
-    private func conjugateGradients(_ op: StencilOperator, preconditioner: inout MultigridPreconditioner,
+    private func conjugateGradients(_ system: MaskedLaplacian, preconditioner: inout MultigridPreconditioner,
                                     x: inout [Double], r: inout [Double]) throws(HeatDiffusionError) -> Int {
         let count = x.count
         var z = [Double](repeating: 0, count: count)
         var p = z, q = z
-        var worst = maxAbs(r)
+        var worst = r.reduce(0) { max($0, abs($1)) }
         if worst <= tolerance { return 0 }
-        r.withUnsafeBufferPointer { r in z.withUnsafeMutableBufferPointer { preconditioner.apply(r, into: $0) } }
-        p = z
-        var rz = dot(r, z)
+        var rz = 0.0
         for iteration in 1...maximumIterations {
-            p.withUnsafeBufferPointer { p in q.withUnsafeMutableBufferPointer { op.apply(p, into: $0) } }
-            let pq = dot(p, q)
-            guard pq > 0, pq.isFinite else { break }
-            let alpha = rz / pq
-            for i in 0..<count {
-                x[i] += alpha * p[i]
-                r[i] -= alpha * q[i]
-            }
-            worst = maxAbs(r)
-            if worst <= tolerance { return iteration }
             r.withUnsafeBufferPointer { r in z.withUnsafeMutableBufferPointer { preconditioner.apply(r, into: $0) } }
-            let rzNext = dot(r, z)
-            let beta = rzNext / rz
+            let rzNext = CGKernels.dot(r, z)
+            CGKernels.updateDirection(&p, z, beta: iteration == 1 ? 0 : rzNext / rz)
             rz = rzNext
-            for i in 0..<count { p[i] = z[i] + beta * p[i] }
+            p.withUnsafeBufferPointer { p in q.withUnsafeMutableBufferPointer { system.apply(p, into: $0) } }
+            let pq = CGKernels.dot(p, q)
+            guard pq > 0, pq.isFinite else { break }
+            worst = CGKernels.step(&x, &r, p, q, alpha: rz / pq)
+            if worst <= tolerance { return iteration }
         }
         throw .didNotConverge(iterations: maximumIterations, residual: worst)
     }
-
-    private func dot(_ a: [Double], _ b: [Double]) -> Double {
-        var sum = 0.0
-        for i in 0..<a.count { sum += a[i] * b[i] }
-        return sum
-    }
-
-    private func maxAbs(_ a: [Double]) -> Double {
-        var worst = 0.0
-        for v in a { worst = max(worst, abs(v)) }
-        return worst
-    }
 }
 
-/// The discrete system of a problem on the full `size × size` grid, which is the padded
-/// grid of its `size − 2` interior points: free points carry the 5-point stencil with
-/// couplings to source points removed; source points carry identity rows.
-struct MaskedLaplacian {
-    let op: StencilOperator
-    /// 1 at free interior points, 0 at source points and on the boundary.
-    let freeMask: [Double]
-    /// `b − A x₀` for x₀ = 1 at sources, 0 elsewhere: at a free point, the number of
-    /// neighbouring source points; 0 elsewhere.
-    let initialResidual: [Double]
-
-    init(mask: SquareGrid<Bool>) {
-        let size = mask.size
-        var op = StencilOperator(n: size - 2)
-        var free = [Double](repeating: 0, count: size * size)
-        var residual = free
-        for row in 1..<(size - 1) {
-            for column in 1..<(size - 1) where !mask[row, column] { free[row * size + column] = 1 }
+/// The vector kernels of conjugate gradients, each one pass over memory.
+private enum CGKernels {
+    static func dot(_ a: [Double], _ b: [Double]) -> Double {
+        a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+                var sum = 0.0
+                for i in 0..<a.count { sum += a[i] * b[i] }
+                return sum
+            }
         }
-        let neighbours = [(1, -size), (3, -1), (5, 1), (7, size)]
-        for row in 1..<(size - 1) {
-            for column in 1..<(size - 1) {
-                let p = row * size + column
-                guard free[p] == 1 else {
-                    op.coefficients[9 * p + 4] = 1
-                    continue
-                }
-                op.coefficients[9 * p + 4] = 4
-                for (k, offset) in neighbours {
-                    let q = p + offset
-                    if free[q] == 1 {
-                        op.coefficients[9 * p + k] = -1
-                    } else if mask.values[q] {
-                        residual[p] += 1
+    }
+
+    /// `p = z + β p`.
+    static func updateDirection(_ p: inout [Double], _ z: [Double], beta: Double) {
+        z.withUnsafeBufferPointer { z in
+            p.withUnsafeMutableBufferPointer { p in
+                for i in 0..<p.count { p[i] = z[i] + beta * p[i] }
+            }
+        }
+    }
+
+    /// `x += α p`, `r −= α q`; returns the largest |r|.
+    static func step(_ x: inout [Double], _ r: inout [Double], _ p: [Double], _ q: [Double], alpha: Double) -> Double {
+        var worst = 0.0
+        x.withUnsafeMutableBufferPointer { x in
+            r.withUnsafeMutableBufferPointer { r in
+                p.withUnsafeBufferPointer { p in
+                    q.withUnsafeBufferPointer { q in
+                        for i in 0..<x.count {
+                            x[i] += alpha * p[i]
+                            r[i] -= alpha * q[i]
+                            worst = max(worst, abs(r[i]))
+                        }
                     }
                 }
             }
         }
-        op.finalize()
-        self.op = op
-        freeMask = free
-        initialResidual = residual
+        return worst
     }
 }

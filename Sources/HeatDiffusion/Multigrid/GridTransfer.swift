@@ -29,52 +29,79 @@ struct GridTransfer {
 
     /// `coarse = Pᵀ fine`.
     func restrict(_ fine: UnsafeBufferPointer<Double>, into coarse: UnsafeMutableBufferPointer<Double>) {
-        let weights = [0.5, 1, 0.5]
         fineMask.withUnsafeBufferPointer { mask in
+            // Weighted row sums (½, 1, ½) of three consecutive fine points around `base + 1`.
+            func row(_ base: Int) -> Double {
+                0.5 * mask[base] * fine[base] + mask[base + 1] * fine[base + 1] + 0.5 * mask[base + 2] * fine[base + 2]
+            }
             for cy in 1...coarseN {
                 for cx in 1...coarseN {
-                    var sum = 0.0
-                    for a in 0..<3 {
-                        let base = (2 * cy + a - 1) * fineStride + 2 * cx - 1
-                        sum += weights[a] * (0.5 * mask[base] * fine[base]
-                                             + mask[base + 1] * fine[base + 1]
-                                             + 0.5 * mask[base + 2] * fine[base + 2])
-                    }
-                    coarse[cy * coarseStride + cx] = sum
+                    let middle = 2 * cy * fineStride + 2 * cx - 1
+                    coarse[cy * coarseStride + cx] = 0.5 * row(middle - fineStride) + row(middle) + 0.5 * row(middle + fineStride)
                 }
             }
         }
     }
 
-    /// `fine += P coarse`.
+    /// `fine += P coarse`: each fine row interpolates between one or two coarse rows, then
+    /// along the row between one or two coarse columns.
     func prolongAdd(_ coarse: UnsafeBufferPointer<Double>, into fine: UnsafeMutableBufferPointer<Double>) {
+        var line = [Double](repeating: 0, count: coarseStride)
         fineMask.withUnsafeBufferPointer { mask in
-            for iy in 1...fineN {
-                let (y0, wy0, y1, wy1) = parents(iy)
-                for ix in 1...fineN {
-                    let (x0, wx0, x1, wx1) = parents(ix)
-                    let value = wy0 * (wx0 * coarse[y0 * coarseStride + x0] + wx1 * coarse[y0 * coarseStride + x1])
-                              + wy1 * (wx0 * coarse[y1 * coarseStride + x0] + wx1 * coarse[y1 * coarseStride + x1])
-                    let p = iy * fineStride + ix
-                    fine[p] += mask[p] * value
+            line.withUnsafeMutableBufferPointer { line in
+                for iy in 1...fineN {
+                    let (y0, wy0, y1, wy1) = parents(iy)
+                    for cx in 0..<coarseStride {
+                        line[cx] = wy0 * coarse[y0 * coarseStride + cx] + wy1 * coarse[y1 * coarseStride + cx]
+                    }
+                    let base = iy * fineStride
+                    for ix in 1...fineN {
+                        let half = ix >> 1
+                        let value = ix & 1 == 0 ? line[half] : 0.5 * (line[half] + line[half + 1])
+                        fine[base + ix] += mask[base + ix] * value
+                    }
                 }
             }
         }
     }
 
-    /// The Galerkin coarse operator Pᵀ A P.
+    /// The Galerkin coarse operator Pᵀ A P, and which coarse points are generic.
     ///
-    /// - Complexity: O(81 · 4) multiply-adds per coarse point, O(n²) in all.
-    func coarsen(_ fine: StencilOperator) -> StencilOperator {
+    /// A point is *generic* when everything its row depends on is the same as in the middle
+    /// of an unmasked grid: on the finest level, a free point whose four neighbours are free;
+    /// on a coarse level, a point whose fine points within ±2 are all generic. Generic
+    /// points share one stencil, computed once and copied, so only the points near sources
+    /// and near the boundary pay for the full product.
+    ///
+    /// - Complexity: O(81 · 4) multiply-adds per non-generic coarse point, O(9) per generic one.
+    func coarsen(_ fine: some StencilCoefficients, generic fineGeneric: [Bool]) -> (op: StencilOperator, generic: [Bool]) {
         var coarse = StencilOperator(n: coarseN)
-        let fineOffsets = fine.neighbourOffsets
         let fs = fineStride, cs = coarseStride
-        fine.coefficients.withUnsafeBufferPointer { a in
+        let fineOffsets = (0..<9).map { k in (k / 3 - 1) * fs + (k % 3 - 1) }
+        var coarseGeneric = [Bool](repeating: false, count: coarse.paddedCount)
+        for cy in 1...coarseN {
+            for cx in 1...coarseN where 2 * cy - 2 >= 1 && 2 * cy + 2 <= fineN && 2 * cx - 2 >= 1 && 2 * cx + 2 <= fineN {
+                var all = true
+                for y in (2 * cy - 2)...(2 * cy + 2) where all {
+                    for x in (2 * cx - 2)...(2 * cx + 2) where !fineGeneric[y * fs + x] {
+                        all = false
+                        break
+                    }
+                }
+                coarseGeneric[cy * cs + cx] = all
+            }
+        }
+        var genericStencil: [Double]? = nil
+        do {
             fineMask.withUnsafeBufferPointer { mask in
                 coarse.coefficients.withUnsafeMutableBufferPointer { ac in
                     for cy in 1...coarseN {
                         for cx in 1...coarseN {
                             let c = cy * cs + cx
+                            if coarseGeneric[c], let stencil = genericStencil {
+                                for k in 0..<9 { ac[9 * c + k] = stencil[k] }
+                                continue
+                            }
                             // Fine points i in the support of coarse point c, weight P[i, c].
                             for a1 in -1...1 {
                                 for b1 in -1...1 {
@@ -84,7 +111,7 @@ struct GridTransfer {
                                     if pic == 0 { continue }
                                     // Neighbours j of i, coefficient A[i, j].
                                     for k in 0..<9 {
-                                        let aij = a[9 * i + k]
+                                        let aij = fine.coefficient(at: i, k)
                                         if aij == 0 { continue }
                                         let jy = iy + k / 3 - 1, jx = ix + k % 3 - 1
                                         let mj = mask[i + fineOffsets[k]]
@@ -105,12 +132,13 @@ struct GridTransfer {
                                     }
                                 }
                             }
+                            if coarseGeneric[c] { genericStencil = Array(ac[(9 * c)..<(9 * c + 9)]) }
                         }
                     }
                 }
             }
         }
         coarse.finalize()
-        return coarse
+        return (coarse, coarseGeneric)
     }
 }

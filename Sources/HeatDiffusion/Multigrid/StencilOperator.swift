@@ -5,7 +5,7 @@
 /// it to the neighbour at `(dy, dx) = (k / 3 − 1, k % 3 − 1)`; `k = 4` is the diagonal.
 /// A row whose diagonal is 0 (a coarse point that no free fine point interpolates from)
 /// is inert: kernels leave its value at 0.
-struct StencilOperator {
+struct StencilOperator: StencilCoefficients {
     /// Interior points per side.
     let n: Int
     /// Row length of the padded grid.
@@ -21,13 +21,22 @@ struct StencilOperator {
         coefficients = [Double](repeating: 0, count: 9 * (n + 2) * (n + 2))
     }
 
+    @inline(__always)
+    func coefficient(at p: Int, _ k: Int) -> Double { coefficients[9 * p + k] }
+
+    /// A copy of another operator's interior coefficients, finalized.
+    init(copying source: some StencilCoefficients, n: Int) {
+        self.init(n: n)
+        for row in 1...n {
+            for p in (row * stride + 1)...(row * stride + n) {
+                for k in 0..<9 { coefficients[9 * p + k] = source.coefficient(at: p, k) }
+            }
+        }
+        finalize()
+    }
+
     /// Number of points of the padded grid, the length of every vector on it.
     var paddedCount: Int { stride * stride }
-
-    /// Linear offsets of the 9 neighbours in the padded grid, in coefficient order.
-    var neighbourOffsets: [Int] {
-        (0..<9).map { k in (k / 3 - 1) * stride + (k % 3 - 1) }
-    }
 
     /// Computes ``inverseDiagonal``; call after the coefficients are final.
     mutating func finalize() {
@@ -37,30 +46,23 @@ struct StencilOperator {
         }
     }
 
-    /// `y = A x` on the interior.
-    func apply(_ x: UnsafeBufferPointer<Double>, into y: UnsafeMutableBufferPointer<Double>) {
-        let offsets = neighbourOffsets
-        coefficients.withUnsafeBufferPointer { a in
-            for row in 1...n {
-                for p in (row * stride + 1)...(row * stride + n) {
-                    var sum = 0.0
-                    for k in 0..<9 { sum += a[9 * p + k] * x[p + offsets[k]] }
-                    y[p] = sum
-                }
-            }
-        }
+    /// The weighted sum of the 8 off-diagonal neighbours of `p`: `Σ_{k≠4} a[9p+k] x[p+offset(k)]`.
+    @inline(__always)
+    private func offDiagonalSum(_ a: UnsafeBufferPointer<Double>, _ x: UnsafePointer<Double>, _ p: Int) -> Double {
+        let s = stride, c = 9 * p
+        let above = a[c] * x[p - s - 1] + a[c + 1] * x[p - s] + a[c + 2] * x[p - s + 1]
+        let below = a[c + 6] * x[p + s - 1] + a[c + 7] * x[p + s] + a[c + 8] * x[p + s + 1]
+        return above + below + a[c + 3] * x[p - 1] + a[c + 5] * x[p + 1]
     }
 
     /// `r = b − A x` on the interior.
     func residual(_ x: UnsafeBufferPointer<Double>, _ b: UnsafeBufferPointer<Double>,
                   into r: UnsafeMutableBufferPointer<Double>) {
-        let offsets = neighbourOffsets
+        guard let xs = x.baseAddress else { return }
         coefficients.withUnsafeBufferPointer { a in
             for row in 1...n {
                 for p in (row * stride + 1)...(row * stride + n) {
-                    var sum = b[p]
-                    for k in 0..<9 { sum -= a[9 * p + k] * x[p + offsets[k]] }
-                    r[p] = sum
+                    r[p] = b[p] - a[9 * p + 4] * xs[p] - offDiagonalSum(a, xs, p)
                 }
             }
         }
@@ -69,19 +71,24 @@ struct StencilOperator {
     /// One Gauss–Seidel sweep for `A x = b`, in lexicographic order (`forward`) or reversed.
     /// A forward sweep followed by a backward one is a symmetric smoother.
     func gaussSeidel(_ x: UnsafeMutableBufferPointer<Double>, _ b: UnsafeBufferPointer<Double>, forward: Bool) {
-        let offsets = neighbourOffsets
+        guard let xs = x.baseAddress else { return }
         coefficients.withUnsafeBufferPointer { a in
             inverseDiagonal.withUnsafeBufferPointer { inverse in
                 for i in 0..<n {
                     let row = forward ? 1 + i : n - i
                     for j in 0..<n {
                         let p = row * stride + (forward ? 1 + j : n - j)
-                        var sum = b[p]
-                        for k in 0..<9 where k != 4 { sum -= a[9 * p + k] * x[p + offsets[k]] }
-                        x[p] = sum * inverse[p]
+                        xs[p] = (b[p] - offDiagonalSum(a, xs, p)) * inverse[p]
                     }
                 }
             }
         }
     }
+}
+
+/// A 9-point operator on a padded grid, read one coefficient at a time (for coarsening).
+protocol StencilCoefficients {
+    /// The coefficient coupling padded point `p` to its neighbour `k` (`k = 4`: itself), in
+    /// the order of ``StencilOperator``.
+    func coefficient(at p: Int, _ k: Int) -> Double
 }
