@@ -14,7 +14,9 @@ let package = Package(
         .library(name: "TandemTensor", targets: ["TandemTensor"]),
         .library(name: "RESP", targets: ["RESP"]),
         .library(name: "HeatDiffusion", targets: ["HeatDiffusion"]),
+        .library(name: "TandemPlot", targets: ["TandemPlot"]),
         .executable(name: "tandem-bench", targets: ["tandem-bench"]),
+        .executable(name: "heat-demo", targets: ["heat-demo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -25,6 +27,7 @@ let package = Package(
         .target(name: "TandemTensor", swiftSettings: swiftSettings),
         .target(name: "RESP", swiftSettings: swiftSettings),
         .target(name: "HeatDiffusion", dependencies: ["TandemTensor"], swiftSettings: swiftSettings),
+        .target(name: "TandemPlot", dependencies: ["CZlib"], swiftSettings: swiftSettings),
 
         // MARK: - C shims and system libraries
 
@@ -40,6 +43,13 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "heat-demo",
+            dependencies: [
+                "HeatDiffusion", "TandemPlot", "TandemTensor",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings),
 
         // MARK: - Test support
 
@@ -50,5 +60,6 @@ let package = Package(
         .testTarget(name: "RESPTests", dependencies: ["RESP", "_TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "TandemTensorTests", dependencies: ["TandemTensor", "_TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "HeatDiffusionTests", dependencies: ["HeatDiffusion", "CBLAS", "_TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "TandemPlotTests", dependencies: ["TandemPlot", "CZlib", "_TestSupport"], swiftSettings: swiftSettings),
     ]
 )
