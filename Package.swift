@@ -13,6 +13,10 @@ let package = Package(
     products: [
         .library(name: "TandemTensor", targets: ["TandemTensor"]),
         .library(name: "RESP", targets: ["RESP"]),
+        .library(name: "HeatDiffusion", targets: ["HeatDiffusion"]),
+        .library(name: "TandemPlot", targets: ["TandemPlot"]),
+        .executable(name: "tandem-bench", targets: ["tandem-bench"]),
+        .executable(name: "heat-demo", targets: ["heat-demo"]),
         .library(name: "TandemAI", type: .dynamic, targets: ["TandemAI"]),
     ],
     dependencies: [
@@ -23,6 +27,8 @@ let package = Package(
 
         .target(name: "TandemTensor", swiftSettings: swiftSettings),
         .target(name: "RESP", swiftSettings: swiftSettings),
+        .target(name: "HeatDiffusion", dependencies: ["TandemTensor"], swiftSettings: swiftSettings),
+        .target(name: "TandemPlot", dependencies: ["CZlib"], swiftSettings: swiftSettings),
         // The Redis module (build with `make module`: release, Swift stdlib linked statically).
         .target(name: "TandemAI", dependencies: ["CRedisModule", "TandemTensor"], swiftSettings: swiftSettings),
 
@@ -34,6 +40,21 @@ let package = Package(
 
         // MARK: - Executables
 
+        .executableTarget(
+            name: "tandem-bench",
+            dependencies: [
+                "HeatDiffusion", "TandemTensor", "RESP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "heat-demo",
+            dependencies: [
+                "HeatDiffusion", "TandemPlot", "TandemTensor",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings),
+
         // MARK: - Test support
 
         .target(name: "_TestSupport", dependencies: ["TandemTensor", "RESP"], path: "Tests/_TestSupport", swiftSettings: swiftSettings),
@@ -42,6 +63,8 @@ let package = Package(
 
         .testTarget(name: "RESPTests", dependencies: ["RESP", "_TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "TandemTensorTests", dependencies: ["TandemTensor", "_TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "HeatDiffusionTests", dependencies: ["HeatDiffusion", "CBLAS", "_TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "TandemPlotTests", dependencies: ["TandemPlot", "CZlib", "_TestSupport"], swiftSettings: swiftSettings),
         // Integration tests of the Redis module: a real redis-server loading TANDEM_MODULE_PATH.
         .testTarget(name: "TandemAITests", dependencies: ["RESP", "TandemTensor", "_TestSupport"], exclude: ["Python"], swiftSettings: swiftSettings),
     ]
