@@ -30,12 +30,16 @@ extension DType {
         self = match
     }
 
-    /// Parses a type name from argument bytes, case-insensitively (A.3).
+    /// Parses a type name from argument bytes, case-insensitively (A.3), without allocating.
     init?(argument bytes: UnsafeRawBufferPointer) {
-        guard bytes.count <= 8 else { return nil }
-        var name = ""
-        for byte in bytes { name.unicodeScalars.append(Unicode.Scalar(Arguments.upper(byte))) }
-        self.init(rawValue: name)
+        for dtype in DType.allCases {
+            let name = dtype.rawValue.utf8
+            if bytes.count == name.count && zip(bytes, name).allSatisfy({ Arguments.upper($0) == $1 }) {
+                self = dtype
+                return
+            }
+        }
+        return nil
     }
 
     /// The inclusive range a `VALUES` integer must fall in, for integer and BOOL types.
@@ -96,6 +100,22 @@ extension DType {
         case .float: Double(data.loadUnaligned(fromByteOffset: index * 4, as: Float.self))
         case .double: data.loadUnaligned(fromByteOffset: index * 8, as: Double.self)
         default: 0
+        }
+    }
+
+    /// The type name as a constant (replies without building a `String`).
+    var staticName: StaticString {
+        switch self {
+        case .float: "FLOAT"
+        case .double: "DOUBLE"
+        case .int8: "INT8"
+        case .int16: "INT16"
+        case .int32: "INT32"
+        case .int64: "INT64"
+        case .uint8: "UINT8"
+        case .uint16: "UINT16"
+        case .bool: "BOOL"
+        case .string: "STRING"
         }
     }
 

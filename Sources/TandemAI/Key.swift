@@ -39,12 +39,21 @@ struct Key {
     }
 
     /// Stores `value` as a module value of `type`; the key takes ownership (one retain).
-    /// The key must be open for writing.
+    /// The key must be open for writing, and `Value` must be the class stored for `type`.
     ///
     /// - Throws: `ERR could not save <what>` when Redis refuses.
     func set<Value: AnyObject>(_ value: Value, as type: OpaquePointer?, what: String) throws(CommandError) {
         guard let handle, let type else { throw CommandError("ERR could not save \(what)") }
         let raw = Unmanaged.passRetained(value)
+        // A value of the same type is swapped in place (`SetValue` would delete the key and
+        // add it again); the old value is then ours to release.
+        if holds(type) {
+            var old: UnsafeMutableRawPointer? = nil
+            if rm_module_type_replace_value(handle, type, raw.toOpaque(), &old) == CRM_OK {
+                if let old { Unmanaged<Value>.fromOpaque(old).release() }
+                return
+            }
+        }
         if rm_module_type_set_value(handle, type, raw.toOpaque()) != CRM_OK {
             raw.release()
             throw CommandError("ERR could not save \(what)")

@@ -17,6 +17,11 @@ extension Context {
     /// A bulk string formatted by Redis as `%.17g` (RESP2).
     func reply(double value: Double) { _ = rm_reply_double(raw, value) }
 
+    /// A bulk string of constant text (no conversion).
+    func reply(bulk text: StaticString) {
+        _ = rm_reply_buffer(raw, text.utf8Start, text.utf8CodeUnitCount)
+    }
+
     /// A bulk string of text.
     func reply(bulk text: String) {
         var text = text

@@ -29,7 +29,7 @@ enum TensorGet {
         }
         ctx.replyArray(blob || values ? 6 : 4)
         ctx.reply(bulk: "dtype")
-        ctx.reply(bulk: tensor.dtype.rawValue)
+        ctx.reply(bulk: tensor.dtype.staticName)
         ctx.reply(bulk: "shape")
         ctx.replyArray(tensor.shape.count)
         for dim in tensor.shape { ctx.reply(integer: dim) }

@@ -14,10 +14,14 @@ final class TensorValue: @unchecked Sendable {
     let shape: [Int64]
     /// The number of elements (1 for a scalar).
     let count: Int
-    /// The bytes: row-major, host byte order; for STRING the NUL-ended elements.
+    /// The bytes: row-major, host byte order; for STRING the NUL-ended elements. Read
+    /// only once the tensor is made, and not necessarily aligned.
     let data: UnsafeMutableRawPointer
     /// The number of bytes at `data`.
     let byteCount: Int
+    /// The Redis string holding `data` when the tensor shares a command argument instead of
+    /// owning a `RedisModule_Alloc` buffer.
+    private let owner: OpaquePointer?
 
     /// Adopts `data`, which must come from `RedisModule_Alloc` and hold `byteCount` bytes
     /// that have already been validated against `dtype` and `shape`.
@@ -27,9 +31,34 @@ final class TensorValue: @unchecked Sendable {
         self.count = count
         self.data = data
         self.byteCount = byteCount
+        self.owner = nil
     }
 
-    deinit { rm_free(data) }
+    /// Shares the bytes of a command argument (no copy, as `SET` stores its argument),
+    /// validated by the caller, by holding a reference to the Redis string.
+    ///
+    /// Only for a command run directly by a client (not inside MULTI or Lua): Redis then
+    /// drops its own references before anything else runs, so this tensor is the string's
+    /// only owner and may release it on any thread (`RedisModuleString` reference counts
+    /// are not atomic).
+    init?(dtype: DType, shape: [Int64], count: Int, holding argument: OpaquePointer) {
+        guard let held = rm_hold_string(nil, argument) else { return nil }
+        var length = 0
+        guard let pointer = rm_string_ptr_len(held, &length) else {
+            rm_free_string(nil, held)
+            return nil
+        }
+        self.dtype = dtype
+        self.shape = shape
+        self.count = count
+        self.data = UnsafeMutableRawPointer(mutating: pointer)
+        self.byteCount = length
+        self.owner = held
+    }
+
+    deinit {
+        if let owner { rm_free_string(nil, owner) } else { rm_free(data) }
+    }
 
     /// The bytes as a buffer.
     var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: data, count: byteCount) }

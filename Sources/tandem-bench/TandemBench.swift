@@ -6,7 +6,7 @@ struct TandemBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tandem-bench",
         abstract: "Measure Tandem's speed; prints one JSON line per case.",
-        subcommands: [AllBenchmarks.self, SolverBenchmark.self])
+        subcommands: [AllBenchmarks.self, SolverBenchmark.self, ModuleBenchmark.self])
 }
 
 /// Options every benchmark shares.
@@ -30,5 +30,8 @@ struct AllBenchmarks: ParsableCommand {
         var solver = SolverBenchmark()
         solver.options = options
         try solver.run()
+        var module = ModuleBenchmark()
+        module.options = options
+        try module.run()
     }
 }

@@ -87,6 +87,31 @@ import _TestSupport
         #expect(try c.call("AI.TENSORGET", "zs", "BLOB") == .bulkString([0, 0]))
     }
 
+    /// Outside MULTI/Lua the module keeps the BLOB argument itself; inside them it copies.
+    /// Either way the stored bytes stay right after the command and its neighbours.
+    @Test func blobsSurviveInEveryCallingContext() throws {
+        let server = try startModuleServer()
+        let c = try server.connect()
+        let small = littleEndianBytes([1, 2, 3] as [Int32])
+        let big = (0..<100_000).map { UInt8(truncatingIfNeeded: $0 &* 13) }
+        #expect(try c.call("AI.TENSORSET", "direct", "INT32", 3, "BLOB", small) == .simpleString("OK"))
+        #expect(try c.call("AI.TENSORSET", "bigdirect", "UINT8", big.count, "BLOB", big) == .simpleString("OK"))
+        #expect(try c.call("MULTI") == .simpleString("OK"))
+        #expect(try c.call("AI.TENSORSET", "multi", "INT32", 3, "BLOB", small) == .simpleString("QUEUED"))
+        #expect(try c.call("AI.TENSORSET", "bigmulti", "UINT8", big.count, "BLOB", big) == .simpleString("QUEUED"))
+        #expect(try c.call("EXEC") == .array([.simpleString("OK"), .simpleString("OK")]))
+        #expect(try c.call("EVAL", "return redis.call('AI.TENSORSET', KEYS[1], 'INT32', 3, 'BLOB', ARGV[1])", 1, "lua", small)
+                == .simpleString("OK"))
+        for _ in 0..<50 { _ = try c.call("SET", "noise", big) }
+        for key in ["direct", "multi", "lua"] {
+            #expect(try c.call("AI.TENSORGET", key, "BLOB") == .bulkString(small), "\(key)")
+        }
+        for key in ["bigdirect", "bigmulti"] {
+            #expect(try c.call("AI.TENSORGET", key, "BLOB") == .bulkString(big), "\(key)")
+        }
+        #expect(try c.call("AI.TENSORGET", "lua", "VALUES") == .array([.integer(1), .integer(2), .integer(3)]))
+    }
+
     @Test func overwritingReplacesTheTensor() throws {
         let server = try startModuleServer()
         let c = try server.connect()

@@ -111,6 +111,7 @@ _Static_assert(sizeof(RedisModuleTypeMethods) == 112, "RedisModuleTypeMethods v3
     X(RedisModuleString *, CreateStringFromLongLong, (RedisModuleCtx *, long long)) \
     X(RedisModuleString *, CreateStringFromString, (RedisModuleCtx *, const RedisModuleString *)) \
     X(void, FreeString, (RedisModuleCtx *, RedisModuleString *)) \
+    X(RedisModuleString *, HoldString, (RedisModuleCtx *, RedisModuleString *)) \
     X(const char *, StringPtrLen, (const RedisModuleString *, size_t *)) \
     X(int, StringToLongLong, (const RedisModuleString *, long long *)) \
     X(int, StringToDouble, (const RedisModuleString *, double *)) \
@@ -120,6 +121,7 @@ _Static_assert(sizeof(RedisModuleTypeMethods) == 112, "RedisModuleTypeMethods v3
     X(int, DeleteKey, (RedisModuleKey *)) \
     X(RedisModuleType *, CreateDataType, (RedisModuleCtx *, const char *, int, RedisModuleTypeMethods *)) \
     X(int, ModuleTypeSetValue, (RedisModuleKey *, RedisModuleType *, void *)) \
+    X(int, ModuleTypeReplaceValue, (RedisModuleKey *, RedisModuleType *, void *, void **)) \
     X(RedisModuleType *, ModuleTypeGetType, (RedisModuleKey *)) \
     X(void *, ModuleTypeGetValue, (RedisModuleKey *)) \
     X(void, SaveUnsigned, (RedisModuleIO *, uint64_t)) \
@@ -186,6 +188,7 @@ static inline RedisModuleString *rm_create_string(RedisModuleCtx *c, const void 
 static inline RedisModuleString *rm_create_string_from_long_long(RedisModuleCtx *c, long long v) { return CRedisModule_CreateStringFromLongLong(c, v); }
 static inline RedisModuleString *rm_create_string_from_string(RedisModuleCtx *c, const RedisModuleString *s) { return CRedisModule_CreateStringFromString(c, s); }
 static inline void rm_free_string(RedisModuleCtx *c, RedisModuleString *s) { CRedisModule_FreeString(c, s); }
+static inline RedisModuleString *rm_hold_string(RedisModuleCtx *c, RedisModuleString *s) { return CRedisModule_HoldString(c, s); }
 static inline const char *rm_string_ptr_len(const RedisModuleString *s, size_t *n) { return CRedisModule_StringPtrLen(s, n); }
 static inline int rm_string_to_long_long(const RedisModuleString *s, long long *v) { return CRedisModule_StringToLongLong(s, v); }
 static inline int rm_string_to_double(const RedisModuleString *s, double *v) { return CRedisModule_StringToDouble(s, v); }
@@ -197,6 +200,7 @@ static inline int rm_delete_key(RedisModuleKey *k) { return CRedisModule_DeleteK
 
 static inline RedisModuleType *rm_create_data_type(RedisModuleCtx *c, const char *name, int encver, RedisModuleTypeMethods *m) { return CRedisModule_CreateDataType(c, name, encver, m); }
 static inline int rm_module_type_set_value(RedisModuleKey *k, RedisModuleType *t, void *v) { return CRedisModule_ModuleTypeSetValue(k, t, v); }
+static inline int rm_module_type_replace_value(RedisModuleKey *k, RedisModuleType *t, void *v, void **old) { return CRedisModule_ModuleTypeReplaceValue(k, t, v, old); }
 static inline RedisModuleType *rm_module_type_get_type(RedisModuleKey *k) { return CRedisModule_ModuleTypeGetType(k); }
 static inline void *rm_module_type_get_value(RedisModuleKey *k) { return CRedisModule_ModuleTypeGetValue(k); }
 
