@@ -27,10 +27,12 @@ struct AllBenchmarks: ParsableCommand {
     @OptionGroup var options: BenchmarkOptions
 
     func run() throws {
-        var solver = SolverBenchmark()
+        // Parsed from no arguments so every option holds its default (a plain `init()`
+        // leaves them unreadable), then given the shared options.
+        var solver = try SolverBenchmark.parse([])
         solver.options = options
         try solver.run()
-        var module = ModuleBenchmark()
+        var module = try ModuleBenchmark.parse([])
         module.options = options
         try module.run()
     }
