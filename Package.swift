@@ -13,6 +13,7 @@ let package = Package(
     products: [
         .library(name: "TandemTensor", targets: ["TandemTensor"]),
         .library(name: "RESP", targets: ["RESP"]),
+        .library(name: "ONNX", targets: ["ONNX"]),
         .library(name: "HeatDiffusion", targets: ["HeatDiffusion"]),
         .library(name: "TandemPlot", targets: ["TandemPlot"]),
         .executable(name: "tandem-bench", targets: ["tandem-bench"]),
@@ -27,6 +28,7 @@ let package = Package(
 
         .target(name: "TandemTensor", swiftSettings: swiftSettings),
         .target(name: "RESP", swiftSettings: swiftSettings),
+        .target(name: "ONNX", swiftSettings: swiftSettings),
         .target(name: "HeatDiffusion", dependencies: ["TandemTensor"], swiftSettings: swiftSettings),
         .target(name: "TandemPlot", dependencies: ["CZlib"], swiftSettings: swiftSettings),
         // The Redis module (build with `make module`: release, Swift stdlib linked statically).
@@ -61,6 +63,7 @@ let package = Package(
 
         // MARK: - Tests
 
+        .testTarget(name: "ONNXTests", dependencies: ["ONNX", "TandemTensor", "_TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "RESPTests", dependencies: ["RESP", "_TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "TandemTensorTests", dependencies: ["TandemTensor", "_TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "HeatDiffusionTests", dependencies: ["HeatDiffusion", "CBLAS", "_TestSupport"], swiftSettings: swiftSettings),
