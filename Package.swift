@@ -13,7 +13,11 @@ let package = Package(
     products: [
         .library(name: "TandemTensor", targets: ["TandemTensor"]),
         .library(name: "RESP", targets: ["RESP"]),
+        .library(name: "HeatDiffusion", targets: ["HeatDiffusion"]),
+        .library(name: "TandemPlot", targets: ["TandemPlot"]),
         .library(name: "TandemClient", targets: ["TandemClient"]),
+        .executable(name: "tandem-bench", targets: ["tandem-bench"]),
+        .executable(name: "heat-demo", targets: ["heat-demo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -23,6 +27,8 @@ let package = Package(
 
         .target(name: "TandemTensor", swiftSettings: swiftSettings),
         .target(name: "RESP", swiftSettings: swiftSettings),
+        .target(name: "HeatDiffusion", dependencies: ["TandemTensor"], swiftSettings: swiftSettings),
+        .target(name: "TandemPlot", dependencies: ["CZlib"], swiftSettings: swiftSettings),
         .target(name: "TandemClient", dependencies: ["TandemTensor", "RESP"], swiftSettings: swiftSettings),
 
         // MARK: - C shims and system libraries
@@ -32,6 +38,21 @@ let package = Package(
 
         // MARK: - Executables
 
+        .executableTarget(
+            name: "tandem-bench",
+            dependencies: [
+                "HeatDiffusion", "TandemTensor", "TandemClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "heat-demo",
+            dependencies: [
+                "HeatDiffusion", "TandemPlot", "TandemTensor",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings),
+
         // MARK: - Test support
 
         .target(name: "_TestSupport", dependencies: ["TandemTensor", "RESP"], path: "Tests/_TestSupport", swiftSettings: swiftSettings),
@@ -40,6 +61,8 @@ let package = Package(
 
         .testTarget(name: "RESPTests", dependencies: ["RESP", "_TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "TandemTensorTests", dependencies: ["TandemTensor", "_TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "HeatDiffusionTests", dependencies: ["HeatDiffusion", "CBLAS", "_TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "TandemPlotTests", dependencies: ["TandemPlot", "CZlib", "_TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "TandemClientTests", dependencies: ["TandemClient", "_TestSupport"], swiftSettings: swiftSettings),
     ]
 )
