@@ -6,7 +6,7 @@ struct TandemBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tandem-bench",
         abstract: "Measure Tandem's speed; prints one JSON line per case.",
-        subcommands: [AllBenchmarks.self, SolverBenchmark.self])
+        subcommands: [AllBenchmarks.self, SolverBenchmark.self, ClientBenchmark.self])
 }
 
 /// Options every benchmark shares.
