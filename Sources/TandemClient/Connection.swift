@@ -19,11 +19,12 @@ final class Connection {
     private var transport: (any Transport)?
     private var decoder = RESPDecoder()
     private var output: [UInt8] = []
-    private var input = [UInt8](repeating: 0, count: 1 << 18)
     private var readTimeoutMilliseconds: Int
 
     /// Arguments at least this long are written straight from their storage, not copied.
-    private static let directWriteThreshold = 1 << 14
+    private static let directWriteThreshold = 1 << 16
+    /// The smallest room offered to each read.
+    private static let receiveSize = 1 << 16
 
     init(address: ServerAddress, socketTimeoutMilliseconds: Int) {
         self.address = address
@@ -73,10 +74,9 @@ final class Connection {
                     replies.append(reply)
                     continue
                 }
-                let count = try input.withUnsafeMutableBytes { buffer in
-                    Result { () throws(TransportError) in try transport.read(into: buffer) }
-                }.get()
-                decoder.append(input[0..<count])
+                _ = try decoder.receive(atLeast: Self.receiveSize) { buffer throws(TransportError) in
+                    try transport.read(into: buffer)
+                }
             }
             return replies
         } catch let error as TransportError {

@@ -3,19 +3,27 @@ import TandemTensor
 
 /// The two tensor commands as SmartRedis sends them.
 enum TensorWire {
+    private static let tensorSet = Array("AI.TENSORSET".utf8)
+    private static let tensorGet = Array("AI.TENSORGET".utf8)
+    private static let meta = Array("META".utf8)
+    private static let blob = Array("BLOB".utf8)
+
     /// `AI.TENSORSET key TYPE dim… BLOB bytes`.
     static func set(_ key: [UInt8], _ tensor: Tensor) -> Command {
-        var arguments: [[UInt8]] = [Array("AI.TENSORSET".utf8), key, Array(tensor.dtype.rawValue.utf8)]
+        var arguments: [[UInt8]] = []
         arguments.reserveCapacity(tensor.shape.count + 5)
+        arguments.append(tensorSet)
+        arguments.append(key)
+        arguments.append(Array(tensor.dtype.rawValue.utf8))
         for dim in tensor.shape { arguments.append(Array(String(dim).utf8)) }
-        arguments.append(Array("BLOB".utf8))
+        arguments.append(blob)
         arguments.append(tensor.bytes)
         return Command(arguments: arguments)
     }
 
     /// `AI.TENSORGET key META BLOB`.
     static func get(_ key: [UInt8]) -> Command {
-        Command(arguments: [Array("AI.TENSORGET".utf8), key, Array("META".utf8), Array("BLOB".utf8)])
+        Command(arguments: [tensorGet, key, meta, blob])
     }
 
     /// Builds a tensor from the 6-element `META BLOB` reply, read by position as SmartRedis

@@ -11,7 +11,8 @@ import TandemTensor
 ///
 /// Cases: `tensor_put_get` (64×64 float32 put + get round trips per second), `batch_put_get`
 /// (400×64×64 float32, MB/s moved), `put_dataset` (the tutorial's two-tensor dataset,
-/// latency). Tensor cases need the TandemAI module (`--module` or `TANDEM_MODULE_PATH`);
+/// latency). Each repeat runs TandemClient, the peer and the baseline back to back, and
+/// each figure is the median over repeats. Tensor cases need the TandemAI module (`--module` or `TANDEM_MODULE_PATH`);
 /// the peer needs the Python with smartredis (`--python` or `TANDEM_PYTHON`).
 struct ClientBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -32,78 +33,94 @@ struct ClientBenchmark: ParsableCommand {
         let server = try BenchServer(module: hasModule ? modulePath : nil)
         defer { server.stop() }
         let client = try Client(address: .tcp(host: "127.0.0.1", port: server.port))
+        let peer = try PythonPeer(python: python ?? environment["TANDEM_PYTHON"], port: server.port, module: hasModule)
+        defer { peer?.stop() }
         let scale = options.quick ? 1 : 4
-        let repeats = options.measuredRepeats
 
-        let peer = try PythonPeer(python: python ?? environment["TANDEM_PYTHON"], port: server.port)
-            .run(quick: options.quick, repeats: repeats, module: hasModule)
-
-        // 64×64 float32 put + get.
         var rng = SeededGenerator(seed: 1)
         let small = Tensor(shape: [64, 64], scalars: (0..<4096).map { _ in Float.random(in: 0..<1, using: &rng) })
-        let smallIterations = 50 * scale
-        let smallSetGet = try measureMedian(repeats: repeats) {
-            for _ in 0..<smallIterations { try setGet(client, "bench_small_raw", small.bytes) }
-        } / Double(smallIterations)
-        if hasModule {
-            let ms = try measureMedian(repeats: repeats) {
-                for _ in 0..<smallIterations {
-                    try client.putTensor("bench_small", small)
-                    _ = try client.getTensor("bench_small")
-                }
-            } / Double(smallIterations)
-            emitRate("tensor_put_get", shape: "64x64", ms: ms, peerMs: peer?["tensor_put_get"], setGetMs: smallSetGet)
-        } else {
-            skipped("tensor_put_get", setGetMs: smallSetGet)
-        }
-
-        // 400×64×64 float32 put + get.
         let batch = Tensor(shape: [400, 64, 64], scalars: (0..<(400 * 4096)).map { _ in Float.random(in: 0..<1, using: &rng) })
-        let batchIterations = 2 * scale
-        let megabytes = 2 * Double(batch.bytes.count) / 1e6
-        let batchSetGet = try measureMedian(repeats: repeats) {
-            for _ in 0..<batchIterations { try setGet(client, "bench_batch_raw", batch.bytes) }
-        } / Double(batchIterations)
-        if hasModule {
-            let ms = try measureMedian(repeats: repeats) {
-                for _ in 0..<batchIterations {
-                    try client.putTensor("bench_batch", batch)
-                    _ = try client.getTensor("bench_batch")
-                }
-            } / Double(batchIterations)
-            var record = BenchmarkRecord(bench: "client", case: "batch_put_get", [
-                "shape": "400x64x64", "dtype": "float32", "bytes": batch.bytes.count,
-                "median_ms": ms, "mb_per_s": megabytes / ms * 1000,
-            ])
-            appendPeer(&record, ms: ms, peerMs: peer?["batch_put_get"]) { megabytes / $0 * 1000 }
-            record.fields += [("setget_median_ms", batchSetGet), ("setget_mb_per_s", megabytes / batchSetGet * 1000),
-                              ("vs_setget", batchSetGet / ms)]
-            record.emit()
-        } else {
-            skipped("batch_put_get", setGetMs: batchSetGet)
-        }
-
-        // put_dataset of the tutorial's dataset: u_init and u_steady, float32 [1, 64, 64, 1].
         var dataset = Dataset(name: "bench_sim_data")
         let field = (0..<4096).map { _ in Float.random(in: 0..<1, using: &rng) }
         try dataset.addTensor("u_init", field, shape: [1, 64, 64, 1])
         try dataset.addTensor("u_steady", field.reversed(), shape: [1, 64, 64, 1])
-        let datasetIterations = 50 * scale
-        let rawPipeline = try measureMedian(repeats: repeats) {
-            for _ in 0..<datasetIterations { try plainDatasetPipeline(client, dataset) }
-        } / Double(datasetIterations)
-        if hasModule {
-            let ms = try measureMedian(repeats: repeats) {
-                for _ in 0..<datasetIterations { try client.putDataset(dataset) }
-            } / Double(datasetIterations)
-            var record = BenchmarkRecord(bench: "client", case: "put_dataset", [
-                "tensors": 2, "shape": "1x64x64x1", "dtype": "float32", "median_ms": ms, "per_s": 1000 / ms,
-            ])
-            appendPeer(&record, ms: ms, peerMs: peer?["put_dataset"]) { 1000 / $0 }
-            record.fields += [("plain_pipeline_median_ms", rawPipeline), ("vs_plain_pipeline", rawPipeline / ms)]
+
+        let cases = [
+            Case(name: "tensor_put_get", iterations: 50 * scale,
+                 tandem: { try client.putTensor("bench_small", small); _ = try client.getTensor("bench_small") },
+                 baseline: { try setGet(client, "bench_small_raw", small.bytes) }),
+            Case(name: "batch_put_get", iterations: 2 * scale,
+                 tandem: { try client.putTensor("bench_batch", batch); _ = try client.getTensor("bench_batch") },
+                 baseline: { try setGet(client, "bench_batch_raw", batch.bytes) }),
+            Case(name: "put_dataset", iterations: 50 * scale,
+                 tandem: { try client.putDataset(dataset) },
+                 baseline: { try plainDatasetPipeline(client, dataset) }),
+        ]
+        // Every repeat runs TandemClient, the peer and the baseline back to back, so that
+        // load from elsewhere on the machine hits all three alike; the first round warms up.
+        var samples = [String: (tandem: [Double], peer: [Double], baseline: [Double])]()
+        // Loopback timings on a shared machine are noisy: more repeats than the default.
+        let repeats = options.repeats ?? (options.quick ? 2 : 11)
+        for round in 0...repeats {
+            for item in cases {
+                let baseline = try item.time(item.baseline)
+                guard hasModule else { continue }
+                let tandem = try item.time(item.tandem)
+                let peerMs = try peer?.time(item.name, iterations: item.iterations)
+                guard round > 0 else { continue }
+                samples[item.name, default: ([], [], [])].tandem.append(tandem)
+                samples[item.name, default: ([], [], [])].baseline.append(baseline)
+                if let peerMs { samples[item.name, default: ([], [], [])].peer.append(peerMs) }
+            }
+        }
+        guard hasModule else {
+            for item in cases {
+                BenchmarkRecord(bench: "client", case: item.name, ["skipped": "no TandemAI module (set TANDEM_MODULE_PATH or --module)"]).emit()
+            }
+            return
+        }
+        let batchMB = 2 * Double(batch.bytes.count) / 1e6
+        for item in cases {
+            let figures = samples[item.name]!
+            let ms = median(figures.tandem), baseline = median(figures.baseline)
+            let peerMs = figures.peer.isEmpty ? nil : median(figures.peer)
+            var record: BenchmarkRecord
+            switch item.name {
+            case "tensor_put_get":
+                record = BenchmarkRecord(bench: "client", case: item.name, [
+                    "shape": "64x64", "dtype": "float32", "median_ms": ms, "per_s": 1000 / ms])
+                appendPeer(&record, ms: ms, peerMs: peerMs, rateKey: "peer_per_s") { 1000 / $0 }
+                record.fields += [("setget_median_ms", baseline), ("setget_per_s", 1000 / baseline), ("vs_setget", baseline / ms)]
+            case "batch_put_get":
+                record = BenchmarkRecord(bench: "client", case: item.name, [
+                    "shape": "400x64x64", "dtype": "float32", "bytes": batch.bytes.count,
+                    "median_ms": ms, "mb_per_s": batchMB / ms * 1000])
+                appendPeer(&record, ms: ms, peerMs: peerMs, rateKey: "peer_mb_per_s") { batchMB / $0 * 1000 }
+                record.fields += [("setget_median_ms", baseline), ("setget_mb_per_s", batchMB / baseline * 1000),
+                                  ("vs_setget", baseline / ms)]
+            default:
+                record = BenchmarkRecord(bench: "client", case: item.name, [
+                    "tensors": 2, "shape": "1x64x64x1", "dtype": "float32", "median_ms": ms, "per_s": 1000 / ms])
+                appendPeer(&record, ms: ms, peerMs: peerMs, rateKey: "peer_per_s") { 1000 / $0 }
+                record.fields += [("plain_pipeline_median_ms", baseline), ("vs_plain_pipeline", baseline / ms)]
+            }
+            record.fields.append(("repeats", figures.tandem.count))
             record.emit()
-        } else {
-            skipped("put_dataset", setGetMs: rawPipeline)
+        }
+    }
+
+    /// One measured case: TandemClient's operation and its plain-Redis baseline.
+    private struct Case {
+        var name: String
+        var iterations: Int
+        var tandem: () throws -> Void
+        var baseline: () throws -> Void
+
+        /// Milliseconds per call of `body`, over `iterations` calls.
+        func time(_ body: () throws -> Void) throws -> Double {
+            let start = DispatchTime.now().uptimeNanoseconds
+            for _ in 0..<iterations { try body() }
+            return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6 / Double(iterations)
         }
     }
 
@@ -125,30 +142,14 @@ struct ClientBenchmark: ParsableCommand {
         _ = try client.send(pipeline: commands)
     }
 
-    private func emitRate(_ name: String, shape: String, ms: Double, peerMs: Double?, setGetMs: Double) {
-        var record = BenchmarkRecord(bench: "client", case: name, [
-            "shape": shape, "dtype": "float32", "median_ms": ms, "per_s": 1000 / ms,
-        ])
-        appendPeer(&record, ms: ms, peerMs: peerMs) { 1000 / $0 }
-        record.fields += [("setget_median_ms", setGetMs), ("setget_per_s", 1000 / setGetMs), ("vs_setget", setGetMs / ms)]
-        record.emit()
-    }
-
-    /// Adds `peer`, `peer_median_ms`, the peer's rate and `ratio` (ours over the peer's speed).
-    private func appendPeer(_ record: inout BenchmarkRecord, ms: Double, peerMs: Double?, rate: (Double) -> Double) {
+    /// Adds `peer`, `peer_median_ms`, the peer's rate and `ratio` (our speed over the peer's).
+    private func appendPeer(_ record: inout BenchmarkRecord, ms: Double, peerMs: Double?, rateKey: String, rate: (Double) -> Double) {
         guard let peerMs else {
             record.fields.append(("peer", "unavailable (set TANDEM_PYTHON)"))
             return
         }
-        let rateKey = record.fields.contains { $0.0 == "mb_per_s" } ? "peer_mb_per_s" : "peer_per_s"
         record.fields += [("peer", "smartredis 0.6.1 python"), ("peer_median_ms", peerMs), (rateKey, rate(peerMs)),
                           ("ratio", peerMs / ms)]
-    }
-
-    private func skipped(_ name: String, setGetMs: Double) {
-        BenchmarkRecord(bench: "client", case: name, [
-            "skipped": "no TandemAI module (set TANDEM_MODULE_PATH or --module)", "setget_median_ms": setGetMs,
-        ]).emit()
     }
 }
 
@@ -201,69 +202,76 @@ private final class BenchServer {
     }
 }
 
-/// The same cases run by the SmartRedis Python client, timed in Python with `perf_counter`.
-private struct PythonPeer {
-    var python: String?
-    var port: Int
+/// The same cases run by the SmartRedis Python client in a long-lived Python process, timed
+/// there with `perf_counter`: each request `case iterations` on stdin is answered with the
+/// milliseconds per operation on stdout.
+private final class PythonPeer {
+    private let process = Process()
+    private let input = Pipe()
+    private let output = Pipe()
+    private var buffer = Data()
 
-    /// Median milliseconds per operation by case, or `nil` without a usable interpreter.
-    func run(quick: Bool, repeats: Int, module: Bool) throws -> [String: Double]? {
-        guard let python, FileManager.default.isExecutableFile(atPath: python) else { return nil }
-        let process = Process()
+    /// Starts the peer, or returns `nil` without a usable interpreter.
+    init?(python: String?, port: Int, module: Bool) throws {
+        guard module, let python, FileManager.default.isExecutableFile(atPath: python) else { return nil }
         process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = ["-c", Self.script, quick ? "quick" : "full", String(repeats), module ? "1" : "0"]
+        process.arguments = ["-c", Self.script]
         var environment = ProcessInfo.processInfo.environment
         environment["SSDB"] = "127.0.0.1:\(port)"
         environment["SR_DB_TYPE"] = "Standalone"
         environment["SR_LOG_LEVEL"] = "QUIET"
         for key in ["SSKEYIN", "SSKEYOUT"] { environment[key] = nil }
         process.environment = environment
-        let output = Pipe()
+        process.standardInput = input
         process.standardOutput = output
         try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0,
-              let figures = try JSONSerialization.jsonObject(with: data) as? [String: Double] else {
-            throw ValidationError("the SmartRedis peer failed (exit \(process.terminationStatus))")
+    }
+
+    /// Milliseconds per operation of `name` over `iterations` operations.
+    func time(_ name: String, iterations: Int) throws -> Double {
+        input.fileHandleForWriting.write(Data("\(name) \(iterations)\n".utf8))
+        while true {
+            if let newline = buffer.firstIndex(of: 10) {
+                let line = String(decoding: buffer[..<newline], as: UTF8.self)
+                buffer.removeSubrange(...newline)
+                guard let ms = Double(line) else { throw ValidationError("the SmartRedis peer said: \(line)") }
+                return ms
+            }
+            let chunk = output.fileHandleForReading.availableData
+            guard !chunk.isEmpty else { throw ValidationError("the SmartRedis peer exited") }
+            buffer.append(chunk)
         }
-        return figures
+    }
+
+    func stop() {
+        try? input.fileHandleForWriting.close()
+        process.waitUntilExit()
     }
 
     static let script = """
-        import json, sys, time
+        import sys, time
         import numpy as np
         from smartredis import Client, Dataset
-        quick, repeats, module = sys.argv[1] == "quick", int(sys.argv[2]), sys.argv[3] == "1"
-        scale = 1 if quick else 4
         client = Client(None)
-        def median(xs):
-            xs = sorted(xs); n = len(xs)
-            return xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2
-        def measure(fn, iterations):
+        rng = np.random.default_rng(1)
+        small = rng.random((64, 64), dtype=np.float32)
+        batch = rng.random((400, 64, 64), dtype=np.float32)
+        dataset = Dataset("py_sim_data")
+        field = rng.random((1, 64, 64, 1), dtype=np.float32)
+        dataset.add_tensor("u_init", field)
+        dataset.add_tensor("u_steady", field[:, ::-1].copy())
+        def tensor_put_get():
+            client.put_tensor("py_small", small); client.get_tensor("py_small")
+        def batch_put_get():
+            client.put_tensor("py_batch", batch); client.get_tensor("py_batch")
+        def put_dataset():
+            client.put_dataset(dataset)
+        cases = {"tensor_put_get": tensor_put_get, "batch_put_get": batch_put_get, "put_dataset": put_dataset}
+        for line in sys.stdin:
+            name, iterations = line.split()
+            fn, iterations = cases[name], int(iterations)
+            start = time.perf_counter()
             for _ in range(iterations): fn()
-            times = []
-            for _ in range(repeats):
-                start = time.perf_counter()
-                for _ in range(iterations): fn()
-                times.append((time.perf_counter() - start) * 1000 / iterations)
-            return median(times)
-        out = {}
-        if module:
-            rng = np.random.default_rng(1)
-            small = rng.random((64, 64), dtype=np.float32)
-            def small_round_trip():
-                client.put_tensor("py_small", small); client.get_tensor("py_small")
-            out["tensor_put_get"] = measure(small_round_trip, 50 * scale)
-            batch = rng.random((400, 64, 64), dtype=np.float32)
-            def batch_round_trip():
-                client.put_tensor("py_batch", batch); client.get_tensor("py_batch")
-            out["batch_put_get"] = measure(batch_round_trip, 2 * scale)
-            dataset = Dataset("py_sim_data")
-            field = rng.random((1, 64, 64, 1), dtype=np.float32)
-            dataset.add_tensor("u_init", field)
-            dataset.add_tensor("u_steady", field[:, ::-1].copy())
-            out["put_dataset"] = measure(lambda: client.put_dataset(dataset), 50 * scale)
-        json.dump(out, sys.stdout)
+            print((time.perf_counter() - start) * 1000 / iterations, flush=True)
         """
 }
