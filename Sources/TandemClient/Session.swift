@@ -7,9 +7,6 @@ struct ExecutionOptions {
     /// the whole command budget instead of the socket timeout, and never re-send it after
     /// a timeout (SmartRedis re-sends it every 250 ms, running it again each time).
     var slow = false
-    /// Retry I/O failures under the command policy (SmartRedis does not for list fetches;
-    /// Tandem always does, which only re-reads).
-    var retry = true
 
     static let normal = ExecutionOptions()
     static let slowCommand = ExecutionOptions(slow: true)
@@ -64,7 +61,9 @@ final class Session {
     ///   malformed replies.
     func execute(_ commands: [Command], options: ExecutionOptions = .normal) throws(ClientError) -> [RESPValue] {
         let policy = commandRetry
-        let attempts = options.retry ? policy.attempts : 1
+        // SmartRedis does not retry the pipelines of aggregation-list reads; Tandem retries
+        // every command and pipeline alike.
+        let attempts = policy.attempts
         let readTimeout = options.slow ? max(policy.timeoutMilliseconds, connection.socketTimeoutMilliseconds) : nil
         var lastFailure = TransportError(description: "")
         for attempt in 1...attempts {
