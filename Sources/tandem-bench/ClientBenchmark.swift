@@ -10,7 +10,7 @@ import TandemTensor
 /// over one connection.
 ///
 /// Cases: `tensor_put_get` (64×64 float32 put + get round trips per second), `batch_put_get`
-/// (400×64×64 float32, MB/s moved), `put_dataset` (the tutorial's two-tensor dataset,
+/// (400×64×64 float32, MB/s moved; also `batch_put` and `batch_get` alone), `put_dataset` (the tutorial's two-tensor dataset,
 /// latency). Each repeat runs TandemClient, the peer and the baseline back to back, and
 /// each figure is the median over repeats. Tensor cases need the TandemAI module (`--module` or `TANDEM_MODULE_PATH`);
 /// the peer needs the Python with smartredis (`--python` or `TANDEM_PYTHON`).
@@ -52,6 +52,12 @@ struct ClientBenchmark: ParsableCommand {
             Case(name: "batch_put_get", iterations: 2 * scale,
                  tandem: { try client.putTensor("bench_batch", batch); _ = try client.getTensor("bench_batch") },
                  baseline: { try setGet(client, "bench_batch_raw", batch.bytes) }),
+            Case(name: "batch_put", iterations: 2 * scale,
+                 tandem: { try client.putTensor("bench_batch", batch) },
+                 baseline: { _ = try client.send(Command(arguments: [Array("SET".utf8), Array("bench_batch_raw".utf8), batch.bytes])) }),
+            Case(name: "batch_get", iterations: 2 * scale,
+                 tandem: { _ = try client.getTensor("bench_batch") },
+                 baseline: { _ = try client.send(Command("GET", "bench_batch_raw")) }),
             Case(name: "put_dataset", iterations: 50 * scale,
                  tandem: { try client.putDataset(dataset) },
                  baseline: { try plainDatasetPipeline(client, dataset) }),
@@ -91,13 +97,16 @@ struct ClientBenchmark: ParsableCommand {
                     "shape": "64x64", "dtype": "float32", "median_ms": ms, "per_s": 1000 / ms])
                 appendPeer(&record, ms: ms, peerMs: peerMs, rateKey: "peer_per_s") { 1000 / $0 }
                 record.fields += [("setget_median_ms", baseline), ("setget_per_s", 1000 / baseline), ("vs_setget", baseline / ms)]
-            case "batch_put_get":
+            case "batch_put_get", "batch_put", "batch_get":
+                // MB moved: both ways for put + get, one way for put or get alone.
+                let megabytes = item.name == "batch_put_get" ? batchMB : batchMB / 2
                 record = BenchmarkRecord(bench: "client", case: item.name, [
                     "shape": "400x64x64", "dtype": "float32", "bytes": batch.bytes.count,
-                    "median_ms": ms, "mb_per_s": batchMB / ms * 1000])
-                appendPeer(&record, ms: ms, peerMs: peerMs, rateKey: "peer_mb_per_s") { batchMB / $0 * 1000 }
-                record.fields += [("setget_median_ms", baseline), ("setget_mb_per_s", batchMB / baseline * 1000),
-                                  ("vs_setget", baseline / ms)]
+                    "median_ms": ms, "mb_per_s": megabytes / ms * 1000])
+                appendPeer(&record, ms: ms, peerMs: peerMs, rateKey: "peer_mb_per_s") { megabytes / $0 * 1000 }
+                let plain = item.name == "batch_put" ? "set" : item.name == "batch_get" ? "get" : "setget"
+                record.fields += [("\(plain)_median_ms", baseline), ("\(plain)_mb_per_s", megabytes / baseline * 1000),
+                                  ("vs_\(plain)", baseline / ms)]
             default:
                 record = BenchmarkRecord(bench: "client", case: item.name, [
                     "tensors": 2, "shape": "1x64x64x1", "dtype": "float32", "median_ms": ms, "per_s": 1000 / ms])
@@ -266,7 +275,12 @@ private final class PythonPeer {
             client.put_tensor("py_batch", batch); client.get_tensor("py_batch")
         def put_dataset():
             client.put_dataset(dataset)
-        cases = {"tensor_put_get": tensor_put_get, "batch_put_get": batch_put_get, "put_dataset": put_dataset}
+        def batch_put():
+            client.put_tensor("py_batch", batch)
+        def batch_get():
+            client.get_tensor("py_batch")
+        cases = {"tensor_put_get": tensor_put_get, "batch_put_get": batch_put_get, "batch_put": batch_put,
+                 "batch_get": batch_get, "put_dataset": put_dataset}
         for line in sys.stdin:
             name, iterations = line.split()
             fn, iterations = cases[name], int(iterations)
