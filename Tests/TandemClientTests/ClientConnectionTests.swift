@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Synchronization
 import Testing
 import RESP
 import TandemClient
@@ -116,6 +117,30 @@ import _TestSupport
         usleep(50_000)
         try client.save()
         #expect(try server.connect().send("INFO", "commandstats").string?.contains("cmdstat_save:calls=1,") == true)
+    }
+
+    @Test func oneClientServesManyThreads() throws {
+        let server = try Peers.plainServer()
+        let client = try server.client()
+        let failures = Mutex(0)
+        DispatchQueue.concurrentPerform(iterations: 8) { worker in
+            for round in 0..<25 {
+                do {
+                    var ds = Dataset(name: "w\(worker)")
+                    try ds.addMetaScalar("round", round)
+                    try client.putDataset(ds)
+                    try client.appendToList("all", datasetNamed: "w\(worker)")
+                    guard try client.getDataset("w\(worker)").metaScalars("round", as: Int.self) == [round] else {
+                        failures.withLock { $0 += 1 }
+                        continue
+                    }
+                } catch {
+                    failures.withLock { $0 += 1 }
+                }
+            }
+        }
+        #expect(failures.withLock { $0 } == 0, "every thread reads back its own writes")
+        #expect(try client.getListLength("all") == 200)
     }
 
     /// The server's process id, from `INFO server`.
