@@ -115,7 +115,9 @@ import _TestSupport
         let blocker = try server.connect()
         try blocker.write(RESPEncoder.command(["DEBUG", "SLEEP", "0.5"].map { Array($0.utf8) }))
         usleep(50_000)
+        let start = Date()
         try client.save()
+        #expect(Date().timeIntervalSince(start) > 0.3, "SAVE waited behind the sleeping server")
         #expect(try server.connect().send("INFO", "commandstats").string?.contains("cmdstat_save:calls=1,") == true)
     }
 
