@@ -13,11 +13,13 @@ let package = Package(
     products: [
         .library(name: "TandemTensor", targets: ["TandemTensor"]),
         .library(name: "RESP", targets: ["RESP"]),
+        .library(name: "ONNX", targets: ["ONNX"]),
         .library(name: "HeatDiffusion", targets: ["HeatDiffusion"]),
         .library(name: "TandemPlot", targets: ["TandemPlot"]),
         .library(name: "TandemClient", targets: ["TandemClient"]),
         .executable(name: "tandem-bench", targets: ["tandem-bench"]),
         .executable(name: "heat-demo", targets: ["heat-demo"]),
+        .library(name: "TandemAI", type: .dynamic, targets: ["TandemAI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -27,21 +29,25 @@ let package = Package(
 
         .target(name: "TandemTensor", swiftSettings: swiftSettings),
         .target(name: "RESP", swiftSettings: swiftSettings),
+        .target(name: "ONNX", swiftSettings: swiftSettings),
         .target(name: "HeatDiffusion", dependencies: ["TandemTensor"], swiftSettings: swiftSettings),
         .target(name: "TandemPlot", dependencies: ["CZlib"], swiftSettings: swiftSettings),
         .target(name: "TandemClient", dependencies: ["TandemTensor", "RESP"], swiftSettings: swiftSettings),
+        // The Redis module (build with `make module`: release, Swift stdlib linked statically).
+        .target(name: "TandemAI", dependencies: ["CRedisModule", "TandemTensor"], swiftSettings: swiftSettings),
 
         // MARK: - C shims and system libraries
 
         .systemLibrary(name: "CBLAS", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "CRedisModule"),
 
         // MARK: - Executables
 
         .executableTarget(
             name: "tandem-bench",
             dependencies: [
-                "HeatDiffusion", "TandemTensor", "TandemClient",
+                "HeatDiffusion", "TandemTensor", "RESP", "TandemClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
@@ -59,10 +65,13 @@ let package = Package(
 
         // MARK: - Tests
 
+        .testTarget(name: "ONNXTests", dependencies: ["ONNX", "TandemTensor", "_TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "RESPTests", dependencies: ["RESP", "_TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "TandemTensorTests", dependencies: ["TandemTensor", "_TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "HeatDiffusionTests", dependencies: ["HeatDiffusion", "CBLAS", "_TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "TandemPlotTests", dependencies: ["TandemPlot", "CZlib", "_TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "TandemClientTests", dependencies: ["TandemClient", "_TestSupport"], swiftSettings: swiftSettings),
+        // Integration tests of the Redis module: a real redis-server loading TANDEM_MODULE_PATH.
+        .testTarget(name: "TandemAITests", dependencies: ["RESP", "TandemTensor", "_TestSupport"], exclude: ["Python"], swiftSettings: swiftSettings),
+        .testTarget(name: "TandemClientTests", dependencies: ["TandemClient", "_TestSupport"], exclude: ["Python"], swiftSettings: swiftSettings),
     ]
 )

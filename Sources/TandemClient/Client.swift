@@ -83,12 +83,14 @@ public final class Client: Sendable {
     /// Sends one command and returns its reply; an error reply is returned, not thrown.
     ///
     /// The command is re-sent after I/O failures like every other call.
+    @discardableResult
     public func send(_ command: Command) throws(ClientError) -> RESPValue {
         try send(pipeline: [command])[0]
     }
 
     /// Sends commands as one pipeline (one write, then all replies) and returns the replies
     /// in order; error replies are returned, not thrown.
+    @discardableResult
     public func send(pipeline commands: [Command]) throws(ClientError) -> [RESPValue] {
         try execute(commands, options: .normal)
     }
