@@ -38,7 +38,7 @@ enum TensorWire {
               case .bulkString(let blob) = elements[5] else {
             throw .unexpectedReply(reply, command: "AI.TENSORGET \(key)")
         }
-        guard let dtype = DType(wireName: typeName) else {
+        guard let dtype = DType(rawValue: typeName) ?? DType(wireName: typeName) else {
             throw ClientError(.typeMismatch, "tensor \"\(key)\" has type \(typeName), which this client cannot read.")
         }
         var shape: [Int] = []
