@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "ONNX", targets: ["ONNX"]),
         .library(name: "HeatDiffusion", targets: ["HeatDiffusion"]),
         .library(name: "TandemPlot", targets: ["TandemPlot"]),
+        .library(name: "TandemClient", targets: ["TandemClient"]),
         .executable(name: "tandem-bench", targets: ["tandem-bench"]),
         .executable(name: "heat-demo", targets: ["heat-demo"]),
         .library(name: "TandemAI", type: .dynamic, targets: ["TandemAI"]),
@@ -31,6 +32,7 @@ let package = Package(
         .target(name: "ONNX", swiftSettings: swiftSettings),
         .target(name: "HeatDiffusion", dependencies: ["TandemTensor"], swiftSettings: swiftSettings),
         .target(name: "TandemPlot", dependencies: ["CZlib"], swiftSettings: swiftSettings),
+        .target(name: "TandemClient", dependencies: ["TandemTensor", "RESP"], swiftSettings: swiftSettings),
         // The Redis module (build with `make module`: release, Swift stdlib linked statically).
         .target(name: "TandemAI", dependencies: ["CRedisModule", "TandemTensor"], swiftSettings: swiftSettings),
 
@@ -45,7 +47,7 @@ let package = Package(
         .executableTarget(
             name: "tandem-bench",
             dependencies: [
-                "HeatDiffusion", "TandemTensor", "RESP",
+                "HeatDiffusion", "TandemTensor", "RESP", "TandemClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
@@ -70,5 +72,6 @@ let package = Package(
         .testTarget(name: "TandemPlotTests", dependencies: ["TandemPlot", "CZlib", "_TestSupport"], swiftSettings: swiftSettings),
         // Integration tests of the Redis module: a real redis-server loading TANDEM_MODULE_PATH.
         .testTarget(name: "TandemAITests", dependencies: ["RESP", "TandemTensor", "_TestSupport"], exclude: ["Python"], swiftSettings: swiftSettings),
+        .testTarget(name: "TandemClientTests", dependencies: ["TandemClient", "_TestSupport"], exclude: ["Python"], swiftSettings: swiftSettings),
     ]
 )
