@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "TandemML", targets: ["TandemML"]),
         .executable(name: "tandem-bench", targets: ["tandem-bench"]),
         .executable(name: "heat-demo", targets: ["heat-demo"]),
+        .executable(name: "fd-sim", targets: ["fd-sim"]),
         .library(name: "TandemAI", type: .dynamic, targets: ["TandemAI"]),
     ],
     dependencies: [
@@ -50,6 +51,13 @@ let package = Package(
             name: "tandem-bench",
             dependencies: [
                 "HeatDiffusion", "TandemTensor", "RESP", "TandemClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "fd-sim",
+            dependencies: [
+                "HeatDiffusion", "TandemClient", "TandemML", "TandemTensor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
