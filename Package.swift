@@ -15,8 +15,10 @@ let package = Package(
         .library(name: "RESP", targets: ["RESP"]),
         .library(name: "HeatDiffusion", targets: ["HeatDiffusion"]),
         .library(name: "TandemPlot", targets: ["TandemPlot"]),
+        .library(name: "TandemExperiment", targets: ["TandemExperiment"]),
         .executable(name: "tandem-bench", targets: ["tandem-bench"]),
         .executable(name: "heat-demo", targets: ["heat-demo"]),
+        .executable(name: "tandem", targets: ["tandem"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -28,11 +30,13 @@ let package = Package(
         .target(name: "RESP", swiftSettings: swiftSettings),
         .target(name: "HeatDiffusion", dependencies: ["TandemTensor"], swiftSettings: swiftSettings),
         .target(name: "TandemPlot", dependencies: ["CZlib"], swiftSettings: swiftSettings),
+        .target(name: "TandemExperiment", dependencies: ["RESP", "TandemTensor", "CTandemSpawn"], swiftSettings: swiftSettings),
 
         // MARK: - C shims and system libraries
 
         .systemLibrary(name: "CBLAS", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "CTandemSpawn"),
 
         // MARK: - Executables
 
@@ -51,9 +55,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
 
+        .executableTarget(
+            name: "tandem",
+            dependencies: [
+                "TandemExperiment", "RESP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings),
+
         // MARK: - Test support
 
         .target(name: "_TestSupport", dependencies: ["TandemTensor", "RESP"], path: "Tests/_TestSupport", swiftSettings: swiftSettings),
+        .executableTarget(name: "experiment-test-driver", dependencies: ["TandemExperiment"], path: "Tests/ExperimentTestDriver", swiftSettings: swiftSettings),
 
         // MARK: - Tests
 
@@ -61,5 +74,6 @@ let package = Package(
         .testTarget(name: "TandemTensorTests", dependencies: ["TandemTensor", "_TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "HeatDiffusionTests", dependencies: ["HeatDiffusion", "CBLAS", "_TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "TandemPlotTests", dependencies: ["TandemPlot", "CZlib", "_TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "TandemExperimentTests", dependencies: ["TandemExperiment", "_TestSupport", "experiment-test-driver"], swiftSettings: swiftSettings),
     ]
 )
