@@ -96,20 +96,23 @@ public final class DatabaseConnection {
         }
     }
 
-    /// The names of the loaded modules (`MODULE LIST`), each with its path.
-    public func modules() throws(ExperimentError) -> [(name: String, path: String)] {
+    /// The loaded modules (`MODULE LIST`).
+    public func modules() throws(ExperimentError) -> [LoadedModule] {
         guard case .array(let entries) = try send("MODULE", "LIST") else { return [] }
         return entries.compactMap { entry in
             guard let fields = entry.array else { return nil }
-            var name = "", path = ""
+            var module = LoadedModule(name: "", version: 0, path: "", arguments: [])
             for i in stride(from: 0, to: fields.count - 1, by: 2) {
+                let value = fields[i + 1]
                 switch fields[i].string {
-                case "name": name = fields[i + 1].string ?? ""
-                case "path": path = fields[i + 1].string ?? ""
+                case "name": module.name = value.string ?? ""
+                case "ver": module.version = Int(value.integer ?? 0)
+                case "path": module.path = value.string ?? ""
+                case "args": module.arguments = value.array?.compactMap(\.string) ?? []
                 default: break
                 }
             }
-            return (name, path)
+            return module
         }
     }
 
@@ -123,4 +126,16 @@ public final class DatabaseConnection {
         }
         return fields
     }
+}
+
+/// One entry of `MODULE LIST`.
+public struct LoadedModule: Sendable, Hashable {
+    /// The name the module registered (`ai` for TandemAI, as for RedisAI).
+    public var name: String
+    /// Its version number.
+    public var version: Int
+    /// The file it was loaded from.
+    public var path: String
+    /// Its load-time arguments.
+    public var arguments: [String]
 }

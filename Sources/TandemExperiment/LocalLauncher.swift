@@ -45,7 +45,6 @@ public final class LocalLauncher: Launcher {
             registry.unregister(leader)
         }
         reaper.name = "tandem-reaper-\(pid)"
-        reaper.stackSize = 1 << 16
         reaper.start()
         return JobID(String(pid))
     }

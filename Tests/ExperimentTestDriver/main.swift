@@ -1,1 +1,33 @@
-print("placeholder")
+// A driver program for TandemExperimentTests: starts a database (when a port is given) and
+// sleeping ensemble members through TandemExperiment, prints every job id, then waits to be
+// interrupted. The tests send it SIGINT or SIGTERM and check that no child outlives it.
+//
+// usage: experiment-test-driver <directory> <members> [<database port>]
+// Each member is a shell that starts a background `sleep` (a grandchild, whose pid it writes
+// to `grandchild.pid` in its directory) and waits, so stopping must reach the whole group.
+import Foundation
+import TandemExperiment
+
+let arguments = CommandLine.arguments
+guard arguments.count >= 3, let members = Int(arguments[2]) else {
+    FileHandle.standardError.write(Data("usage: experiment-test-driver <directory> <members> [<port>]\n".utf8))
+    exit(2)
+}
+do {
+    let experiment = try Experiment(name: "driver", directory: URL(fileURLWithPath: arguments[1]))
+    if arguments.count >= 4, let port = Int(arguments[3]) {
+        let database = try experiment.createDatabase(port: port)
+        try experiment.start(database)
+    }
+    let script = "sleep 600 & echo $! > grandchild.pid; wait"
+    let ensemble = experiment.createEnsemble("sleepers", runSettings: RunSettings(executable: "/bin/sh", arguments: ["-c", script]),
+                                             replicas: members)
+    try experiment.start(ensemble, block: false)
+    for report in experiment.reports() { print("job \(report.name) \(report.jobID)") }
+    print("ready")
+    fflush(nil)
+    while true { sleep(60) }
+} catch {
+    FileHandle.standardError.write(Data("experiment-test-driver: \(error)\n".utf8))
+    exit(1)
+}
