@@ -13,11 +13,13 @@ let package = Package(
     products: [
         .library(name: "TandemTensor", targets: ["TandemTensor"]),
         .library(name: "RESP", targets: ["RESP"]),
+        .library(name: "ONNX", targets: ["ONNX"]),
         .library(name: "HeatDiffusion", targets: ["HeatDiffusion"]),
         .library(name: "TandemPlot", targets: ["TandemPlot"]),
         .library(name: "TandemExperiment", targets: ["TandemExperiment"]),
         .executable(name: "tandem-bench", targets: ["tandem-bench"]),
         .executable(name: "heat-demo", targets: ["heat-demo"]),
+        .library(name: "TandemAI", type: .dynamic, targets: ["TandemAI"]),
         .executable(name: "tandem", targets: ["tandem"]),
     ],
     dependencies: [
@@ -28,14 +30,18 @@ let package = Package(
 
         .target(name: "TandemTensor", swiftSettings: swiftSettings),
         .target(name: "RESP", swiftSettings: swiftSettings),
+        .target(name: "ONNX", swiftSettings: swiftSettings),
         .target(name: "HeatDiffusion", dependencies: ["TandemTensor"], swiftSettings: swiftSettings),
         .target(name: "TandemPlot", dependencies: ["CZlib"], swiftSettings: swiftSettings),
+        // The Redis module (build with `make module`: release, Swift stdlib linked statically).
+        .target(name: "TandemAI", dependencies: ["CRedisModule", "TandemTensor"], swiftSettings: swiftSettings),
         .target(name: "TandemExperiment", dependencies: ["RESP", "TandemTensor", "CTandemSpawn"], swiftSettings: swiftSettings),
 
         // MARK: - C shims and system libraries
 
         .systemLibrary(name: "CBLAS", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "CRedisModule"),
         .target(name: "CTandemSpawn"),
 
         // MARK: - Executables
@@ -43,7 +49,7 @@ let package = Package(
         .executableTarget(
             name: "tandem-bench",
             dependencies: [
-                "HeatDiffusion", "TandemTensor",
+                "HeatDiffusion", "TandemTensor", "RESP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
@@ -70,10 +76,13 @@ let package = Package(
 
         // MARK: - Tests
 
+        .testTarget(name: "ONNXTests", dependencies: ["ONNX", "TandemTensor", "_TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "RESPTests", dependencies: ["RESP", "_TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "TandemTensorTests", dependencies: ["TandemTensor", "_TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "HeatDiffusionTests", dependencies: ["HeatDiffusion", "CBLAS", "_TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "TandemPlotTests", dependencies: ["TandemPlot", "CZlib", "_TestSupport"], swiftSettings: swiftSettings),
+        // Integration tests of the Redis module: a real redis-server loading TANDEM_MODULE_PATH.
+        .testTarget(name: "TandemAITests", dependencies: ["RESP", "TandemTensor", "_TestSupport"], exclude: ["Python"], swiftSettings: swiftSettings),
         .testTarget(name: "TandemExperimentTests", dependencies: ["TandemExperiment", "_TestSupport", "experiment-test-driver"], swiftSettings: swiftSettings),
     ]
 )

@@ -6,7 +6,7 @@ struct TandemBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tandem-bench",
         abstract: "Measure Tandem's speed; prints one JSON line per case.",
-        subcommands: [AllBenchmarks.self, SolverBenchmark.self])
+        subcommands: [AllBenchmarks.self, SolverBenchmark.self, ModuleBenchmark.self])
 }
 
 /// Options every benchmark shares.
@@ -27,8 +27,13 @@ struct AllBenchmarks: ParsableCommand {
     @OptionGroup var options: BenchmarkOptions
 
     func run() throws {
-        var solver = SolverBenchmark()
+        // Parsed from no arguments so every option holds its default (a plain `init()`
+        // leaves them unreadable), then given the shared options.
+        var solver = try SolverBenchmark.parse([])
         solver.options = options
         try solver.run()
+        var module = try ModuleBenchmark.parse([])
+        module.options = options
+        try module.run()
     }
 }
