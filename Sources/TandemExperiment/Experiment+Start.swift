@@ -101,7 +101,8 @@ extension Experiment {
         let step = LaunchStep(
             name: database.nodeName, executable: plan.redisServer, arguments: [database.configurationFile.path],
             environment: environment, workingDirectory: database.directory,
-            outputFile: output, errorFile: database.directory.appendingPathComponent("\(database.nodeName).err"))
+            outputFile: output, errorFile: database.directory.appendingPathComponent("\(database.nodeName).err"),
+            outlivesDriver: database.outlivesDriver)
         let job = try launch(step, entityType: "DBNode")
         do {
             try waitUntilReady(database, job: job, modulePath: plan.modulePath)

@@ -37,6 +37,10 @@ public struct Orchestrator: Entity, Hashable {
     public var modulePath: String?
     /// How long to wait for the database to become ready.
     public var readinessTimeout: Duration = .seconds(15)
+    /// Whether the database keeps running after the driver exits (an admin's `tandem start
+    /// --detach`): it then runs in its own session and is not stopped on exit or interrupt.
+    /// Off by default: an experiment leaves nothing behind.
+    public var outlivesDriver = false
 
     /// Creates a declaration; see ``Experiment/createDatabase(port:interface:threadsPerQueue:)``.
     ///

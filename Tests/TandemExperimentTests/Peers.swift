@@ -10,14 +10,12 @@ import _TestSupport
 ///
 /// A missing peer skips the test with a loud message, except under `CI`, where it fails.
 enum Peers {
-    /// The module file, or `nil` after reporting it missing.
+    /// The module file (``TestEnvironment/modulePath()``), or `nil` after reporting it missing.
     static func module() -> String? {
-        guard let path = ProcessInfo.processInfo.environment["TANDEM_MODULE_PATH"],
-              FileManager.default.isReadableFile(atPath: path) else {
-            missing("TANDEM_MODULE_PATH does not name the TandemAI module (run `make test`, or build it with `make module`)")
+        do { return try TestEnvironment.modulePath() } catch {
+            missing("\(error)")
             return nil
         }
-        return path
     }
 
     /// `redis-cli`, or `nil` after reporting it missing.
