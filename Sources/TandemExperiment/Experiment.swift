@@ -89,17 +89,19 @@ public final class Experiment: Sendable {
                      directory: entityDirectory(name))
     }
 
-    /// Declares the database (identifier `orchestrator`) in `<experiment>/orchestrator`.
+    /// Declares a database in `<experiment>/<identifier>`.
     ///
     /// - Parameters:
     ///   - port: its TCP port.
     ///   - interface: the network interface it binds to (`lo`, loopback, by default), or an IPv4 address.
     ///   - threadsPerQueue: TandemAI worker threads.
+    ///   - identifier: `orchestrator` for the default database (its address goes to `SSDB`);
+    ///     any other identifier `id` puts it in `SSDB_<id>`.
     /// - Throws: ``ExperimentError/Code-swift.struct/unknownInterface``, ``ExperimentError/Code-swift.struct/invalidDeclaration``.
-    public func createDatabase(port: Int = 6780, interface: String = "lo",
-                               threadsPerQueue: Int = 1) throws(ExperimentError) -> Orchestrator {
-        try Orchestrator(port: port, interface: interface, threadsPerQueue: threadsPerQueue,
-                         directory: entityDirectory("orchestrator"))
+    public func createDatabase(port: Int = 6780, interface: String = "lo", threadsPerQueue: Int = 1,
+                               identifier: String = "orchestrator") throws(ExperimentError) -> Orchestrator {
+        try Orchestrator(name: identifier, port: port, interface: interface, threadsPerQueue: threadsPerQueue,
+                         directory: entityDirectory(identifier))
     }
 
     private func entityDirectory(_ name: String) -> URL {

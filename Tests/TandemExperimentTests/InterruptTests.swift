@@ -13,13 +13,13 @@ import _TestSupport
         let grandchildren: [pid_t]
     }
 
-    func startDriver(members: Int, port: Int?, module: String?, directory: URL) throws -> Driver {
+    func startDriver(members: Int, port: Int?, module: String?, directory: URL, exitWhenReady: Bool = false) throws -> Driver {
         let process = Process()
         var environment = ProcessInfo.processInfo.environment
         environment["TANDEM_MODULE_PATH"] = module
         process.environment = environment
         process.executableURL = URL(fileURLWithPath: Peers.builtProgram("experiment-test-driver"))
-        process.arguments = [directory.path, String(members)] + (port.map { [String($0)] } ?? [])
+        process.arguments = [directory.path, String(members), String(port ?? 0)] + (exitWhenReady ? ["exit"] : [])
         let output = Pipe()
         process.standardOutput = output
         try process.run()
@@ -81,5 +81,21 @@ import _TestSupport
 
     @Test func aTerminatedDriverLeavesNoChild() throws {
         try interruptLeavesNoChild(signal: SIGTERM, withDatabase: false)
+    }
+}
+
+extension InterruptTests {
+    @Test func aDriverExitingWithoutStoppingLeavesNoChild() throws {
+        guard let module = Peers.module() else { return }
+        let directory = try TestEnvironment.makeTemporaryDirectory(prefix: "driver")
+        let port = try TestEnvironment.freePort()
+        let driver = try startDriver(members: 2, port: port, module: module, directory: directory, exitWhenReady: true)
+        driver.process.waitUntilExit()
+        #expect(driver.process.terminationReason == .exit && driver.process.terminationStatus == 0)
+        #expect(driver.jobs.count == 3 && driver.grandchildren.count == 2)
+        for pid in Array(driver.jobs.values) + driver.grandchildren {
+            #expect(Processes.waitUntilGone(pid, timeout: .milliseconds(500)), "pid \(pid) survived the driver")
+        }
+        #expect(throws: ExperimentError.self) { try DatabaseConnection(host: "127.0.0.1", port: port) }
     }
 }
