@@ -50,6 +50,26 @@ extension Experiment {
         try waitUntilFinished(jobNames: entities.flatMap(\.jobNames), timeout: timeout, pollInterval: pollInterval)
     }
 
+    /// Blocks until every model this experiment started has finished (databases keep running),
+    /// reporting each unfinished job as `name(job id): Status` every `interval` — SmartSim's `poll`.
+    ///
+    /// - Parameters:
+    ///   - interval: how often to report.
+    ///   - report: where the lines go; `nil` for silence.
+    public func poll(interval: Duration = .seconds(10), report: ((String) -> Void)? = { print($0) }) {
+        let clock = ContinuousClock()
+        var nextReport = clock.now
+        while true {
+            let unfinished = reports().filter { $0.entityType != "DBNode" && !$0.status.isTerminal }
+            if unfinished.isEmpty { return }
+            if let report, clock.now >= nextReport {
+                for job in unfinished { report("\(job.name)(\(job.jobID)): \(job.status)") }
+                nextReport = clock.now + interval
+            }
+            Self.pause(min(interval, .milliseconds(20)))
+        }
+    }
+
     /// Suspends until every job of the entities has finished. Cancelling the waiting task
     /// stops the entities (terminate, then kill after `grace`) before the cancellation is rethrown.
     ///

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Synchronization
 import Testing
 import _TestSupport
 @testable import TandemExperiment
@@ -120,5 +121,19 @@ import _TestSupport
         waiter.cancel()
         await #expect(throws: CancellationError.self) { try await waiter.value }
         #expect(experiment.status(of: slow) == ["slow": .cancelled])
+    }
+}
+
+extension LocalLauncherTests {
+    @Test func pollWaitsForEveryModelAndReportsTheUnfinished() throws {
+        let (experiment, _) = try makeExperiment()
+        let quick = experiment.createModel("quick", runSettings: shell("exit 0"))
+        let slower = experiment.createModel("slower", runSettings: shell("sleep 0.2"))
+        try experiment.start(quick, slower, block: false)
+        let lines = Mutex<[String]>([])
+        experiment.poll(interval: .milliseconds(50)) { line in lines.withLock { $0.append(line) } }
+        #expect(experiment.status(of: slower) == ["slower": .completed])
+        let reported = lines.withLock { $0 }
+        #expect(reported.contains { $0.hasPrefix("slower(") && $0.hasSuffix("): Running") })
     }
 }
