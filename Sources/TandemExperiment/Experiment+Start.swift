@@ -133,7 +133,7 @@ extension Experiment {
             case .failed(let reason): throw ExperimentError(.databaseNotReady, reason)
             case .retry:
                 usleep(pause)
-                pause = min(pause * 2, 20_000)
+                pause = min(pause * 2, 4_000)
             }
         }
     }

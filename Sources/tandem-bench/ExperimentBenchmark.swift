@@ -8,7 +8,8 @@ import TandemExperiment
 ///
 /// - `orchestrator_ready`: from `Experiment.start(database)` to its return, i.e. until the
 ///   database answers PING, lists TandemAI in `MODULE LIST` and reports its own directory
-///   (target ≤ 300 ms). Peer: a bare `redis-server` (no module, no config file) until PING answers.
+///   (target ≤ 300 ms). Peer: a bare `redis-server --loadmodule` (no config file, no checks) until
+///   PING answers, i.e. the floor for the same work; `no_module_ms` is redis-server alone.
 /// - `members_running`: from `start(ensemble, block: false)` to its return with every member
 ///   launched and `running` (members are `sleep`; `SSDB`/`SSKEYOUT` are set as usual).
 /// - `members_started`: the same, until every member process has actually executed (each
@@ -39,7 +40,7 @@ struct ExperimentBenchmark: ParsableCommand {
         let repeats = options.quick ? 3 : max(5, options.measuredRepeats)
 
         // A ready orchestrator, against a bare redis-server answering PING.
-        var ready: [Double] = [], bare: [Double] = []
+        var ready: [Double] = [], bare: [Double] = [], alone: [Double] = []
         var database = try experiment.createDatabase(port: try Self.freePort())
         database.modulePath = module
         database.redisServer = redisServer
@@ -47,12 +48,14 @@ struct ExperimentBenchmark: ParsableCommand {
             database.port = try Self.freePort()
             let ms = try Self.milliseconds { try experiment.start(database) }
             experiment.stop(database)
-            let peer = try Self.bareRedisUntilPing(redisServer, directory: root)
-            if round > 0 { ready.append(ms); bare.append(peer) }  // round 0 warms the caches
+            let peer = try Self.bareRedisUntilPing(redisServer, module: module, directory: root)
+            let noModule = try Self.bareRedisUntilPing(redisServer, module: nil, directory: root)
+            if round > 0 { ready.append(ms); bare.append(peer); alone.append(noModule) }  // round 0 warms the caches
         }
         BenchmarkRecord(bench: "experiment", case: "orchestrator_ready", [
             "threads_per_queue": 1, "repeats": repeats, "median_ms": median(ready), "target_ms": 300,
-            "peer": "bare redis-server until PING", "peer_median_ms": median(bare), "ratio": median(bare) / median(ready),
+            "peer": "bare redis-server --loadmodule until PING", "peer_median_ms": median(bare),
+            "ratio": median(bare) / median(ready), "no_module_ms": median(alone),
         ]).emit()
 
         // Running ensemble members (with a database running, so they get SSDB as in real use).
@@ -108,16 +111,18 @@ struct ExperimentBenchmark: ParsableCommand {
         return Double(seconds) * 1000 + Double(attoseconds) / 1e15
     }
 
-    /// Starts `redis-server` with only a port, times until PING answers, then stops it.
+    /// Starts `redis-server` with only a port (and the module, if given), times until PING
+    /// answers, then stops it.
     ///
     /// - Returns: milliseconds from launch to the first PONG.
-    private static func bareRedisUntilPing(_ executable: String, directory: URL) throws -> Double {
+    private static func bareRedisUntilPing(_ executable: String, module: String?, directory: URL) throws -> Double {
         let port = try freePort()
         let clock = ContinuousClock()
         let start = clock.now
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = ["--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+            + (module.map { ["--loadmodule", $0, "THREADS_PER_QUEUE", "1"] } ?? [])
         process.currentDirectoryURL = directory
         process.standardOutput = FileHandle.nullDevice
         try process.run()
