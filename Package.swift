@@ -16,6 +16,8 @@ let package = Package(
         .library(name: "ONNX", targets: ["ONNX"]),
         .library(name: "HeatDiffusion", targets: ["HeatDiffusion"]),
         .library(name: "TandemPlot", targets: ["TandemPlot"]),
+        .library(name: "TandemClient", targets: ["TandemClient"]),
+        .library(name: "TandemML", targets: ["TandemML"]),
         .library(name: "TandemExperiment", targets: ["TandemExperiment"]),
         .executable(name: "tandem-bench", targets: ["tandem-bench"]),
         .executable(name: "heat-demo", targets: ["heat-demo"]),
@@ -33,6 +35,8 @@ let package = Package(
         .target(name: "ONNX", swiftSettings: swiftSettings),
         .target(name: "HeatDiffusion", dependencies: ["TandemTensor"], swiftSettings: swiftSettings),
         .target(name: "TandemPlot", dependencies: ["CZlib"], swiftSettings: swiftSettings),
+        .target(name: "TandemClient", dependencies: ["TandemTensor", "RESP"], swiftSettings: swiftSettings),
+        .target(name: "TandemML", dependencies: ["TandemClient", "TandemTensor"], swiftSettings: swiftSettings),
         // The Redis module (build with `make module`: release, Swift stdlib linked statically).
         .target(name: "TandemAI", dependencies: ["CRedisModule", "TandemTensor"], swiftSettings: swiftSettings),
         .target(name: "TandemExperiment", dependencies: ["RESP", "TandemTensor", "CTandemSpawn"], swiftSettings: swiftSettings),
@@ -49,7 +53,7 @@ let package = Package(
         .executableTarget(
             name: "tandem-bench",
             dependencies: [
-                "HeatDiffusion", "TandemTensor", "RESP", "TandemExperiment",
+                "HeatDiffusion", "TandemTensor", "RESP", "TandemClient", "TandemExperiment",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
@@ -83,6 +87,8 @@ let package = Package(
         .testTarget(name: "TandemPlotTests", dependencies: ["TandemPlot", "CZlib", "_TestSupport"], swiftSettings: swiftSettings),
         // Integration tests of the Redis module: a real redis-server loading TANDEM_MODULE_PATH.
         .testTarget(name: "TandemAITests", dependencies: ["RESP", "TandemTensor", "_TestSupport"], exclude: ["Python"], swiftSettings: swiftSettings),
+        .testTarget(name: "TandemMLTests", dependencies: ["TandemML", "TandemClient", "TandemTensor", "RESP", "_TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "TandemClientTests", dependencies: ["TandemClient", "_TestSupport"], exclude: ["Python"], swiftSettings: swiftSettings),
         .testTarget(name: "TandemExperimentTests", dependencies: ["TandemExperiment", "_TestSupport", "experiment-test-driver", "tandem"], swiftSettings: swiftSettings),
     ]
 )

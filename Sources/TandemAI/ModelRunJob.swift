@@ -4,7 +4,8 @@ import TandemTensor
 /// One model run on a worker: inputs captured on the main thread, outputs written back on
 /// the main thread once it finishes (B.1, B.4, B.5).
 final class ModelRunJob: BlockedJob, @unchecked Sendable {
-    private let model: ModelValue
+    /// Dropped on the main thread when the job is freed (see ``releaseOnMainThread()``).
+    private var model: ModelValue?
     private let inputs: [TensorValue]
     /// Output key names, our own copies (freed on the main thread).
     private let outputKeys: [OpaquePointer]
@@ -22,13 +23,14 @@ final class ModelRunJob: BlockedJob, @unchecked Sendable {
     }
 
     override func execute() {
+        guard let model else { return }
         let start = BlockedJob.now()
         if timeout > 0 && (start &- queuedAt) / 1_000_000 > UInt64(timeout) {
             timedOut = true
             return
         }
         do throws(ModelExecutionError) {
-            outputs = try run()
+            outputs = try run(model)
         } catch {
             failure = error.message
         }
@@ -37,7 +39,7 @@ final class ModelRunJob: BlockedJob, @unchecked Sendable {
         Statistics.record(model.stats, microseconds: microseconds, samples: samples, failed: failure != nil)
     }
 
-    private func run() throws(ModelExecutionError) -> [TensorValue] {
+    private func run(_ model: ModelValue) throws(ModelExecutionError) -> [TensorValue] {
         guard let session = model.session else {
             throw ModelExecutionError(model.sessionError ?? ModelExecutors.notLoaded(model.definition.backend))
         }
@@ -73,7 +75,10 @@ final class ModelRunJob: BlockedJob, @unchecked Sendable {
         ctx.replyOK()
     }
 
+    /// Frees the output names and drops the model reference on the main thread, so a
+    /// deleted model's lifetime (and statistics) never outlasts its key on a worker.
     override func releaseOnMainThread() {
         for key in outputKeys { rm_free_string(nil, key) }
+        model = nil
     }
 }

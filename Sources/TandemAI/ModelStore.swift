@@ -236,7 +236,11 @@ final class ModelStoreJob: BlockedJob, @unchecked Sendable {
         ctx.replyOK()
     }
 
+    /// Frees the key name and drops the job's model reference here, on the main thread, so
+    /// that the model's lifetime (and its statistics entry) ends with its key, never later
+    /// on a worker that still holds the job.
     override func releaseOnMainThread() {
         if let key { rm_free_string(nil, key) }
+        model = nil
     }
 }
