@@ -68,7 +68,7 @@ let package = Package(
         .executableTarget(
             name: "tandem",
             dependencies: [
-                "TandemExperiment", "RESP",
+                "TandemExperiment", "TandemClient", "TandemTensor", "RESP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),

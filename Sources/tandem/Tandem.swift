@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TandemClient
 import TandemExperiment
 
 /// `tandem`: a small admin CLI for Tandem's database — start, stop and check an orchestrator.
@@ -7,8 +8,9 @@ import TandemExperiment
 struct Tandem: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tandem",
-        abstract: "Administer a Tandem database (redis-server with the TandemAI module).",
-        subcommands: [StartCommand.self, StopCommand.self, StatusCommand.self])
+        abstract: "Administer a Tandem database (redis-server with the TandemAI module) and look at its data.",
+        subcommands: [StartCommand.self, StopCommand.self, StatusCommand.self,
+                      KeysCommand.self, TensorCommand.self, DatasetCommand.self, RunModelCommand.self])
 }
 
 /// Where the database is: `--address`, else `SSDB` (its first address), else 127.0.0.1:6780.
@@ -37,6 +39,9 @@ func reportingErrors<T>(_ body: () throws -> T) throws -> T {
     do {
         return try body()
     } catch let error as ExperimentError {
+        FileHandle.standardError.write(Data("tandem: \(error.message)\n".utf8))
+        throw ExitCode.failure
+    } catch let error as ClientError {
         FileHandle.standardError.write(Data("tandem: \(error.message)\n".utf8))
         throw ExitCode.failure
     }
