@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import RESP
 import TandemClient
 
 /// `tandem dataset`: a dataset's tensors and metadata.
