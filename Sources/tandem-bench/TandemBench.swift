@@ -6,7 +6,8 @@ struct TandemBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tandem-bench",
         abstract: "Measure Tandem's speed; prints one JSON line per case.",
-        subcommands: [AllBenchmarks.self, SolverBenchmark.self, ModuleBenchmark.self, ClientBenchmark.self])
+        subcommands: [AllBenchmarks.self, SolverBenchmark.self, ModuleBenchmark.self, ClientBenchmark.self,
+                      ExperimentBenchmark.self])
 }
 
 /// Options every benchmark shares.
@@ -38,5 +39,8 @@ struct AllBenchmarks: ParsableCommand {
         var client = try ClientBenchmark.parse([])
         client.options = options
         try client.run()
+        var experiment = try ExperimentBenchmark.parse([])
+        experiment.options = options
+        try experiment.run()
     }
 }
