@@ -12,6 +12,7 @@ let package = Package(
     name: "Tandem",
     products: [
         .library(name: "TandemTensor", targets: ["TandemTensor"]),
+        .library(name: "TandemNN", targets: ["TandemNN"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -20,6 +21,7 @@ let package = Package(
         // MARK: - Libraries
 
         .target(name: "TandemTensor", swiftSettings: swiftSettings),
+        .target(name: "TandemNN", dependencies: ["TandemTensor", "CBLAS"], swiftSettings: swiftSettings),
 
         // MARK: - C shims and system libraries
 
@@ -35,5 +37,6 @@ let package = Package(
         // MARK: - Tests
 
         .testTarget(name: "TandemTensorTests", dependencies: ["TandemTensor", "_TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "TandemNNTests", dependencies: ["TandemNN", "TandemTensor", "_TestSupport"], swiftSettings: swiftSettings),
     ]
 )

@@ -1,0 +1,139 @@
+import Glibc
+import Synchronization
+
+/// A fixed set of worker threads (pthreads) that run the tasks of one parallel loop at a time.
+///
+/// The calling thread takes part as worker 0, so a pool of `threads` starts `threads − 1`
+/// threads. Between loops the workers spin briefly, then sleep on a condition variable,
+/// so back-to-back layer kernels cost about a microsecond to dispatch and an idle pool
+/// costs nothing. A pool belongs to one model or one caller; it is not a global, and
+/// ``run(tasks:_:)`` must not be called from two threads at once.
+public final class ComputePool: @unchecked Sendable {
+    /// The number of workers, the calling thread included.
+    public let threads: Int
+    private let state: PoolState
+    private var handles: [pthread_t] = []
+
+    /// Starts `threads − 1` worker threads (`threads` ≥ 1; 1 means run everything inline).
+    public init(threads: Int) {
+        precondition(threads >= 1, "a pool needs at least one thread")
+        self.threads = threads
+        state = PoolState(workers: threads)
+        for index in 1..<threads {
+            let context = Unmanaged.passRetained(WorkerContext(state: state, index: index)).toOpaque()
+            var handle = pthread_t()
+            let status = pthread_create(&handle, nil, { raw in
+                let context = Unmanaged<WorkerContext>.fromOpaque(raw!).takeRetainedValue()
+                context.state.workerLoop(index: context.index)
+                return nil
+            }, context)
+            precondition(status == 0, "pthread_create failed (\(status))")
+            handles.append(handle)
+        }
+    }
+
+    /// The number of online processors, at least 1.
+    public static var processorCount: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+
+    deinit {
+        state.shutDown()
+        for handle in handles { pthread_join(handle, nil) }
+    }
+
+    /// Runs `body(task, worker)` for every task in `0..<tasks`, spread over the workers, and
+    /// returns when all have finished. `worker` is in `0..<threads` and identifies the
+    /// thread, so tasks can use per-worker scratch without locks.
+    public func run(tasks: Int, _ body: (_ task: Int, _ worker: Int) -> Void) {
+        if tasks <= 0 { return }
+        if threads == 1 || tasks == 1 {
+            for task in 0..<tasks { body(task, 0) }
+            return
+        }
+        withoutActuallyEscaping(body) { escapable in
+            state.dispatch(tasks: tasks, body: escapable)
+        }
+    }
+}
+
+private final class WorkerContext {
+    let state: PoolState
+    let index: Int
+    init(state: PoolState, index: Int) { self.state = state; self.index = index }
+}
+
+/// The shared state of a pool: the current job, its task counter, and the wake-up machinery.
+private final class PoolState: @unchecked Sendable {
+    let workers: Int
+    let generation = Atomic<Int>(0)
+    let nextTask = Atomic<Int>(0)
+    let busy = Atomic<Int>(0)
+    var taskCount = 0
+    var job: ((Int, Int) -> Void)?
+    var stopping = false
+    var mutex = pthread_mutex_t()
+    var condition = pthread_cond_t()
+    static let spinLimit = 1 << 15
+
+    init(workers: Int) {
+        self.workers = workers
+        pthread_mutex_init(&mutex, nil)
+        pthread_cond_init(&condition, nil)
+    }
+
+    deinit {
+        pthread_mutex_destroy(&mutex)
+        pthread_cond_destroy(&condition)
+    }
+
+    func dispatch(tasks: Int, body: @escaping (Int, Int) -> Void) {
+        job = body
+        taskCount = tasks
+        nextTask.store(0, ordering: .relaxed)
+        busy.store(workers - 1, ordering: .relaxed)
+        pthread_mutex_lock(&mutex)
+        generation.wrappingAdd(1, ordering: .releasing)
+        pthread_cond_broadcast(&condition)
+        pthread_mutex_unlock(&mutex)
+        work(worker: 0)
+        while busy.load(ordering: .acquiring) != 0 {}
+        job = nil
+    }
+
+    func work(worker: Int) {
+        guard let job else { return }
+        while true {
+            let task = nextTask.wrappingAdd(1, ordering: .relaxed).oldValue
+            if task >= taskCount { return }
+            job(task, worker)
+        }
+    }
+
+    func workerLoop(index: Int) {
+        var seen = 0
+        while true {
+            var spins = 0
+            var current = generation.load(ordering: .acquiring)
+            while current == seen {
+                spins += 1
+                if spins > Self.spinLimit {
+                    pthread_mutex_lock(&mutex)
+                    while generation.load(ordering: .acquiring) == seen { pthread_cond_wait(&condition, &mutex) }
+                    pthread_mutex_unlock(&mutex)
+                }
+                current = generation.load(ordering: .acquiring)
+            }
+            seen = current
+            if stopping { return }
+            work(worker: index)
+            busy.wrappingSubtract(1, ordering: .releasing)
+        }
+    }
+
+    func shutDown() {
+        pthread_mutex_lock(&mutex)
+        stopping = true
+        generation.wrappingAdd(1, ordering: .releasing)
+        pthread_cond_broadcast(&condition)
+        pthread_mutex_unlock(&mutex)
+    }
+}
