@@ -63,6 +63,9 @@ public final class Conv2D<Scalar: NNScalar>: Convolution {
         return output
     }
 
+    /// The map the latest ``backward(_:context:)`` returned.
+    public var lastInputGradient: FeatureMap<Scalar> { inputGradient }
+
     public func backward(_ outputGradient: FeatureMap<Scalar>, context: PassContext) -> FeatureMap<Scalar> {
         guard let input, let engine else { preconditionFailure("Conv2D.backward before forward") }
         precondition(outputGradient.hasSameShape(as: output), "Conv2D.backward: gradient shape differs from output")
