@@ -30,6 +30,10 @@ let package = Package(
 
         // MARK: - Executables
 
+        .executableTarget(name: "tandem-bench", dependencies: [
+            "TandemNN", "TandemTensor", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: swiftSettings),
+
         // MARK: - Test support
 
         .target(name: "_TestSupport", dependencies: ["TandemTensor"], path: "Tests/_TestSupport", swiftSettings: swiftSettings),

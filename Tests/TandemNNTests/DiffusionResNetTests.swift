@@ -82,6 +82,8 @@ import _TestSupport
             let dx = model.backward(y, context: context)
             outputs.append(y.nhwc() + dx.nhwc() + model.parameters.flatMap(\.gradient))
         }
-        #expect(maxAbsDifference(outputs[0], outputs[1]) < 1e-4)
+        // Float sums in another order: compare relative to the largest magnitude.
+        let scale = outputs[0].map { abs($0) }.max()!
+        #expect(maxAbsDifference(outputs[0], outputs[1]) < 1e-5 * max(1, scale))
     }
 }

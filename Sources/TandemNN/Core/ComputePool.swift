@@ -45,6 +45,7 @@ public final class ComputePool: @unchecked Sendable {
     /// thread, so tasks can use per-worker scratch without locks.
     public func run(tasks: Int, _ body: (_ task: Int, _ worker: Int) -> Void) {
         if tasks <= 0 { return }
+        precondition(tasks < 1 << 24, "too many tasks for one parallel loop")
         if threads == 1 || tasks == 1 {
             for task in 0..<tasks { body(task, 0) }
             return
@@ -62,17 +63,23 @@ private final class WorkerContext {
 }
 
 /// The shared state of a pool: the current job, its task counter, and the wake-up machinery.
+///
+/// Tasks are claimed with a compare-and-swap on `claim`, which packs the job's generation
+/// with the next task index, so a worker that wakes late (after its job is over) can never
+/// claim a task of another job; the caller waits only for all tasks to complete, never
+/// for a descheduled worker that has no task.
 private final class PoolState: @unchecked Sendable {
     let workers: Int
     let generation = Atomic<Int>(0)
-    let nextTask = Atomic<Int>(0)
-    let busy = Atomic<Int>(0)
-    var taskCount = 0
+    let claim = Atomic<Int>(0)
+    let completed = Atomic<Int>(0)
     var job: ((Int, Int) -> Void)?
     var stopping = false
     var mutex = pthread_mutex_t()
     var condition = pthread_cond_t()
-    static let spinLimit = 1 << 15
+    /// Busy-wait iterations before yielding, and yields before sleeping.
+    static let spinLimit = 4_000
+    static let yieldLimit = 200
 
     init(workers: Int) {
         self.workers = workers
@@ -87,24 +94,38 @@ private final class PoolState: @unchecked Sendable {
 
     func dispatch(tasks: Int, body: @escaping (Int, Int) -> Void) {
         job = body
-        taskCount = tasks
-        nextTask.store(0, ordering: .relaxed)
-        busy.store(workers - 1, ordering: .relaxed)
+        completed.store(0, ordering: .relaxed)
+        let next = generation.load(ordering: .relaxed) &+ 1
+        claim.store(Self.tag(next) | tasks << 24, ordering: .relaxed)
         pthread_mutex_lock(&mutex)
-        generation.wrappingAdd(1, ordering: .releasing)
+        generation.store(next, ordering: .releasing)
         pthread_cond_broadcast(&condition)
         pthread_mutex_unlock(&mutex)
-        work(worker: 0)
-        while busy.load(ordering: .acquiring) != 0 {}
+        work(worker: 0, generation: next)
+        var spins = 0
+        while completed.load(ordering: .acquiring) != tasks {
+            spins += 1
+            if spins > Self.spinLimit { sched_yield() }
+        }
         job = nil
     }
 
-    func work(worker: Int) {
-        guard let job else { return }
+    /// `claim` packs generation (16 bits), task count (24 bits) and next task (24 bits).
+    static func tag(_ generation: Int) -> Int { (generation & 0xFFFF) << 48 }
+
+    /// Claims and runs tasks of job `generation` until none are left.
+    func work(worker: Int, generation: Int) {
+        let tag = Self.tag(generation)
+        var current = claim.load(ordering: .acquiring)
         while true {
-            let task = nextTask.wrappingAdd(1, ordering: .relaxed).oldValue
-            if task >= taskCount { return }
-            job(task, worker)
+            guard current & ~0xFFFF_FFFF_FFFF == tag else { return }
+            let task = current & 0xFF_FFFF
+            if task >= (current >> 24) & 0xFF_FFFF { return }
+            let (exchanged, original) = claim.compareExchange(expected: current, desired: current + 1, ordering: .acquiringAndReleasing)
+            if !exchanged { current = original; continue }
+            job!(task, worker)
+            completed.wrappingAdd(1, ordering: .releasing)
+            current = claim.load(ordering: .acquiring)
         }
     }
 
@@ -115,17 +136,18 @@ private final class PoolState: @unchecked Sendable {
             var current = generation.load(ordering: .acquiring)
             while current == seen {
                 spins += 1
-                if spins > Self.spinLimit {
+                if spins > Self.spinLimit + Self.yieldLimit {
                     pthread_mutex_lock(&mutex)
                     while generation.load(ordering: .acquiring) == seen { pthread_cond_wait(&condition, &mutex) }
                     pthread_mutex_unlock(&mutex)
+                } else if spins > Self.spinLimit {
+                    sched_yield()
                 }
                 current = generation.load(ordering: .acquiring)
             }
             seen = current
             if stopping { return }
-            work(worker: index)
-            busy.wrappingSubtract(1, ordering: .releasing)
+            work(worker: index, generation: current)
         }
     }
 

@@ -35,6 +35,7 @@ public final class FeatureMap<Scalar: NNScalar>: @unchecked Sendable {
     /// Creates a map from NHWC values (Keras layout).
     ///
     /// - Precondition: `shape` is `[batch, height, width, channels]` and matches `values.count`.
+    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public convenience init(nhwc values: [Scalar], shape: [Int]) {
         precondition(shape.count == 4 && shape.allSatisfy { $0 > 0 }, "shape must be [N, H, W, C] with positive sizes")
         precondition(shape.reduce(1, *) == values.count, "shape \(shape) does not hold \(values.count) values")
@@ -85,9 +86,11 @@ public final class FeatureMap<Scalar: NNScalar>: @unchecked Sendable {
     }
 
     /// Fills the map with `value`.
+    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public func fill(_ value: Scalar) { storage.base.update(repeating: value, count: count) }
 
     /// Copies NHWC values into the (already shaped) map.
+    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public func copyIn(nhwc source: UnsafePointer<Scalar>) {
         if channels == 1 { storage.base.update(from: source, count: count); return }
         let hw = planeSize
@@ -101,6 +104,7 @@ public final class FeatureMap<Scalar: NNScalar>: @unchecked Sendable {
     }
 
     /// Copies the map out as NHWC values.
+    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public func copyOut(nhwc destination: UnsafeMutablePointer<Scalar>) {
         if channels == 1 { destination.update(from: storage.base, count: count); return }
         let hw = planeSize
@@ -114,6 +118,7 @@ public final class FeatureMap<Scalar: NNScalar>: @unchecked Sendable {
     }
 
     /// The values in NHWC order (Keras layout).
+    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public func nhwc() -> [Scalar] {
         [Scalar](unsafeUninitializedCapacity: count) { buffer, initialized in
             copyOut(nhwc: buffer.baseAddress!)

@@ -9,6 +9,7 @@ public final class Add<Scalar: NNScalar> {
     public init() {}
 
     /// Returns `a + b` (owned by this layer).
+    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public func forward(_ a: FeatureMap<Scalar>, _ b: FeatureMap<Scalar>, context: PassContext) -> FeatureMap<Scalar> {
         precondition(a.hasSameShape(as: b), "Add: shapes differ (\(a.shapeNHWC) vs \(b.shapeNHWC))")
         output.resize(like: a)
@@ -21,6 +22,7 @@ public final class Add<Scalar: NNScalar> {
     }
 
     /// `target += addend`, element-wise.
+    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public static func accumulate(_ addend: FeatureMap<Scalar>, into target: FeatureMap<Scalar>, context: PassContext) {
         precondition(addend.hasSameShape(as: target), "Add.accumulate: shapes differ")
         let per = target.channels * target.planeSize

@@ -39,6 +39,7 @@ public final class BatchNormalization<Scalar: NNScalar>: Layer {
         movingVariance = Parameter(name: name + ".moving_variance", shape: [channels], trainable: false, initial: 1)
     }
 
+    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public func forward(_ input: FeatureMap<Scalar>, context: PassContext) -> FeatureMap<Scalar> {
         precondition(input.channels == channels, "BatchNormalization expects \(channels) channels, got \(input.channels)")
         output.resize(like: input)
@@ -78,6 +79,7 @@ public final class BatchNormalization<Scalar: NNScalar>: Layer {
         return output
     }
 
+    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public func backward(_ outputGradient: FeatureMap<Scalar>, context: PassContext) -> FeatureMap<Scalar> {
         precondition(outputGradient.hasSameShape(as: output), "BatchNormalization.backward: gradient shape differs from output")
         inputGradient.resize(like: output)

@@ -50,6 +50,7 @@ public final class Conv2D<Scalar: NNScalar>: Convolution {
     }
 
     /// Computes the convolution; `outputSize`, when given, must be the "same" size.
+    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public func forward(_ input: FeatureMap<Scalar>, outputSize: (height: Int, width: Int)?, context: PassContext) -> FeatureMap<Scalar> {
         precondition(input.channels == inputChannels, "Conv2D expects \(inputChannels) channels, got \(input.channels)")
         let engine = engine(height: input.height, width: input.width)
@@ -66,6 +67,7 @@ public final class Conv2D<Scalar: NNScalar>: Convolution {
     /// The map the latest ``backward(_:context:)`` returned.
     public var lastInputGradient: FeatureMap<Scalar> { inputGradient }
 
+    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public func backward(_ outputGradient: FeatureMap<Scalar>, context: PassContext) -> FeatureMap<Scalar> {
         guard let input, let engine else { preconditionFailure("Conv2D.backward before forward") }
         precondition(outputGradient.hasSameShape(as: output), "Conv2D.backward: gradient shape differs from output")

@@ -47,6 +47,7 @@ public final class Conv2DTranspose<Scalar: NNScalar>: Convolution {
     /// Computes the transposed convolution onto an `outputSize` grid (default `input · stride`).
     ///
     /// - Precondition: `⌈outputSize / stride⌉` equals the input size along both axes.
+    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public func forward(_ input: FeatureMap<Scalar>, outputSize: (height: Int, width: Int)?, context: PassContext) -> FeatureMap<Scalar> {
         precondition(input.channels == inputChannels, "Conv2DTranspose expects \(inputChannels) channels, got \(input.channels)")
         let size = outputSize ?? (input.height * stride, input.width * stride)
@@ -63,6 +64,7 @@ public final class Conv2DTranspose<Scalar: NNScalar>: Convolution {
         return output
     }
 
+    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public func backward(_ outputGradient: FeatureMap<Scalar>, context: PassContext) -> FeatureMap<Scalar> {
         guard let input, let engine else { preconditionFailure("Conv2DTranspose.backward before forward") }
         precondition(outputGradient.hasSameShape(as: output), "Conv2DTranspose.backward: gradient shape differs from output")

@@ -11,6 +11,7 @@ public final class SELU<Scalar: NNScalar>: Layer {
 
     public init() {}
 
+    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public func forward(_ input: FeatureMap<Scalar>, context: PassContext) -> FeatureMap<Scalar> {
         output.resize(like: input)
         let per = input.channels * input.planeSize
@@ -21,25 +22,35 @@ public final class SELU<Scalar: NNScalar>: Layer {
     }
 
     /// The derivative from the output: `λ` where `y > 0`, else `y + λ·α`.
+    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public func backward(_ outputGradient: FeatureMap<Scalar>, context: PassContext) -> FeatureMap<Scalar> {
         precondition(outputGradient.hasSameShape(as: output), "SELU.backward: gradient shape differs from output")
         inputGradient.resize(like: output)
         let per = output.channels * output.planeSize
-        let scale = Self.scale, scaleAlpha = Self.scale * Self.alpha
         context.pool.run(tasks: output.batch) { n, _ in
-            let y = self.output.plane(n, 0), d = outputGradient.plane(n, 0), dx = self.inputGradient.plane(n, 0)
-            for i in 0..<per { dx[i] = d[i] * (y[i] > 0 ? scale : y[i] + scaleAlpha) }
+            Self.derivative(self.output.plane(n, 0), outputGradient.plane(n, 0), into: self.inputGradient.plane(n, 0), count: per)
         }
         return inputGradient
     }
 
-    /// `y[i] = selu(x[i])` for `i < count` (x and y may be the same).
+    /// `y[i] = selu(x[i])` for `i < count` (x and y may be the same). Branch-free so it vectorises.
     @inline(__always)
     static func apply(_ x: UnsafePointer<Scalar>, into y: UnsafeMutablePointer<Scalar>, count: Int) {
         let scale = Self.scale, scaleAlpha = Self.scale * Self.alpha
         for i in 0..<count {
             let v = x[i]
-            y[i] = v > 0 ? scale * v : scaleAlpha * (Scalar.exp(v) - 1)
+            let negative = scaleAlpha * (Scalar.fastExp(v < 0 ? v : 0) - 1)
+            y[i] = v > 0 ? scale * v : negative
+        }
+    }
+
+    /// `dx[i] = dy[i] · selu′` from the output `y`: `λ` where `y > 0`, else `y + λα`.
+    @inline(__always)
+    static func derivative(_ y: UnsafePointer<Scalar>, _ dy: UnsafePointer<Scalar>, into dx: UnsafeMutablePointer<Scalar>, count: Int) {
+        let scale = Self.scale, scaleAlpha = Self.scale * Self.alpha
+        for i in 0..<count {
+            let v = y[i]
+            dx[i] = dy[i] * (v > 0 ? scale : v + scaleAlpha)
         }
     }
 }

@@ -22,6 +22,7 @@ public final class SpatialDropout2D<Scalar: NNScalar>: Layer {
         generator = SeededGenerator(seed: seed)
     }
 
+    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public func forward(_ input: FeatureMap<Scalar>, context: PassContext) -> FeatureMap<Scalar> {
         lastTraining = context.training && rate > 0
         guard lastTraining else { return input }
@@ -34,6 +35,7 @@ public final class SpatialDropout2D<Scalar: NNScalar>: Layer {
         return output
     }
 
+    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public func backward(_ outputGradient: FeatureMap<Scalar>, context: PassContext) -> FeatureMap<Scalar> {
         guard lastTraining else { return outputGradient }
         inputGradient.resize(like: outputGradient)

@@ -70,6 +70,8 @@ public final class DiffusionResNet<Scalar: NNScalar>: Layer {
         return (all.reduce(0) { $0 + $1.count }, all.filter(\.isTrainable).reduce(0) { $0 + $1.count })
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func forward(_ x: FeatureMap<Scalar>, context: PassContext) -> FeatureMap<Scalar> {
         precondition(x.channels == channels, "DiffusionResNet expects \(channels) channels, got \(x.channels)")
         levels = [x]
@@ -89,6 +91,8 @@ public final class DiffusionResNet<Scalar: NNScalar>: Layer {
 
     private func size(_ level: Int) -> (height: Int, width: Int) { (levels[level].height, levels[level].width) }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func backward(_ gradient: FeatureMap<Scalar>, context: PassContext) -> FeatureMap<Scalar> {
         let joined = joinActivations[0].backward(outputDropout.backward(outputNorm.backward(gradient, context: context), context: context), context: context)
         let input = skips[0].backward(skipActivations[0].backward(joined, context: context), context: context)

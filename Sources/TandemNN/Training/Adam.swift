@@ -32,6 +32,7 @@ public final class Adam<Scalar: NNScalar> {
     /// Applies one update to the trainable `parameters` from their gradients.
     ///
     /// - Precondition: the same parameters, in the same order, at every call.
+    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public func update(_ parameters: [Parameter<Scalar>]) {
         let trainable = parameters.filter(\.isTrainable)
         if firstMoments.isEmpty {

@@ -9,6 +9,7 @@ public enum Loss: String, Sendable, CaseIterable {
     /// The loss value, accumulated in Double.
     ///
     /// - Precondition: `prediction` and `target` have the same shape.
+    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public func value<Scalar: NNScalar>(_ prediction: FeatureMap<Scalar>, _ target: FeatureMap<Scalar>) -> Double {
         precondition(prediction.hasSameShape(as: target), "loss: prediction \(prediction.shapeNHWC) vs target \(target.shapeNHWC)")
         let p = prediction.pointer, t = target.pointer
@@ -23,6 +24,7 @@ public enum Loss: String, Sendable, CaseIterable {
     }
 
     /// Writes `∂loss/∂prediction` into `gradient` (resized to the prediction's shape).
+    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public func gradient<Scalar: NNScalar>(_ prediction: FeatureMap<Scalar>, _ target: FeatureMap<Scalar>, into gradient: FeatureMap<Scalar>) {
         precondition(prediction.hasSameShape(as: target), "loss: prediction \(prediction.shapeNHWC) vs target \(target.shapeNHWC)")
         gradient.resize(like: prediction)
