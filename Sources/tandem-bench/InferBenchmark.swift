@@ -12,19 +12,19 @@ struct InferBenchmark: ParsableCommand {
     @Option(help: "Network depth.") var depth = 4
     @Option(help: "Grid size.") var size = 64
     @Option(help: "Threads (default: all processors).") var threads = ComputePool.processorCount
+    @Option(help: "Samples per inference task.") var group = 2
 
     func run() throws {
         let model = DiffusionResNet<Float>(depth: depth, channels: 1, seed: 1)
-        let pool = ComputePool(threads: threads)
+        let predictor = Predictor(model: model, threads: threads, groupSize: group)
         var generator = SeededGenerator(seed: 2)
         for batch in [50, 1] {
             let count = batch * size * size
             let inputs = FeatureMap<Float>(nhwc: (0..<count).map { _ in Float.random(in: 0...1, using: &generator) }, shape: [batch, size, size, 1])
-            let context = PassContext(pool: pool, training: false)
             let ms = measure(warmup: quick ? 3 : 20, repeats: quick ? 10 : (batch == 1 ? 500 : 100)) {
-                _ = model.forward(inputs, context: context)
+                _ = predictor.predict(inputs)
             }
-            printJSON(["bench": "infer", "case": "batch\(batch)", "depth": depth, "size": size, "batch": batch, "threads": threads,
+            printJSON(["bench": "infer", "case": "batch\(batch)", "depth": depth, "size": size, "batch": batch, "threads": threads, "group": group,
                        "median_ms": ms, "per_s": Double(batch) / ms * 1000])
         }
     }

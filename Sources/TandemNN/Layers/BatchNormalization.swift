@@ -40,6 +40,17 @@ public final class BatchNormalization<Scalar: NNScalar>: Layer {
     }
 
     @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+    /// A layer with `other`'s parameters (the same objects) and its own buffers.
+    public init(sharing other: BatchNormalization) {
+        channels = other.channels
+        momentum = other.momentum
+        epsilon = other.epsilon
+        gamma = other.gamma
+        beta = other.beta
+        movingMean = other.movingMean
+        movingVariance = other.movingVariance
+    }
+
     public func forward(_ input: FeatureMap<Scalar>, context: PassContext) -> FeatureMap<Scalar> {
         precondition(input.channels == channels, "BatchNormalization expects \(channels) channels, got \(input.channels)")
         output.resize(like: input)

@@ -36,6 +36,15 @@ public final class Conv2D<Scalar: NNScalar>: Convolution {
         GlorotUniform.fill(self.kernel, using: &generator)
     }
 
+    public init(sharing other: Conv2D) {
+        inputChannels = other.inputChannels
+        filters = other.filters
+        kernelSize = other.kernelSize
+        stride = other.stride
+        kernel = other.kernel
+        bias = other.bias
+    }
+
     /// The engine for an input grid, rebuilt only when the grid changes.
     private func engine(height: Int, width: Int) -> DirectConv<Scalar> {
         if let engine, engine.geometry.bigHeight == height, engine.geometry.bigWidth == width { return engine }

@@ -40,6 +40,15 @@ public final class Conv2DTranspose<Scalar: NNScalar>: Convolution {
         GlorotUniform.fill(self.kernel, using: &generator)
     }
 
+    public init(sharing other: Conv2DTranspose) {
+        inputChannels = other.inputChannels
+        filters = other.filters
+        kernelSize = other.kernelSize
+        stride = other.stride
+        kernel = other.kernel
+        bias = other.bias
+    }
+
     public func forward(_ input: FeatureMap<Scalar>, context: PassContext) -> FeatureMap<Scalar> {
         forward(input, outputSize: nil, context: context)
     }

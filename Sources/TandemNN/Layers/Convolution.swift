@@ -5,6 +5,9 @@ import TandemTensor
 public protocol Convolution: Layer {
     /// Creates a convolution with Glorot-uniform kernel and zero bias.
     init(name: String, inputChannels: Int, filters: Int, kernel: Int, stride: Int, generator: inout SeededGenerator)
+    /// Creates a layer that uses `other`'s parameters (the same objects) with its own
+    /// buffers, so two threads can run the two layers at once (inference).
+    init(sharing other: Self)
     /// The number of output channels.
     var filters: Int { get }
     /// The output grid for an input grid (`nil` for the layer's default).

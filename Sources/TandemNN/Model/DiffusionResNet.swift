@@ -59,6 +59,22 @@ public final class DiffusionResNet<Scalar: NNScalar>: Layer {
         joinActivations = (0..<depth).map { _ in SELU() }
     }
 
+    /// A network with `other`'s parameters (the same objects) and its own buffers and
+    /// dropout generators: a replica for running inference on another thread.
+    public init(sharing other: DiffusionResNet) {
+        depth = other.depth
+        channels = other.channels
+        encoders = other.encoders.map { ResBlock(sharing: $0) }
+        skips = other.skips.map { Conv2D(sharing: $0) }
+        decoders = other.decoders.map { ResBlock(sharing: $0) }
+        inputDropout = SpatialDropout2D(rate: other.inputDropout.rate, seed: 0)
+        outputDropout = SpatialDropout2D(rate: other.outputDropout.rate, seed: 0)
+        outputNorm = BatchNormalization(sharing: other.outputNorm)
+        skipActivations = (0..<depth).map { _ in SELU() }
+        joins = (0..<depth).map { _ in Add() }
+        joinActivations = (0..<depth).map { _ in SELU() }
+    }
+
     /// Every parameter, trainable or not, in a fixed order (checkpoints rely on it).
     public var parameters: [Parameter<Scalar>] {
         encoders.flatMap(\.parameters) + skips.flatMap(\.parameters) + decoders.flatMap(\.parameters) + outputNorm.parameters

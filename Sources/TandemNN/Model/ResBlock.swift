@@ -27,6 +27,15 @@ public final class ResBlock<Conv: Convolution> {
         norm2 = BatchNormalization(name: name + ".bn2", channels: filters)
     }
 
+    /// A block with `other`'s parameters (the same objects) and its own buffers.
+    public init(sharing other: ResBlock) {
+        conv1 = Conv(sharing: other.conv1)
+        norm1 = BatchNormalization(sharing: other.norm1)
+        conv2 = Conv(sharing: other.conv2)
+        shortcut = Conv(sharing: other.shortcut)
+        norm2 = BatchNormalization(sharing: other.norm2)
+    }
+
     /// Parameters in a fixed order.
     public var parameters: [Parameter<Scalar>] {
         conv1.parameters + norm1.parameters + conv2.parameters + shortcut.parameters + norm2.parameters
