@@ -12,7 +12,12 @@ let package = Package(
     name: "Tandem",
     products: [
         .library(name: "TandemTensor", targets: ["TandemTensor"]),
+        .library(name: "RESP", targets: ["RESP"]),
+        .library(name: "HeatDiffusion", targets: ["HeatDiffusion"]),
+        .library(name: "TandemPlot", targets: ["TandemPlot"]),
         .library(name: "TandemNN", targets: ["TandemNN"]),
+        .executable(name: "tandem-bench", targets: ["tandem-bench"]),
+        .executable(name: "heat-demo", targets: ["heat-demo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -21,6 +26,9 @@ let package = Package(
         // MARK: - Libraries
 
         .target(name: "TandemTensor", swiftSettings: swiftSettings),
+        .target(name: "RESP", swiftSettings: swiftSettings),
+        .target(name: "HeatDiffusion", dependencies: ["TandemTensor"], swiftSettings: swiftSettings),
+        .target(name: "TandemPlot", dependencies: ["CZlib"], swiftSettings: swiftSettings),
         .target(name: "TandemNN", dependencies: ["TandemTensor", "CBLAS"], swiftSettings: swiftSettings),
 
         // MARK: - C shims and system libraries
@@ -30,17 +38,32 @@ let package = Package(
 
         // MARK: - Executables
 
-        .executableTarget(name: "tandem-bench", dependencies: [
-            "TandemNN", "TandemTensor", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "tandem-bench",
+            dependencies: [
+                "HeatDiffusion", "TandemTensor",
+                "TandemNN",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "heat-demo",
+            dependencies: [
+                "HeatDiffusion", "TandemPlot", "TandemTensor",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings),
 
         // MARK: - Test support
 
-        .target(name: "_TestSupport", dependencies: ["TandemTensor"], path: "Tests/_TestSupport", swiftSettings: swiftSettings),
+        .target(name: "_TestSupport", dependencies: ["TandemTensor", "RESP"], path: "Tests/_TestSupport", swiftSettings: swiftSettings),
 
         // MARK: - Tests
 
+        .testTarget(name: "RESPTests", dependencies: ["RESP", "_TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "TandemTensorTests", dependencies: ["TandemTensor", "_TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "TandemNNTests", dependencies: ["TandemNN", "TandemTensor", "_TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "HeatDiffusionTests", dependencies: ["HeatDiffusion", "CBLAS", "_TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "TandemPlotTests", dependencies: ["TandemPlot", "CZlib", "_TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "TandemNNTests", dependencies: ["TandemNN", "HeatDiffusion", "TandemTensor", "_TestSupport"], swiftSettings: swiftSettings),
     ]
 )

@@ -2,13 +2,13 @@ import ArgumentParser
 import TandemNN
 import TandemTensor
 
-/// `tandem-bench infer`: DiffusionResNet inference latency and throughput.
+/// `tandem-bench infer`: DiffusionResNet inference throughput at batch 50 and latency at batch 1.
 struct InferBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "infer",
         abstract: "TandemNN inference: DiffusionResNet forward passes at batch 50 and 1.")
 
-    @Flag(help: "Run a short version of every case.") var quick = false
+    @OptionGroup var options: BenchmarkOptions
     @Option(help: "Network depth.") var depth = 4
     @Option(help: "Grid size.") var size = 64
     @Option(help: "Threads (default: all processors).") var threads = ComputePool.processorCount
@@ -18,14 +18,18 @@ struct InferBenchmark: ParsableCommand {
         let model = DiffusionResNet<Float>(depth: depth, channels: 1, seed: 1)
         let predictor = Predictor(model: model, threads: threads, groupSize: group)
         var generator = SeededGenerator(seed: 2)
-        for batch in [50, 1] {
+        // Reference figures from issue 5 (same machine class): PyTorch CPU, 2 threads.
+        for (batch, peer) in [(50, 2_400.0), (1, 590.0)] {
             let count = batch * size * size
             let inputs = FeatureMap<Float>(nhwc: (0..<count).map { _ in Float.random(in: 0...1, using: &generator) }, shape: [batch, size, size, 1])
-            let ms = measure(warmup: quick ? 3 : 20, repeats: quick ? 10 : (batch == 1 ? 500 : 100)) {
+            let ms = measureMedian(warmup: options.quick ? 3 : 20, repeats: (options.quick ? 2 : 20) * (batch == 1 ? 50 : 5)) {
                 _ = predictor.predict(inputs)
             }
-            printJSON(["bench": "infer", "case": "batch\(batch)", "depth": depth, "size": size, "batch": batch, "threads": threads, "group": group,
-                       "median_ms": ms, "per_s": Double(batch) / ms * 1000])
+            BenchmarkRecord(bench: "infer", case: "batch\(batch)", [
+                "depth": depth, "size": size, "batch": batch, "threads": threads, "group": group,
+                "median_ms": ms, "per_s": Double(batch) / ms * 1000,
+                "peer": "pytorch-cpu-2-threads (issue 5)", "peer_per_s": peer, "ratio": Double(batch) / ms * 1000 / peer,
+            ]).emit()
         }
     }
 }

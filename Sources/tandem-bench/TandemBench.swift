@@ -1,10 +1,40 @@
 import ArgumentParser
 
-/// The benchmark program: one subcommand per area, one JSON line per case.
+/// Tandem's benchmark program: one subcommand per area, one JSON object per measured case.
 @main
 struct TandemBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tandem-bench",
-        abstract: "Tandem's benchmarks: one JSON object per line per case.",
-        subcommands: [TrainBenchmark.self, InferBenchmark.self, PoolProbe.self])
+        abstract: "Measure Tandem's speed; prints one JSON line per case.",
+        subcommands: [AllBenchmarks.self, SolverBenchmark.self, TrainBenchmark.self, InferBenchmark.self])
+}
+
+/// Options every benchmark shares.
+struct BenchmarkOptions: ParsableArguments {
+    @Flag(help: "Run a short version of every case (seconds, for smoke tests).")
+    var quick = false
+
+    @Option(help: "Measured repeats after the warm-up (default: 5, or 2 with --quick).")
+    var repeats: Int?
+
+    var measuredRepeats: Int { repeats ?? (quick ? 2 : 5) }
+}
+
+/// Runs every area in turn.
+struct AllBenchmarks: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "all", abstract: "Run every benchmark.")
+
+    @OptionGroup var options: BenchmarkOptions
+
+    func run() throws {
+        var solver = SolverBenchmark()
+        solver.options = options
+        try solver.run()
+        var train = TrainBenchmark()
+        train.options = options
+        try train.run()
+        var infer = InferBenchmark()
+        infer.options = options
+        try infer.run()
+    }
 }

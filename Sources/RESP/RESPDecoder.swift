@@ -1,0 +1,150 @@
+/// An incremental RESP2 reply decoder: feed it bytes as they arrive, take whole values out.
+///
+/// ```swift
+/// var decoder = RESPDecoder()
+/// decoder.append(Array("+OK\r\n:4".utf8))
+/// try decoder.next()   // .simpleString("OK")
+/// try decoder.next()   // nil: ":4" is not complete yet
+/// ```
+///
+/// Parsing reads through an index into one buffer; consumed bytes are dropped in bulk
+/// once they make up most of it, so large replies are not re-copied per value.
+public struct RESPDecoder: Sendable {
+    private var buffer: [UInt8] = []
+    private var readIndex = 0
+    /// Largest bulk string or array accepted, to refuse garbage lengths before allocating.
+    public var maximumLength: Int
+
+    /// Creates an empty decoder.
+    public init(maximumLength: Int = 1 << 32) {
+        self.maximumLength = maximumLength
+    }
+
+    /// Bytes received but not yet returned as values.
+    public var bufferedByteCount: Int { buffer.count - readIndex }
+
+    /// Adds received bytes.
+    public mutating func append<Bytes: Sequence<UInt8>>(_ bytes: Bytes) {
+        if readIndex > 0 && readIndex >= buffer.count / 2 {
+            buffer.removeSubrange(0..<readIndex)
+            readIndex = 0
+        }
+        buffer.append(contentsOf: bytes)
+    }
+
+    /// The next complete value, or `nil` when more bytes are needed.
+    ///
+    /// - Throws: ``RESPProtocolError`` when the bytes are not RESP2.
+    public mutating func next() throws(RESPProtocolError) -> RESPValue? {
+        var index = readIndex
+        guard let value = try parseValue(at: &index) else { return nil }
+        readIndex = index
+        return value
+    }
+
+    private func parseValue(at index: inout Int) throws(RESPProtocolError) -> RESPValue? {
+        guard index < buffer.count else { return nil }
+        let marker = buffer[index]
+        var cursor = index + 1
+        guard let line = try findLineEnd(from: cursor) else { return nil }
+        let value: RESPValue
+        switch marker {
+        case UInt8(ascii: "+"):
+            value = .simpleString(String(decoding: buffer[cursor..<line], as: UTF8.self))
+            cursor = line + 2
+        case UInt8(ascii: "-"):
+            value = .error(String(decoding: buffer[cursor..<line], as: UTF8.self))
+            cursor = line + 2
+        case UInt8(ascii: ":"):
+            value = .integer(try parseInteger(cursor..<line))
+            cursor = line + 2
+        case UInt8(ascii: "$"):
+            let length = try parseInteger(cursor..<line)
+            cursor = line + 2
+            if length == -1 {
+                value = .null
+            } else {
+                guard length >= 0, length <= maximumLength else { throw .invalidLength(length) }
+                let end = cursor + Int(length)
+                guard end + 2 <= buffer.count else { return nil }
+                guard buffer[end] == 13, buffer[end + 1] == 10 else { throw .missingTerminator }
+                value = .bulkString(Array(buffer[cursor..<end]))
+                cursor = end + 2
+            }
+        case UInt8(ascii: "*"):
+            let count = try parseInteger(cursor..<line)
+            cursor = line + 2
+            if count == -1 {
+                value = .null
+            } else {
+                guard count >= 0, count <= maximumLength else { throw .invalidLength(count) }
+                var elements: [RESPValue] = []
+                elements.reserveCapacity(min(Int(count), 1024))
+                for _ in 0..<count {
+                    guard let element = try parseValue(at: &cursor) else { return nil }
+                    elements.append(element)
+                }
+                value = .array(elements)
+            }
+        default:
+            throw .unexpectedByte(marker)
+        }
+        index = cursor
+        return value
+    }
+
+    /// The index of the `\r` of the next `\r\n` at or after `start`, or `nil` if not received yet.
+    private func findLineEnd(from start: Int) throws(RESPProtocolError) -> Int? {
+        var i = start
+        while i + 1 < buffer.count {
+            if buffer[i] == 13 {
+                guard buffer[i + 1] == 10 else { throw .missingTerminator }
+                return i
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    private func parseInteger(_ range: Range<Int>) throws(RESPProtocolError) -> Int64 {
+        var i = range.lowerBound
+        var negative = false
+        if i < range.upperBound, buffer[i] == UInt8(ascii: "-") {
+            negative = true
+            i += 1
+        }
+        guard i < range.upperBound, range.count <= 20 else { throw .invalidInteger }
+        var value: Int64 = 0
+        while i < range.upperBound {
+            let digit = buffer[i] &- UInt8(ascii: "0")
+            guard digit < 10 else { throw .invalidInteger }
+            let (shifted, o1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = shifted.addingReportingOverflow(Int64(digit))
+            guard !o1, !o2 else { throw .invalidInteger }
+            value = sum
+            i += 1
+        }
+        return negative ? -value : value
+    }
+}
+
+/// Bytes that are not a RESP2 reply.
+public enum RESPProtocolError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// A value started with a byte that is not `+ - : $ *`.
+    case unexpectedByte(UInt8)
+    /// A length or integer field is not a decimal integer.
+    case invalidInteger
+    /// A bulk string or array length is negative (other than -1) or beyond the limit.
+    case invalidLength(Int64)
+    /// A line or bulk string is not followed by `\r\n`.
+    case missingTerminator
+
+    public var description: String {
+        switch self {
+        case .unexpectedByte(let b): "RESP protocol violation: unexpected byte 0x\(String(b, radix: 16))"
+        case .invalidInteger: "RESP protocol violation: malformed integer"
+        case .invalidLength(let n): "RESP protocol violation: invalid length \(n)"
+        case .missingTerminator: "RESP protocol violation: CR not followed by LF"
+        }
+    }
+}
