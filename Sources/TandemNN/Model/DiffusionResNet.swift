@@ -17,7 +17,7 @@ import TandemTensor
 /// let model = DiffusionResNet<Float>(depth: 4, channels: 1, seed: 42)
 /// model.parameterCount   // (total: 8504, trainable: 8322)
 /// ```
-public final class DiffusionResNet<Scalar: NNScalar>: Layer {
+public final class DiffusionResNet<Scalar: NNScalar>: Network {
     /// The number of encoder (and decoder) blocks.
     public let depth: Int
     /// The number of input (and output) channels, c.
@@ -74,6 +74,9 @@ public final class DiffusionResNet<Scalar: NNScalar>: Layer {
         joins = (0..<depth).map { _ in Add() }
         joinActivations = (0..<depth).map { _ in SELU() }
     }
+
+    /// `"DiffusionResNet(depth: d, channels: c)"`.
+    public var architecture: String { "DiffusionResNet(depth: \(depth), channels: \(channels))" }
 
     /// Every parameter, trainable or not, in a fixed order (checkpoints rely on it).
     public var parameters: [Parameter<Scalar>] {

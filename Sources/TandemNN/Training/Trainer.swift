@@ -93,3 +93,15 @@ public final class Trainer<Model: Layer> {
         return total / Double(data.count)
     }
 }
+
+extension Trainer where Model: Network {
+    /// Saves the model's parameters, the optimizer's moments and the step to `path`.
+    public func saveCheckpoint(to path: String) throws(NNError) {
+        try Checkpoint.save(model: model, optimizer: optimizer, to: path)
+    }
+
+    /// Restores parameters, moments and step from `path`; on error nothing changes.
+    public func loadCheckpoint(from path: String) throws(NNError) {
+        try Checkpoint.load(from: path, into: model, optimizer: optimizer)
+    }
+}
