@@ -60,7 +60,7 @@ struct TrainBenchmark: ParsableCommand {
         BenchmarkRecord(bench: "train", case: "accuracy", [
             "depth": depth, "size": size, "batch": batch, "threads": threads, "seed": Int(seed),
             "simulations": simulations, "samples": train.count, "epochs": epochs, "test_simulations": tests,
-            "final_train_loss": lastLoss, "test_mae": mae,
+            "final_train_loss": lastLoss, "test_mae": mae, "test_mae_over_zeros": mae / HeatDataset.baseline(test, identity: false),
             "zeros_mae": HeatDataset.baseline(test, identity: false), "identity_mae": HeatDataset.baseline(test, identity: true),
             "data_s": dataSeconds, "train_s": trainSeconds, "median_ms": trainSeconds * 1000,
             "per_s": Double(train.count * epochs) / trainSeconds,
