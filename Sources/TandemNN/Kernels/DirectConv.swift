@@ -10,7 +10,13 @@
 ///   forward and Conv2D's input gradient. Stride 2 is split into its phases (output rows
 ///   and columns of each parity), each a dense gather, so no multiplication by inserted
 ///   zeros is done.
-/// - ``weightGradient(big:small:into:pool:)``: `∂w[k][cb][cs] += Σ big[cb][o·s+k−pad] · small[cs][o]`.
+/// - ``backwardOfGather(big:smallGradient:weights:bigGradient:weightGradient:pool:)`` and
+///   ``backwardOfScatter(small:bigGradient:weights:smallGradient:weightGradient:pool:)``:
+///   the layers' backward passes, one task per sample that pads each image once and
+///   computes the input gradient and `∂w[k][cb][cs] += Σ big[cb][o·s+k−pad] · small[cs][o]`.
+///
+/// Work is split by sample over the pool's threads: splitting one sample's rows costs more
+/// in wake-ups and duplicated padding than it saves at these sizes (measured).
 ///
 /// Images are padded into per-worker scratch first (zero borders; for stride 2 the columns
 /// are split by parity), so the inner loops have no bounds checks.
@@ -91,12 +97,6 @@ final class DirectConv<Scalar: NNScalar>: @unchecked Sendable {
     /// The number of weights: `k · k · bigChannels · smallChannels`.
     var weightCount: Int { geometry.kernel * geometry.kernel * bigChannels * smallChannels }
 
-    private func tasks(batch: Int, rows: Int, pool: ComputePool) -> (blocks: Int, count: Int) {
-        // Splitting one sample's rows over threads costs more in wake-ups and duplicated
-        // padding than it saves at these sizes (measured: batch 1 is faster on one thread).
-        (1, batch)
-    }
-
     // MARK: Gather (Conv2D forward)
 
     /// Pads sample `n` of `big` into `buffer` in the gather layout.
@@ -132,35 +132,46 @@ final class DirectConv<Scalar: NNScalar>: @unchecked Sendable {
         }
     }
 
+    /// The weights in gather-tap order, `[tap][smallChannel]`.
+    private func prepareGatherWeights(_ weights: UnsafePointer<Scalar>) -> UnsafeMutablePointer<Scalar> {
+        let k2 = geometry.kernel * geometry.kernel, cs = smallChannels
+        let w = weightsGather.reserve(weightCount)
+        for t in 0..<gatherTaps.count {
+            let cb = t / k2, kk = t % k2
+            for c in 0..<cs { w[t * cs + c] = weights[(kk * bigChannels + cb) * cs + c] }
+        }
+        return w
+    }
+
+    /// Output rows `rows` of sample `n` from its padded big image.
+    private func gatherSample(
+        _ n: Int, padded: UnsafePointer<Scalar>, weights: UnsafePointer<Scalar>, bias: UnsafePointer<Scalar>?,
+        rows: Range<Int>, into small: FeatureMap<Scalar>
+    ) {
+        let g = geometry, step = g.stride * g.stride * gatherRowLength, cs = smallChannels
+        let out = small.plane(n, 0)
+        gatherTaps.withUnsafeBufferPointer { taps in
+            for oy in rows {
+                RowKernel.rows(
+                    src: padded + oy * step, taps: taps.baseAddress!, tapCount: taps.count,
+                    weights: weights, weightStride: cs, bias: bias, firstOut: 0, outCount: cs,
+                    dst: out + oy * g.smallWidth, dstStride: small.planeSize, width: g.smallWidth)
+            }
+        }
+    }
+
     /// `small = conv(big) + bias`, overwriting `small` (which must already have its shape).
     func gather(
         big: FeatureMap<Scalar>, weights: UnsafePointer<Scalar>, bias: UnsafePointer<Scalar>?,
         into small: FeatureMap<Scalar>, pool: ComputePool
     ) {
-        let g = geometry, s = g.stride, L = gatherRowLength
-        let cs = smallChannels, T = gatherTaps.count
-        let w = weightsGather.reserve(weightCount)
-        for t in 0..<T {
-            let cb = t / (g.kernel * g.kernel), kk = t % (g.kernel * g.kernel)
-            for c in 0..<cs { w[t * cs + c] = weights[(kk * bigChannels + cb) * cs + c] }
-        }
+        let w = prepareGatherWeights(weights)
         scratch.prepare(workers: pool.threads)
-        let (blocks, count) = tasks(batch: big.batch, rows: g.smallHeight, pool: pool)
-        let paddedSize = bigChannels * gatherRows * s * L + 16
-        gatherTaps.withUnsafeBufferPointer { taps in
-            pool.run(tasks: count) { task, worker in
-                let n = task / blocks, block = task % blocks
-                let rowStart = g.smallHeight * block / blocks, rowEnd = g.smallHeight * (block + 1) / blocks
-                let buffer = self.scratch[worker].reserve(paddedSize)
-                self.padBig(big, sample: n, into: buffer)
-                let out = small.plane(n, 0)
-                for oy in rowStart..<rowEnd {
-                    RowKernel.rows(
-                        src: buffer + oy * s * s * L, taps: taps.baseAddress!, tapCount: T,
-                        weights: w, weightStride: cs, bias: bias, firstOut: 0, outCount: cs,
-                        dst: out + oy * g.smallWidth, dstStride: small.planeSize, width: g.smallWidth)
-                }
-            }
+        let paddedSize = bigChannels * gatherRows * geometry.stride * gatherRowLength + 16
+        pool.run(tasks: big.batch) { n, worker in
+            let buffer = self.scratch[worker].reserve(paddedSize)
+            self.padBig(big, sample: n, into: buffer)
+            self.gatherSample(n, padded: buffer, weights: w, bias: bias, rows: 0..<self.geometry.smallHeight, into: small)
         }
     }
 
@@ -182,59 +193,50 @@ final class DirectConv<Scalar: NNScalar>: @unchecked Sendable {
         }
     }
 
-    /// `big = convᵀ(small) + bias`, overwriting `big` (which must already have its shape).
-    func scatter(
-        small: FeatureMap<Scalar>, weights: UnsafePointer<Scalar>, bias: UnsafePointer<Scalar>?,
-        into big: FeatureMap<Scalar>, pool: ComputePool
-    ) {
-        let g = geometry, s = g.stride, L = scatterRowLength
+    /// The weights in scatter-tap order, `[tap][bigChannel]`, phase after phase.
+    private func prepareScatterWeights(_ weights: UnsafePointer<Scalar>) -> UnsafeMutablePointer<Scalar> {
         let cb = bigChannels
         let w = weightsScatter.reserve(scatterTaps.count * cb)
         for (t, index) in scatterKernelIndex.enumerated() {
             for c in 0..<cb { w[t * cb + c] = weights[index + c * smallChannels] }
         }
-        scratch.prepare(workers: pool.threads)
-        let phaseRows = (g.bigHeight + s - 1) / s
-        let (blocks, count) = tasks(batch: small.batch, rows: phaseRows, pool: pool)
-        let paddedSize = smallChannels * scatterRows * L
-        let tempSize = s == 1 ? 0 : s * cb * roundedPhaseWidth
-        let ranges = phaseRanges
+        return w
+    }
+
+    /// All output rows of sample `n` from its padded small image; `temp` holds
+    /// `stride · bigChannels · roundedPhaseWidth` values for the phases of one row.
+    private func scatterSample(
+        _ n: Int, padded: UnsafePointer<Scalar>, temp: UnsafeMutablePointer<Scalar>,
+        weights w: UnsafePointer<Scalar>, bias: UnsafePointer<Scalar>?, into big: FeatureMap<Scalar>
+    ) {
+        let g = geometry, s = g.stride, L = scatterRowLength, cb = bigChannels, R = roundedPhaseWidth
+        let out = big.plane(n, 0)
         scatterTaps.withUnsafeBufferPointer { taps in
-            pool.run(tasks: count) { task, worker in
-                let n = task / blocks, block = task % blocks
-                let rowStart = phaseRows * block / blocks, rowEnd = phaseRows * (block + 1) / blocks
-                let buffer = self.scratch[worker].reserve(paddedSize + tempSize + 16)
-                let temp = buffer + paddedSize
-                self.padSmall(small, sample: n, into: buffer)
-                let out = big.plane(n, 0)
-                for a in rowStart..<rowEnd {
-                    for ry in 0..<s {
-                        let qy = a * s + ry
-                        if qy >= g.bigHeight { break }
-                        if s == 1 {
-                            let r = ranges[0]
-                            RowKernel.rows(
-                                src: buffer + a * L, taps: taps.baseAddress! + r.lowerBound, tapCount: r.count,
-                                weights: w + r.lowerBound * cb, weightStride: cb, bias: bias, firstOut: 0, outCount: cb,
-                                dst: out + qy * g.bigWidth, dstStride: big.planeSize, width: g.bigWidth)
-                            continue
-                        }
+            for a in 0..<((g.bigHeight + s - 1) / s) {
+                for ry in 0..<s {
+                    let qy = a * s + ry
+                    if qy >= g.bigHeight { break }
+                    if s == 1 {
+                        let r = phaseRanges[0]
+                        RowKernel.rows(
+                            src: padded + a * L, taps: taps.baseAddress! + r.lowerBound, tapCount: r.count,
+                            weights: w + r.lowerBound * cb, weightStride: cb, bias: bias, firstOut: 0, outCount: cb,
+                            dst: out + qy * g.bigWidth, dstStride: big.planeSize, width: g.bigWidth)
+                        continue
+                    }
+                    for rx in 0..<s {
+                        let r = phaseRanges[ry * s + rx]
+                        RowKernel.rows(
+                            src: padded + a * L, taps: taps.baseAddress! + r.lowerBound, tapCount: r.count,
+                            weights: w + r.lowerBound * cb, weightStride: cb, bias: bias, firstOut: 0, outCount: cb,
+                            dst: temp + rx * cb * R, dstStride: R, width: (g.bigWidth - rx + s - 1) / s)
+                    }
+                    for c in 0..<cb {
+                        let row = out + c * big.planeSize + qy * g.bigWidth
                         for rx in 0..<s {
-                            let r = ranges[ry * s + rx]
-                            let phaseWidth = (g.bigWidth - rx + s - 1) / s
-                            RowKernel.rows(
-                                src: buffer + a * L, taps: taps.baseAddress! + r.lowerBound, tapCount: r.count,
-                                weights: w + r.lowerBound * cb, weightStride: cb, bias: bias, firstOut: 0, outCount: cb,
-                                dst: temp + rx * cb * self.roundedPhaseWidth, dstStride: self.roundedPhaseWidth,
-                                width: phaseWidth)
-                        }
-                        for c in 0..<cb {
-                            let row = out + c * big.planeSize + qy * g.bigWidth
-                            for rx in 0..<s {
-                                let source = temp + (rx * cb + c) * self.roundedPhaseWidth
-                                var b = 0, x = rx
-                                while x < g.bigWidth { row[x] = source[b]; b += 1; x += s }
-                            }
+                            let source = temp + (rx * cb + c) * R
+                            var b = 0, x = rx
+                            while x < g.bigWidth { row[x] = source[b]; b += 1; x += s }
                         }
                     }
                 }
@@ -242,87 +244,138 @@ final class DirectConv<Scalar: NNScalar>: @unchecked Sendable {
         }
     }
 
-    // MARK: Weight gradient
-
-    /// Adds `Σ_samples Σ_o big[cb][o·s + k − pad] · small[cs][o]` to `gradient[k][cb][cs]`.
-    func weightGradient(
-        big: FeatureMap<Scalar>, small: FeatureMap<Scalar>,
-        into gradient: UnsafeMutablePointer<Scalar>, pool: ComputePool
+    /// `big = convᵀ(small) + bias`, overwriting `big` (which must already have its shape).
+    func scatter(
+        small: FeatureMap<Scalar>, weights: UnsafePointer<Scalar>, bias: UnsafePointer<Scalar>?,
+        into big: FeatureMap<Scalar>, pool: ComputePool
     ) {
-        let g = geometry, s = g.stride, L = gatherRowLength
-        let cs = smallChannels, T = gatherTaps.count, R8 = roundedSmallWidth
+        let w = prepareScatterWeights(weights)
+        scratch.prepare(workers: pool.threads)
+        let paddedSize = smallChannels * scatterRows * scatterRowLength
+        let tempSize = geometry.stride == 1 ? 0 : geometry.stride * bigChannels * roundedPhaseWidth
+        pool.run(tasks: small.batch) { n, worker in
+            let buffer = self.scratch[worker].reserve(paddedSize + tempSize + 16)
+            self.padSmall(small, sample: n, into: buffer)
+            self.scatterSample(n, padded: buffer, temp: buffer + paddedSize, weights: w, bias: bias, into: big)
+        }
+    }
+
+    // MARK: Backward passes
+
+    /// Conv2D's backward pass: `smallGradient` (∂loss/∂output) gives `bigGradient`
+    /// (∂loss/∂input, overwritten) and adds the kernel gradient to `weightGradient`.
+    func backwardOfGather(
+        big: FeatureMap<Scalar>, smallGradient: FeatureMap<Scalar>, weights: UnsafePointer<Scalar>,
+        bigGradient: FeatureMap<Scalar>, weightGradient: UnsafeMutablePointer<Scalar>, pool: ComputePool
+    ) {
+        let w = prepareScatterWeights(weights)
+        let paddedBig = bigChannels * gatherRows * geometry.stride * gatherRowLength + 16
+        let paddedSmall = smallChannels * scatterRows * scatterRowLength
+        let temp = geometry.stride == 1 ? 0 : geometry.stride * bigChannels * roundedPhaseWidth
+        let rows = smallChannels * geometry.smallHeight * roundedSmallWidth
+        prepareWorkers(pool)
+        pool.run(tasks: big.batch) { n, worker in
+            let buffer = self.scratch[worker].reserve(paddedBig + paddedSmall + temp + rows + 16)
+            self.padSmall(smallGradient, sample: n, into: buffer + paddedBig)
+            self.scatterSample(n, padded: buffer + paddedBig, temp: buffer + paddedBig + paddedSmall, weights: w, bias: nil, into: bigGradient)
+            self.padBig(big, sample: n, into: buffer)
+            let smallRows = buffer + paddedBig + paddedSmall + temp
+            self.copyRows(smallGradient, sample: n, into: smallRows)
+            self.accumulateWeightGradient(paddedBig: buffer, smallRows: smallRows, into: self.partial[worker].base)
+        }
+        reducePartials(pool, into: weightGradient)
+    }
+
+    /// Conv2DTranspose's backward pass: `bigGradient` (∂loss/∂output) gives `smallGradient`
+    /// (∂loss/∂input, overwritten) and adds the kernel gradient to `weightGradient`.
+    func backwardOfScatter(
+        small: FeatureMap<Scalar>, bigGradient: FeatureMap<Scalar>, weights: UnsafePointer<Scalar>,
+        smallGradient: FeatureMap<Scalar>, weightGradient: UnsafeMutablePointer<Scalar>, pool: ComputePool
+    ) {
+        let w = prepareGatherWeights(weights)
+        let paddedBig = bigChannels * gatherRows * geometry.stride * gatherRowLength + 16
+        let rows = smallChannels * geometry.smallHeight * roundedSmallWidth
+        prepareWorkers(pool)
+        pool.run(tasks: small.batch) { n, worker in
+            let buffer = self.scratch[worker].reserve(paddedBig + rows + 16)
+            self.padBig(bigGradient, sample: n, into: buffer)
+            self.gatherSample(n, padded: buffer, weights: w, bias: nil, rows: 0..<self.geometry.smallHeight, into: smallGradient)
+            self.copyRows(small, sample: n, into: buffer + paddedBig)
+            self.accumulateWeightGradient(paddedBig: buffer, smallRows: buffer + paddedBig, into: self.partial[worker].base)
+        }
+        reducePartials(pool, into: weightGradient)
+    }
+
+    private func prepareWorkers(_ pool: ComputePool) {
         scratch.prepare(workers: pool.threads)
         partial.prepare(workers: pool.threads)
-        for worker in 0..<pool.threads { partial[worker].zero(T * cs) }
-        let paddedSize = bigChannels * gatherRows * s * L + 16
-        let smallSize = cs * g.smallHeight * R8
-        let accSize = T * cs * 8
+        for worker in 0..<pool.threads { partial[worker].zero(gatherTaps.count * smallChannels) }
+    }
+
+    /// Copies sample `n`'s planes into rows of `roundedSmallWidth`, zero past the width.
+    private func copyRows(_ small: FeatureMap<Scalar>, sample n: Int, into rows: UnsafeMutablePointer<Scalar>) {
+        let g = geometry, R8 = roundedSmallWidth
+        for c in 0..<smallChannels {
+            for oy in 0..<g.smallHeight {
+                let row = rows + (c * g.smallHeight + oy) * R8
+                row.update(from: small.plane(n, c) + oy * g.smallWidth, count: g.smallWidth)
+                (row + g.smallWidth).update(repeating: 0, count: R8 - g.smallWidth)
+            }
+        }
+    }
+
+    /// `partial[t·cs + c] += Σ_o padded[taps[t] + o] · rows[c][o]` for one sample, tap by
+    /// tap with the sums for four channels held in registers over the whole image.
+    private func accumulateWeightGradient(paddedBig: UnsafePointer<Scalar>, smallRows: UnsafePointer<Scalar>, into partial: UnsafeMutablePointer<Scalar>) {
+        let g = geometry, s = g.stride, L = gatherRowLength, R8 = roundedSmallWidth
+        let cs = smallChannels, H = g.smallHeight, rowStep = s * s * L, channelStride = H * R8
         gatherTaps.withUnsafeBufferPointer { taps in
-            pool.run(tasks: big.batch) { n, worker in
-                let buffer = self.scratch[worker].reserve(paddedSize + smallSize + accSize)
-                let rows = buffer + paddedSize
-                let acc = rows + smallSize
-                self.padBig(big, sample: n, into: buffer)
-                for c in 0..<cs {
-                    for oy in 0..<g.smallHeight {
-                        let row = rows + (c * g.smallHeight + oy) * R8
-                        row.update(from: small.plane(n, c) + oy * g.smallWidth, count: g.smallWidth)
-                        (row + g.smallWidth).update(repeating: 0, count: R8 - g.smallWidth)
-                    }
-                }
-                acc.update(repeating: 0, count: accSize)
-                for oy in 0..<g.smallHeight {
-                    let src = buffer + oy * s * s * L
-                    let d = rows + oy * R8
-                    let dStride = g.smallHeight * R8
-                    for t in 0..<T {
-                        let p = src + taps[t]
-                        let a = acc + t * cs * 8
-                        var c = 0
-                        while c + 2 <= cs {
-                            Self.dot2(p, d + c * dStride, d + (c + 1) * dStride, R8, a + c * 8)
-                            c += 2
+            for t in 0..<taps.count {
+                let p = paddedBig + taps[t]
+                let out = partial + t * cs
+                var c = 0
+                while c + 4 <= cs {
+                    let d = smallRows + c * channelStride
+                    var a0 = Vector(), a1 = Vector(), a2 = Vector(), a3 = Vector()
+                    for oy in 0..<H {
+                        let src = p + oy * rowStep, row = d + oy * R8
+                        var x = 0
+                        while x < R8 {
+                            let v = RowKernel.load(src + x)
+                            a0 += v * RowKernel.load(row + x)
+                            a1 += v * RowKernel.load(row + channelStride + x)
+                            a2 += v * RowKernel.load(row + 2 * channelStride + x)
+                            a3 += v * RowKernel.load(row + 3 * channelStride + x)
+                            x += 8
                         }
-                        if c < cs { Self.dot1(p, d + c * dStride, R8, a + c * 8) }
                     }
+                    out[c] += a0.sum(); out[c + 1] += a1.sum(); out[c + 2] += a2.sum(); out[c + 3] += a3.sum()
+                    c += 4
                 }
-                let out = self.partial[worker].base
-                for i in 0..<(T * cs) {
-                    out[i] += RowKernel<Scalar>.load(acc + i * 8).sum()
+                while c < cs {
+                    let d = smallRows + c * channelStride
+                    var a0 = Vector()
+                    for oy in 0..<H {
+                        let src = p + oy * rowStep, row = d + oy * R8
+                        var x = 0
+                        while x < R8 { a0 += RowKernel.load(src + x) * RowKernel.load(row + x); x += 8 }
+                    }
+                    out[c] += a0.sum()
+                    c += 1
                 }
             }
         }
+    }
+
+    /// Adds the workers' partial sums, rearranged from tap order to Keras order.
+    private func reducePartials(_ pool: ComputePool, into gradient: UnsafeMutablePointer<Scalar>) {
+        let k2 = geometry.kernel * geometry.kernel, cs = smallChannels
         for worker in 0..<pool.threads {
             let p = partial[worker].base
-            for t in 0..<T {
-                let cb = t / (g.kernel * g.kernel), kk = t % (g.kernel * g.kernel)
+            for t in 0..<gatherTaps.count {
+                let cb = t / k2, kk = t % k2
                 for c in 0..<cs { gradient[(kk * bigChannels + cb) * cs + c] += p[t * cs + c] }
             }
         }
-    }
-
-    @inline(__always)
-    private static func dot1(_ p: UnsafePointer<Scalar>, _ d: UnsafePointer<Scalar>, _ width: Int, _ acc: UnsafeMutablePointer<Scalar>) {
-        var a = RowKernel<Scalar>.load(acc)
-        var x = 0
-        while x < width { a += RowKernel.load(p + x) * RowKernel.load(d + x); x += 8 }
-        RowKernel.store(a, acc, count: 8)
-    }
-
-    @inline(__always)
-    private static func dot2(
-        _ p: UnsafePointer<Scalar>, _ d0: UnsafePointer<Scalar>, _ d1: UnsafePointer<Scalar>, _ width: Int,
-        _ acc: UnsafeMutablePointer<Scalar>
-    ) {
-        var a0 = RowKernel<Scalar>.load(acc), a1 = RowKernel<Scalar>.load(acc + 8)
-        var x = 0
-        while x < width {
-            let v = RowKernel.load(p + x)
-            a0 += v * RowKernel.load(d0 + x)
-            a1 += v * RowKernel.load(d1 + x)
-            x += 8
-        }
-        RowKernel.store(a0, acc, count: 8)
-        RowKernel.store(a1, acc + 8, count: 8)
     }
 }

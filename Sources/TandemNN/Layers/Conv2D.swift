@@ -81,8 +81,8 @@ public final class Conv2D<Scalar: NNScalar>: Convolution {
         guard let input, let engine else { preconditionFailure("Conv2D.backward before forward") }
         precondition(outputGradient.hasSameShape(as: output), "Conv2D.backward: gradient shape differs from output")
         inputGradient.resize(like: input)
-        engine.scatter(small: outputGradient, weights: kernel.pointer, bias: nil, into: inputGradient, pool: context.pool)
-        engine.weightGradient(big: input, small: outputGradient, into: kernel.gradientPointer, pool: context.pool)
+        engine.backwardOfGather(big: input, smallGradient: outputGradient, weights: kernel.pointer,
+                                bigGradient: inputGradient, weightGradient: kernel.gradientPointer, pool: context.pool)
         addChannelSums(outputGradient, into: bias.gradientPointer)
         return inputGradient
     }

@@ -78,8 +78,8 @@ public final class Conv2DTranspose<Scalar: NNScalar>: Convolution {
         guard let input, let engine else { preconditionFailure("Conv2DTranspose.backward before forward") }
         precondition(outputGradient.hasSameShape(as: output), "Conv2DTranspose.backward: gradient shape differs from output")
         inputGradient.resize(like: input)
-        engine.gather(big: outputGradient, weights: kernel.pointer, bias: nil, into: inputGradient, pool: context.pool)
-        engine.weightGradient(big: outputGradient, small: input, into: kernel.gradientPointer, pool: context.pool)
+        engine.backwardOfScatter(small: input, bigGradient: outputGradient, weights: kernel.pointer,
+                                 smallGradient: inputGradient, weightGradient: kernel.gradientPointer, pool: context.pool)
         addChannelSums(outputGradient, into: bias.gradientPointer)
         return inputGradient
     }
