@@ -12,7 +12,7 @@ struct InferBenchmark: ParsableCommand {
     @Option(help: "Network depth.") var depth = 4
     @Option(help: "Grid size.") var size = 64
     @Option(help: "Threads (default: all processors).") var threads = ComputePool.processorCount
-    @Option(help: "Samples per inference task.") var group = 2
+    @Option(help: "Samples per inference task.") var group = 8
 
     func run() throws {
         let model = DiffusionResNet<Float>(depth: depth, channels: 1, seed: 1)

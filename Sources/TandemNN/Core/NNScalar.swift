@@ -6,8 +6,7 @@ import TandemTensor
 ///
 /// Each conformance supplies the few operations the kernels cannot write generically:
 /// the exponential (for SELU) and the BLAS matrix product.
-public protocol NNScalar: BinaryFloatingPoint, SIMDScalar, TensorScalar, Sendable
-where Self.RawSignificand: FixedWidthInteger {
+public protocol NNScalar: BinaryFloatingPoint, SIMDScalar, TensorScalar, Codable, Sendable {
     /// eˣ.
     static func exp(_ x: Self) -> Self
 

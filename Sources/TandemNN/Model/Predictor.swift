@@ -28,7 +28,7 @@ public final class Predictor<Scalar: NNScalar>: @unchecked Sendable {
     private let output = FeatureMap<Scalar>()
 
     /// Creates a predictor running on `threads` threads.
-    public init(model: DiffusionResNet<Scalar>, threads: Int = ComputePool.processorCount, groupSize: Int = 2) {
+    public init(model: DiffusionResNet<Scalar>, threads: Int = ComputePool.processorCount, groupSize: Int = 8) {
         precondition(threads >= 1 && groupSize >= 1, "threads and group size must be positive")
         self.model = model
         self.groupSize = groupSize
