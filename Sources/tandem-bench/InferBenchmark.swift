@@ -13,8 +13,14 @@ struct InferBenchmark: ParsableCommand {
     @Option(help: "Grid size.") var size = 64
     @Option(help: "Threads (default: all processors).") var threads = ComputePool.processorCount
     @Option(help: "Samples per inference task.") var group = 8
+    @Option(help: "Cases to run: model, kernels (direct vs im2col+GEMM per convolution).") var cases: [String] = ["model", "kernels"]
 
     func run() throws {
+        if cases.contains("model") { modelCases() }
+        if cases.contains("kernels") { ConvKernelBenchmark.run(batch: 50, quick: options.quick) }
+    }
+
+    func modelCases() {
         let model = DiffusionResNet<Float>(depth: depth, channels: 1, seed: 1)
         let predictor = Predictor(model: model, threads: threads, groupSize: group)
         var generator = SeededGenerator(seed: 2)
