@@ -12,7 +12,7 @@ struct InferBenchmark: ParsableCommand {
     @Option(help: "Network depth.") var depth = 4
     @Option(help: "Grid size.") var size = 64
     @Option(help: "Threads (default: all processors).") var threads = ComputePool.processorCount
-    @Option(help: "Samples per inference task.") var group = 8
+    @Option(help: "Samples per inference task.") var group = 4
     @Option(help: "Cases to run: model, kernels (direct vs im2col+GEMM per convolution).") var cases: [String] = ["model", "kernels"]
 
     func run() throws {

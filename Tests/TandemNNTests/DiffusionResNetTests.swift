@@ -71,6 +71,18 @@ import _TestSupport
         #expect(error < 1e-6)
     }
 
+    @Test(arguments: [(1, 9), (3, 25), (4, 64)])
+    func fusedInferenceMatchesTheLayerByLayerPass(depth: Int, size: Int) {
+        let model = DiffusionResNet<Double>(depth: depth, channels: 1, seed: 21)
+        var g = SeededGenerator(seed: 22)
+        for p in model.parameters { p.values = (0..<p.count).map { _ in Double.random(in: 0.5...1.5, using: &g) * (p.isTrainable ? 0.3 : 1) } }
+        let x = GradientCheck.randomMap(batch: 2, channels: 1, height: size, width: size, generator: &g)
+        let context = PassContext(pool: ComputePool(threads: 1), training: false)
+        let expected = model.forward(x, context: context).nhwc()
+        let fused = model.infer(x, context: context).nhwc()
+        #expect(maxAbsDifference(fused, expected) < 1e-12)
+    }
+
     @Test func twoThreadsComputeWhatOneDoes() {
         var outputs: [[Float]] = []
         var g = SeededGenerator(seed: 8)

@@ -32,6 +32,7 @@ public final class DiffusionResNet<Scalar: NNScalar>: Network {
     private let joins: [Add<Scalar>]
     private let joinActivations: [SELU<Scalar>]
     private var levels: [FeatureMap<Scalar>] = []
+    private let outputAffine = Workspace<Scalar>()
 
     /// Builds the network with Glorot-uniform kernels drawn from `seed` (dropout masks
     /// from seeds derived from it), so equal seeds give equal networks and runs.
@@ -106,6 +107,30 @@ public final class DiffusionResNet<Scalar: NNScalar>: Network {
         let skip = skipActivations[0].forward(skips[0].forward(x, context: context), context: context)
         z = joinActivations[0].forward(joins[0].forward(skip, z, context: context), context: context)
         return outputNorm.forward(outputDropout.forward(z, context: context), context: context)
+    }
+
+    /// The inference-mode output, as ``forward(_:context:)`` with `training: false` computes
+    /// it, but in place with fused element-wise passes: about a third of the memory traffic.
+    /// The returned map belongs to the model; ``backward(_:context:)`` cannot follow it.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func infer(_ x: FeatureMap<Scalar>, context: PassContext) -> FeatureMap<Scalar> {
+        precondition(x.channels == channels, "DiffusionResNet expects \(channels) channels, got \(x.channels)")
+        levels = [x]
+        levels.append(encoders[0].infer(x, context: context))
+        for i in 1..<depth { levels.append(encoders[i].infer(levels[i], context: context)) }
+        var z = decoders[0].infer(levels[depth], outputSize: size(depth - 1), context: context)
+        for i in 1..<depth {
+            let level = depth - i
+            let joined = skips[level].forward(levels[level], context: context)
+            Elementwise.apply(joined, selu: true, context: context)
+            Elementwise.apply(joined, adding: z, selu: true, context: context)
+            z = decoders[i].infer(joined, outputSize: size(level - 1), context: context)
+        }
+        let out = skips[0].forward(x, context: context)
+        Elementwise.apply(out, selu: true, context: context)
+        Elementwise.apply(out, adding: z, selu: true, affine: outputNorm.inferenceAffine(into: outputAffine.reserve(2 * channels)), context: context)
+        return out
     }
 
     private func size(_ level: Int) -> (height: Int, width: Int) { (levels[level].height, levels[level].width) }

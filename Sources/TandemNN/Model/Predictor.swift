@@ -28,7 +28,7 @@ public final class Predictor<Scalar: NNScalar>: @unchecked Sendable {
     private let output = FeatureMap<Scalar>()
 
     /// Creates a predictor running on `threads` threads.
-    public init(model: DiffusionResNet<Scalar>, threads: Int = ComputePool.processorCount, groupSize: Int = 8) {
+    public init(model: DiffusionResNet<Scalar>, threads: Int = ComputePool.processorCount, groupSize: Int = 4) {
         precondition(threads >= 1 && groupSize >= 1, "threads and group size must be positive")
         self.model = model
         self.groupSize = groupSize
@@ -53,7 +53,7 @@ public final class Predictor<Scalar: NNScalar>: @unchecked Sendable {
             let slice = self.inputs[worker]
             slice.resize(batch: count, channels: input.channels, height: input.height, width: input.width)
             slice.pointer.update(from: input.pointer + first * per, count: count * per)
-            let result = self.replicas[worker].forward(slice, context: context)
+            let result = self.replicas[worker].infer(slice, context: context)
             (self.output.pointer + first * per).update(from: result.pointer, count: count * per)
         }
         return output

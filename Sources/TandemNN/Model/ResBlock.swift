@@ -17,6 +17,7 @@ public final class ResBlock<Conv: Convolution> {
     public let add = Add<Scalar>()
     public let selu2 = SELU<Scalar>()
     public let norm2: BatchNormalization<Scalar>
+    private let affine = Workspace<Scalar>()
 
     /// Creates a block; kernels are drawn from `generator` in the order conv1, conv2, shortcut.
     public init(name: String, inputChannels: Int, filters: Int, stride: Int, generator: inout SeededGenerator) {
@@ -48,6 +49,18 @@ public final class ResBlock<Conv: Convolution> {
         a = conv2.forward(a, outputSize: nil, context: context)
         let b = shortcut.forward(x, outputSize: outputSize, context: context)
         return norm2.forward(selu2.forward(add.forward(a, b, context: context), context: context), context: context)
+    }
+
+    /// The inference-mode output, computed in place over the convolutions' outputs with
+    /// fused element-wise passes (no buffers kept for a backward pass).
+    func infer(_ x: FeatureMap<Scalar>, outputSize: (height: Int, width: Int)? = nil, context: PassContext) -> FeatureMap<Scalar> {
+        let a = conv1.forward(x, outputSize: outputSize, context: context)
+        Elementwise.apply(a, selu: true, affine: norm1.inferenceAffine(into: affine.reserve(4 * norm1.channels)), context: context)
+        let sum = conv2.forward(a, outputSize: nil, context: context)
+        let b = shortcut.forward(x, outputSize: outputSize, context: context)
+        Elementwise.apply(sum, adding: b, selu: true,
+                          affine: norm2.inferenceAffine(into: affine.reserve(4 * norm1.channels) + 2 * norm1.channels), context: context)
+        return sum
     }
 
     /// The gradient with respect to the block's input (owned by the block).
