@@ -10,14 +10,16 @@ let swiftSettings: [SwiftSetting] = [
 
 /// TandemNN's kernels vectorise over image rows; on x86_64 they are built for AVX2 (Haswell,
 /// 2013, and later), which measured 25–30% faster than baseline SSE2 (issue 5 note). Set
-/// `TANDEM_PORTABLE=1` when building for older x86 processors.
+/// `TANDEM_PORTABLE=1` when building for older x86 processors. Release builds skip dynamic
+/// exclusivity checks on the layers' class properties (measured ~5% of training time).
 let nnSwiftSettings: [SwiftSetting] = {
+    var settings = swiftSettings + [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
     #if arch(x86_64)
     if Context.environment["TANDEM_PORTABLE"] == nil {
-        return swiftSettings + [.unsafeFlags(["-target-cpu", "haswell"])]
+        settings.append(.unsafeFlags(["-target-cpu", "haswell"]))
     }
     #endif
-    return swiftSettings
+    return settings
 }()
 
 let package = Package(

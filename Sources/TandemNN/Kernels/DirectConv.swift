@@ -42,6 +42,11 @@ final class DirectConv<Scalar: NNScalar>: @unchecked Sendable {
     private let scatterTaps: [Int]
     private let scatterKernelIndex: [Int]
 
+    /// Offsets of the per-worker scratch regions. Each region always holds the same layout,
+    /// so its zero borders, written once when the scratch is allocated (zeroed), stay zero
+    /// and the padding routines copy only image values.
+    private let bigRegion = 0, smallRegion: Int, tempRegion: Int, rowsRegion: Int, scratchSize: Int
+
     private let weightsGather = Workspace<Scalar>()
     private let weightsScatter = Workspace<Scalar>()
     private let scratch = WorkerWorkspaces<Scalar>()
@@ -92,41 +97,41 @@ final class DirectConv<Scalar: NNScalar>: @unchecked Sendable {
         phaseRanges = ranges
         scatterTaps = sTaps
         scatterKernelIndex = sIndex
+        smallRegion = bigChannels * gatherRows * s * gatherRowLength + 16
+        tempRegion = smallRegion + smallChannels * scatterRows * scatterRowLength + 16
+        rowsRegion = tempRegion + s * bigChannels * roundedPhaseWidth + 16
+        scratchSize = rowsRegion + smallChannels * g.smallHeight * roundedSmallWidth + 16
     }
+
+    /// Worker `worker`'s scratch (see the regions above).
+    @inline(__always)
+    private func buffer(_ worker: Int) -> UnsafeMutablePointer<Scalar> { scratch[worker].reserve(scratchSize) }
 
     /// The number of weights: `k · k · bigChannels · smallChannels`.
     var weightCount: Int { geometry.kernel * geometry.kernel * bigChannels * smallChannels }
 
     // MARK: Gather (Conv2D forward)
 
-    /// Pads sample `n` of `big` into `buffer` in the gather layout.
+    /// Copies sample `n` of `big` into the interior of `buffer` in the gather layout
+    /// (borders and slack are zero already and stay so).
     private func padBig(_ big: FeatureMap<Scalar>, sample n: Int, into buffer: UnsafeMutablePointer<Scalar>) {
         let g = geometry, s = g.stride, L = gatherRowLength
         for cb in 0..<bigChannels {
             let plane = big.plane(n, cb)
-            for py in 0..<gatherRows {
-                let row = buffer + (cb * gatherRows + py) * s * L
-                let iy = py - g.padTop
-                if iy < 0 || iy >= g.bigHeight {
-                    row.update(repeating: 0, count: s * L)
-                    continue
-                }
+            for iy in 0..<g.bigHeight {
+                let row = buffer + (cb * gatherRows + iy + g.padTop) * s * L
                 let source = plane + iy * g.bigWidth
                 if s == 1 {
-                    row.update(repeating: 0, count: g.padLeft)
                     (row + g.padLeft).update(from: source, count: g.bigWidth)
-                    (row + g.padLeft + g.bigWidth).update(repeating: 0, count: L - g.padLeft - g.bigWidth)
-                } else {
-                    for phase in 0..<s {
-                        let out = row + phase * L
-                        // Valid j: 0 ≤ j·s + phase − padLeft < bigWidth.
-                        let first = max(0, (g.padLeft - phase + s - 1) / s)
-                        let end = max(first, min(L, (g.bigWidth - 1 + g.padLeft - phase) / s + 1))
-                        out.update(repeating: 0, count: first)
-                        let start = source + phase - g.padLeft
-                        for j in first..<end { out[j] = start[j * s] }
-                        (out + end).update(repeating: 0, count: L - end)
-                    }
+                    continue
+                }
+                for phase in 0..<s {
+                    // Entry j of a phase row is column j·s + phase − padLeft.
+                    let first = max(0, (g.padLeft - phase + s - 1) / s)
+                    let end = min(L, (g.bigWidth - 1 + g.padLeft - phase) / s + 1)
+                    let out = row + phase * L, start = source + phase - g.padLeft
+                    var j = first
+                    while j < end { out[j] = start[j * s]; j += 1 }
                 }
             }
         }
@@ -167,9 +172,8 @@ final class DirectConv<Scalar: NNScalar>: @unchecked Sendable {
     ) {
         let w = prepareGatherWeights(weights)
         scratch.prepare(workers: pool.threads)
-        let paddedSize = bigChannels * gatherRows * geometry.stride * gatherRowLength + 16
         pool.run(tasks: big.batch) { n, worker in
-            let buffer = self.scratch[worker].reserve(paddedSize)
+            let buffer = self.buffer(worker) + self.bigRegion
             self.padBig(big, sample: n, into: buffer)
             self.gatherSample(n, padded: buffer, weights: w, bias: bias, rows: 0..<self.geometry.smallHeight, into: small)
         }
@@ -177,19 +181,15 @@ final class DirectConv<Scalar: NNScalar>: @unchecked Sendable {
 
     // MARK: Scatter (Conv2DTranspose forward)
 
+    /// Copies sample `n` of `small` into the interior of `buffer` in the scatter layout.
     private func padSmall(_ small: FeatureMap<Scalar>, sample n: Int, into buffer: UnsafeMutablePointer<Scalar>) {
         let g = geometry, L = scatterRowLength, F = scatterFront
         for c in 0..<smallChannels {
             let plane = small.plane(n, c)
-            let base = buffer + c * scatterRows * L
-            base.update(repeating: 0, count: F * L)
+            let base = buffer + c * scatterRows * L + F * L + F
             for iy in 0..<g.smallHeight {
-                let row = base + (iy + F) * L
-                row.update(repeating: 0, count: F)
-                (row + F).update(from: plane + iy * g.smallWidth, count: g.smallWidth)
-                (row + F + g.smallWidth).update(repeating: 0, count: L - F - g.smallWidth)
+                (base + iy * L).update(from: plane + iy * g.smallWidth, count: g.smallWidth)
             }
-            (base + (F + g.smallHeight) * L).update(repeating: 0, count: (scatterRows - F - g.smallHeight) * L)
         }
     }
 
@@ -251,12 +251,10 @@ final class DirectConv<Scalar: NNScalar>: @unchecked Sendable {
     ) {
         let w = prepareScatterWeights(weights)
         scratch.prepare(workers: pool.threads)
-        let paddedSize = smallChannels * scatterRows * scatterRowLength
-        let tempSize = geometry.stride == 1 ? 0 : geometry.stride * bigChannels * roundedPhaseWidth
         pool.run(tasks: small.batch) { n, worker in
-            let buffer = self.scratch[worker].reserve(paddedSize + tempSize + 16)
-            self.padSmall(small, sample: n, into: buffer)
-            self.scatterSample(n, padded: buffer, temp: buffer + paddedSize, weights: w, bias: bias, into: big)
+            let buffer = self.buffer(worker)
+            self.padSmall(small, sample: n, into: buffer + self.smallRegion)
+            self.scatterSample(n, padded: buffer + self.smallRegion, temp: buffer + self.tempRegion, weights: w, bias: bias, into: big)
         }
     }
 
@@ -269,19 +267,14 @@ final class DirectConv<Scalar: NNScalar>: @unchecked Sendable {
         bigGradient: FeatureMap<Scalar>, weightGradient: UnsafeMutablePointer<Scalar>, pool: ComputePool
     ) {
         let w = prepareScatterWeights(weights)
-        let paddedBig = bigChannels * gatherRows * geometry.stride * gatherRowLength + 16
-        let paddedSmall = smallChannels * scatterRows * scatterRowLength
-        let temp = geometry.stride == 1 ? 0 : geometry.stride * bigChannels * roundedPhaseWidth
-        let rows = smallChannels * geometry.smallHeight * roundedSmallWidth
         prepareWorkers(pool)
         pool.run(tasks: big.batch) { n, worker in
-            let buffer = self.scratch[worker].reserve(paddedBig + paddedSmall + temp + rows + 16)
-            self.padSmall(smallGradient, sample: n, into: buffer + paddedBig)
-            self.scatterSample(n, padded: buffer + paddedBig, temp: buffer + paddedBig + paddedSmall, weights: w, bias: nil, into: bigGradient)
-            self.padBig(big, sample: n, into: buffer)
-            let smallRows = buffer + paddedBig + paddedSmall + temp
-            self.copyRows(smallGradient, sample: n, into: smallRows)
-            self.accumulateWeightGradient(paddedBig: buffer, smallRows: smallRows, into: self.partial[worker].base)
+            let buffer = self.buffer(worker)
+            self.padSmall(smallGradient, sample: n, into: buffer + self.smallRegion)
+            self.scatterSample(n, padded: buffer + self.smallRegion, temp: buffer + self.tempRegion, weights: w, bias: nil, into: bigGradient)
+            self.padBig(big, sample: n, into: buffer + self.bigRegion)
+            self.copyRows(smallGradient, sample: n, into: buffer + self.rowsRegion)
+            self.accumulateWeightGradient(paddedBig: buffer + self.bigRegion, smallRows: buffer + self.rowsRegion, into: self.partial[worker].base)
         }
         reducePartials(pool, into: weightGradient)
     }
@@ -293,15 +286,13 @@ final class DirectConv<Scalar: NNScalar>: @unchecked Sendable {
         smallGradient: FeatureMap<Scalar>, weightGradient: UnsafeMutablePointer<Scalar>, pool: ComputePool
     ) {
         let w = prepareGatherWeights(weights)
-        let paddedBig = bigChannels * gatherRows * geometry.stride * gatherRowLength + 16
-        let rows = smallChannels * geometry.smallHeight * roundedSmallWidth
         prepareWorkers(pool)
         pool.run(tasks: small.batch) { n, worker in
-            let buffer = self.scratch[worker].reserve(paddedBig + rows + 16)
-            self.padBig(bigGradient, sample: n, into: buffer)
-            self.gatherSample(n, padded: buffer, weights: w, bias: nil, rows: 0..<self.geometry.smallHeight, into: smallGradient)
-            self.copyRows(small, sample: n, into: buffer + paddedBig)
-            self.accumulateWeightGradient(paddedBig: buffer, smallRows: buffer + paddedBig, into: self.partial[worker].base)
+            let buffer = self.buffer(worker)
+            self.padBig(bigGradient, sample: n, into: buffer + self.bigRegion)
+            self.gatherSample(n, padded: buffer + self.bigRegion, weights: w, bias: nil, rows: 0..<self.geometry.smallHeight, into: smallGradient)
+            self.copyRows(small, sample: n, into: buffer + self.rowsRegion)
+            self.accumulateWeightGradient(paddedBig: buffer + self.bigRegion, smallRows: buffer + self.rowsRegion, into: self.partial[worker].base)
         }
         reducePartials(pool, into: weightGradient)
     }
@@ -312,14 +303,14 @@ final class DirectConv<Scalar: NNScalar>: @unchecked Sendable {
         for worker in 0..<pool.threads { partial[worker].zero(gatherTaps.count * smallChannels) }
     }
 
-    /// Copies sample `n`'s planes into rows of `roundedSmallWidth`, zero past the width.
+    /// Copies sample `n`'s planes into rows of `roundedSmallWidth` (zero past the width,
+    /// from the scratch's allocation).
     private func copyRows(_ small: FeatureMap<Scalar>, sample n: Int, into rows: UnsafeMutablePointer<Scalar>) {
         let g = geometry, R8 = roundedSmallWidth
         for c in 0..<smallChannels {
+            let plane = small.plane(n, c)
             for oy in 0..<g.smallHeight {
-                let row = rows + (c * g.smallHeight + oy) * R8
-                row.update(from: small.plane(n, c) + oy * g.smallWidth, count: g.smallWidth)
-                (row + g.smallWidth).update(repeating: 0, count: R8 - g.smallWidth)
+                (rows + (c * g.smallHeight + oy) * R8).update(from: plane + oy * g.smallWidth, count: g.smallWidth)
             }
         }
     }
