@@ -8,6 +8,13 @@ import Synchronization
 /// so back-to-back layer kernels cost about a microsecond to dispatch and an idle pool
 /// costs nothing. A pool belongs to one model or one caller; it is not a global, and
 /// ``run(tasks:_:)`` must not be called from two threads at once.
+///
+/// When the machine is busy (other processes on the other core), a worker can be
+/// descheduled in the middle of a task and the caller waits for it: measured on 2 cores
+/// with one taken, two threads trained at 2/3 the speed of one. So the pool watches how
+/// long the caller waits after finishing its own share; when that is a large part of the
+/// loops' time, it runs the next loops inline (``inlineLoops`` of them) and then tries
+/// parallel again.
 public final class ComputePool: @unchecked Sendable {
     /// The number of workers, the calling thread included.
     public let threads: Int
@@ -46,13 +53,36 @@ public final class ComputePool: @unchecked Sendable {
     public func run(tasks: Int, _ body: (_ task: Int, _ worker: Int) -> Void) {
         if tasks <= 0 { return }
         precondition(tasks < 1 << 24, "too many tasks for one parallel loop")
-        if threads == 1 || tasks == 1 {
+        if threads == 1 || tasks == 1 || inlineBudget > 0 {
+            if inlineBudget > 0 { inlineBudget -= 1 }
             for task in 0..<tasks { body(task, 0) }
             return
         }
-        withoutActuallyEscaping(body) { escapable in
+        let start = Self.now()
+        let waited = withoutActuallyEscaping(body) { escapable in
             state.dispatch(tasks: tasks, body: escapable)
         }
+        let total = max(Self.now() - start, 1)
+        stall = 0.9 * stall + 0.1 * Double(waited) / Double(total)
+        if stall > Self.stallLimit {
+            stall = 0
+            inlineBudget = Self.inlineLoops
+        }
+    }
+
+    /// The share of a loop's time the caller may spend waiting for workers (moving average)
+    /// before the pool runs loops inline for a while.
+    public static let stallLimit = 0.3
+    /// How many loops run inline after a stall, before parallel is tried again.
+    public static let inlineLoops = 400
+    private var stall = 0.0
+    private var inlineBudget = 0
+
+    /// Monotonic nanoseconds.
+    static func now() -> Int {
+        var t = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &t)
+        return t.tv_sec * 1_000_000_000 + t.tv_nsec
     }
 }
 
@@ -92,7 +122,8 @@ private final class PoolState: @unchecked Sendable {
         pthread_cond_destroy(&condition)
     }
 
-    func dispatch(tasks: Int, body: @escaping (Int, Int) -> Void) {
+    /// Runs a job; returns the nanoseconds the caller waited for workers after its own share.
+    func dispatch(tasks: Int, body: @escaping (Int, Int) -> Void) -> Int {
         job = body
         completed.store(0, ordering: .relaxed)
         let next = generation.load(ordering: .relaxed) &+ 1
@@ -102,12 +133,18 @@ private final class PoolState: @unchecked Sendable {
         pthread_cond_broadcast(&condition)
         pthread_mutex_unlock(&mutex)
         work(worker: 0, generation: next)
-        var spins = 0
-        while completed.load(ordering: .acquiring) != tasks {
-            spins += 1
-            if spins > Self.spinLimit { sched_yield() }
+        var waited = 0
+        if completed.load(ordering: .acquiring) != tasks {
+            let start = ComputePool.now()
+            var spins = 0
+            while completed.load(ordering: .acquiring) != tasks {
+                spins += 1
+                if spins > Self.spinLimit { sched_yield() }
+            }
+            waited = ComputePool.now() - start
         }
         job = nil
+        return waited
     }
 
     /// `claim` packs generation (16 bits), task count (24 bits) and next task (24 bits).
