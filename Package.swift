@@ -27,11 +27,13 @@ let package = Package(
     products: [
         .library(name: "TandemTensor", targets: ["TandemTensor"]),
         .library(name: "RESP", targets: ["RESP"]),
+        .library(name: "ONNX", targets: ["ONNX"]),
         .library(name: "HeatDiffusion", targets: ["HeatDiffusion"]),
         .library(name: "TandemPlot", targets: ["TandemPlot"]),
         .library(name: "TandemNN", targets: ["TandemNN"]),
         .executable(name: "tandem-bench", targets: ["tandem-bench"]),
         .executable(name: "heat-demo", targets: ["heat-demo"]),
+        .library(name: "TandemAI", type: .dynamic, targets: ["TandemAI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -41,21 +43,25 @@ let package = Package(
 
         .target(name: "TandemTensor", swiftSettings: swiftSettings),
         .target(name: "RESP", swiftSettings: swiftSettings),
+        .target(name: "ONNX", swiftSettings: swiftSettings),
         .target(name: "HeatDiffusion", dependencies: ["TandemTensor"], swiftSettings: swiftSettings),
         .target(name: "TandemPlot", dependencies: ["CZlib"], swiftSettings: swiftSettings),
         .target(name: "TandemNN", dependencies: ["TandemTensor", "CBLAS"], swiftSettings: nnSwiftSettings),
+        // The Redis module (build with `make module`: release, Swift stdlib linked statically).
+        .target(name: "TandemAI", dependencies: ["CRedisModule", "TandemTensor"], swiftSettings: swiftSettings),
 
         // MARK: - C shims and system libraries
 
         .systemLibrary(name: "CBLAS", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "CRedisModule"),
 
         // MARK: - Executables
 
         .executableTarget(
             name: "tandem-bench",
             dependencies: [
-                "HeatDiffusion", "TandemTensor",
+                "HeatDiffusion", "TandemTensor", "RESP",
                 "TandemNN", "CBLAS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -74,10 +80,13 @@ let package = Package(
 
         // MARK: - Tests
 
+        .testTarget(name: "ONNXTests", dependencies: ["ONNX", "TandemTensor", "_TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "RESPTests", dependencies: ["RESP", "_TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "TandemTensorTests", dependencies: ["TandemTensor", "_TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "HeatDiffusionTests", dependencies: ["HeatDiffusion", "CBLAS", "_TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "TandemPlotTests", dependencies: ["TandemPlot", "CZlib", "_TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "TandemNNTests", dependencies: ["TandemNN", "HeatDiffusion", "TandemTensor", "_TestSupport"], swiftSettings: swiftSettings),
+        // Integration tests of the Redis module: a real redis-server loading TANDEM_MODULE_PATH.
+        .testTarget(name: "TandemAITests", dependencies: ["RESP", "TandemTensor", "_TestSupport"], exclude: ["Python"], swiftSettings: swiftSettings),
     ]
 )

@@ -114,17 +114,23 @@ public struct RESPDecoder: Sendable {
             i += 1
         }
         guard i < range.upperBound, range.count <= 20 else { throw .invalidInteger }
-        var value: Int64 = 0
+        // Accumulate the magnitude unsigned, so that Int64.min (`:-9223372036854775808`) fits.
+        var magnitude: UInt64 = 0
         while i < range.upperBound {
             let digit = buffer[i] &- UInt8(ascii: "0")
             guard digit < 10 else { throw .invalidInteger }
-            let (shifted, o1) = value.multipliedReportingOverflow(by: 10)
-            let (sum, o2) = shifted.addingReportingOverflow(Int64(digit))
+            let (shifted, o1) = magnitude.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = shifted.addingReportingOverflow(UInt64(digit))
             guard !o1, !o2 else { throw .invalidInteger }
-            value = sum
+            magnitude = sum
             i += 1
         }
-        return negative ? -value : value
+        if negative {
+            guard magnitude <= UInt64(Int64.max) + 1 else { throw .invalidInteger }
+            return magnitude == UInt64(Int64.max) + 1 ? Int64.min : -Int64(magnitude)
+        }
+        guard magnitude <= UInt64(Int64.max) else { throw .invalidInteger }
+        return Int64(magnitude)
     }
 }
 

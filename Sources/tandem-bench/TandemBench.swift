@@ -6,7 +6,7 @@ struct TandemBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tandem-bench",
         abstract: "Measure Tandem's speed; prints one JSON line per case.",
-        subcommands: [AllBenchmarks.self, SolverBenchmark.self, TrainBenchmark.self, InferBenchmark.self])
+        subcommands: [AllBenchmarks.self, SolverBenchmark.self, ModuleBenchmark.self, TrainBenchmark.self, InferBenchmark.self])
 }
 
 /// Options every benchmark shares.
@@ -27,13 +27,18 @@ struct AllBenchmarks: ParsableCommand {
     @OptionGroup var options: BenchmarkOptions
 
     func run() throws {
-        var solver = SolverBenchmark()
+        // Parsed from no arguments so every option holds its default (a plain `init()`
+        // leaves them unreadable), then given the shared options.
+        var solver = try SolverBenchmark.parse([])
         solver.options = options
         try solver.run()
-        var train = TrainBenchmark()
+        var module = try ModuleBenchmark.parse([])
+        module.options = options
+        try module.run()
+        var train = try TrainBenchmark.parse([])
         train.options = options
         try train.run()
-        var infer = InferBenchmark()
+        var infer = try InferBenchmark.parse([])
         infer.options = options
         try infer.run()
     }

@@ -68,6 +68,18 @@ import RESP
         }
     }
 
+    @Test func integersCoverTheWholeInt64Range() throws {
+        var decoder = RESPDecoder()
+        decoder.append(Array(":-9223372036854775808\r\n:9223372036854775807\r\n".utf8))
+        #expect(try decoder.next() == .integer(Int64.min))
+        #expect(try decoder.next() == .integer(Int64.max))
+        for outside in [":9223372036854775808\r\n", ":-9223372036854775809\r\n"] {
+            var decoder = RESPDecoder()
+            decoder.append(Array(outside.utf8))
+            #expect(throws: RESPProtocolError.self) { try decoder.next() }
+        }
+    }
+
     @Test func lengthsBeyondTheLimitAreRefusedBeforeAllocating() {
         var decoder = RESPDecoder(maximumLength: 100)
         decoder.append(Array("$101\r\n".utf8))

@@ -6,7 +6,7 @@ import RESP
 /// directory, and stopped (SIGTERM, then SIGKILL) when ``stop()`` is called or the value dies.
 ///
 /// ```swift
-/// let server = try RedisServer.start(loadModule: RedisServer.modulePath())
+/// let server = try RedisServer.start(loadModule: (TestEnvironment.modulePath(), []))
 /// let connection = try server.connect()
 /// ```
 public final class RedisServer: @unchecked Sendable {
@@ -87,14 +87,28 @@ public final class RedisServer: @unchecked Sendable {
         try RedisTestConnection(port: port)
     }
 
-    /// Stops the server: SIGTERM, then SIGKILL after two seconds.
+    /// Stops the server: `SHUTDOWN NOSAVE`, then SIGTERM, then SIGKILL after two seconds.
+    ///
+    /// The command comes first because a child spawned from a Swift concurrency thread
+    /// (where Swift Testing runs tests) inherits that thread's signal mask, which blocks
+    /// SIGTERM: Redis would never see the signal.
     public func stop() {
         guard process.isRunning else { return }
-        process.terminate()
-        let deadline = Date().addingTimeInterval(2)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
+        if let connection = try? RedisTestConnection(port: port) {
+            try? connection.write(RESPEncoder.command([Array("SHUTDOWN".utf8), Array("NOSAVE".utf8)]))
+            waitForExit(seconds: 2)
+        }
+        if process.isRunning {
+            process.terminate()
+            waitForExit(seconds: 2)
+        }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
+    }
+
+    private func waitForExit(seconds: Double) {
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning && Date() < deadline { usleep(5_000) }
     }
 
     deinit { stop() }

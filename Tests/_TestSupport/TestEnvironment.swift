@@ -36,6 +36,24 @@ public enum TestEnvironment {
         return path
     }
 
+    /// The TandemAI Redis module, from `TANDEM_MODULE_PATH` (set by `make test`, which
+    /// builds it with `make module`).
+    public static func modulePath() throws -> String {
+        guard let path = ProcessInfo.processInfo.environment["TANDEM_MODULE_PATH"], !path.isEmpty else {
+            throw TestEnvironmentError("TANDEM_MODULE_PATH is not set: run `make test`, or `make module` and export TANDEM_MODULE_PATH=<path of libTandemAI.so>")
+        }
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw TestEnvironmentError("TANDEM_MODULE_PATH=\(path) does not exist: run `make module`")
+        }
+        return path
+    }
+
+    /// Whether tests that load the module should run: the module is configured, or this is
+    /// CI (where ``modulePath()`` then fails loudly instead of the tests being skipped).
+    public static var moduleTestsEnabled: Bool {
+        isCI || !(ProcessInfo.processInfo.environment["TANDEM_MODULE_PATH"] ?? "").isEmpty
+    }
+
     /// A new empty temporary directory.
     public static func makeTemporaryDirectory(prefix: String) throws -> URL {
         let url = FileManager.default.temporaryDirectory

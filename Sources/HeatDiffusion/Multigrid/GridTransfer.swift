@@ -27,18 +27,15 @@ struct GridTransfer {
         i & 1 == 0 ? (i >> 1, 1, i >> 1, 0) : (i >> 1, 0.5, (i >> 1) + 1, 0.5)
     }
 
-    /// `coarse = Pᵀ fine`.
+    /// `coarse = Pᵀ fine`, for `fine` that is 0 at masked points (residuals are), so the
+    /// mask need not be applied again.
     func restrict(_ fine: UnsafeBufferPointer<Double>, into coarse: UnsafeMutableBufferPointer<Double>) {
-        fineMask.withUnsafeBufferPointer { mask in
-            // Weighted row sums (½, 1, ½) of three consecutive fine points around `base + 1`.
-            func row(_ base: Int) -> Double {
-                0.5 * mask[base] * fine[base] + mask[base + 1] * fine[base + 1] + 0.5 * mask[base + 2] * fine[base + 2]
-            }
-            for cy in 1...coarseN {
-                for cx in 1...coarseN {
-                    let middle = 2 * cy * fineStride + 2 * cx - 1
-                    coarse[cy * coarseStride + cx] = 0.5 * row(middle - fineStride) + row(middle) + 0.5 * row(middle + fineStride)
-                }
+        // Weighted row sums (½, 1, ½) of three consecutive fine points around `base + 1`.
+        func row(_ base: Int) -> Double { 0.5 * fine[base] + fine[base + 1] + 0.5 * fine[base + 2] }
+        for cy in 1...coarseN {
+            for cx in 1...coarseN {
+                let middle = 2 * cy * fineStride + 2 * cx - 1
+                coarse[cy * coarseStride + cx] = 0.5 * row(middle - fineStride) + row(middle) + 0.5 * row(middle + fineStride)
             }
         }
     }

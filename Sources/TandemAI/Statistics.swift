@@ -1,0 +1,75 @@
+/// The run statistics of one model, as `AI.INFO` reports them (A.15, B.7).
+///
+/// Counters are guarded by ``Statistics/mutex``: workers add to them after each run.
+final class RunStats: @unchecked Sendable {
+    let key: [UInt8]
+    let backend: Backend
+    let device: [UInt8]
+    let tag: [UInt8]
+    /// Total run time in microseconds.
+    var duration: Int64 = 0
+    /// Sum over runs of dim 0 of the first output.
+    var samples: Int64 = 0
+    /// Runs, failed ones included.
+    var calls: Int64 = 0
+    /// Failed runs.
+    var errors: Int64 = 0
+
+    init(key: [UInt8], backend: Backend, device: [UInt8], tag: [UInt8]) {
+        self.key = key
+        self.backend = backend
+        self.device = device
+        self.tag = tag
+    }
+}
+
+/// The module-global dictionary key name → ``RunStats`` (B.7). An entry is made when a
+/// model is stored or loaded from RDB, and removed when that model is freed (which may
+/// happen on Redis's lazy-free thread, hence the lock).
+enum Statistics {
+    static let mutex = Mutex()
+    nonisolated(unsafe) private static var entries: [[UInt8]: RunStats] = [:]
+
+    /// Makes `stats` the entry for its key, replacing any older one.
+    static func register(_ stats: RunStats) {
+        mutex.withLock { entries[stats.key] = stats }
+    }
+
+    /// Removes `stats` if it is still the entry for its key.
+    static func remove(_ stats: RunStats) {
+        mutex.withLock {
+            if entries[stats.key] === stats { entries[stats.key] = nil }
+        }
+    }
+
+    /// A snapshot of the entry for `key`.
+    static func lookup(_ key: [UInt8]) -> (stats: RunStats, duration: Int64, samples: Int64, calls: Int64, errors: Int64)? {
+        mutex.withLock {
+            guard let s = entries[key] else { return nil }
+            return (s, s.duration, s.samples, s.calls, s.errors)
+        }
+    }
+
+    /// Zeroes the counters of `key`'s entry; `false` if there is none.
+    static func reset(_ key: [UInt8]) -> Bool {
+        mutex.withLock {
+            guard let s = entries[key] else { return false }
+            s.duration = 0; s.samples = 0; s.calls = 0; s.errors = 0
+            return true
+        }
+    }
+
+    /// Records one run.
+    static func record(_ stats: RunStats, microseconds: Int64, samples: Int64, failed: Bool) {
+        mutex.withLock {
+            stats.calls &+= 1
+            stats.duration &+= microseconds
+            if failed { stats.errors &+= 1 } else { stats.samples &+= samples }
+        }
+    }
+
+    /// Every entry's key and tag (`AI._MODELSCAN`).
+    static var keysAndTags: [([UInt8], [UInt8])] {
+        mutex.withLock { entries.values.map { ($0.key, $0.tag) } }
+    }
+}

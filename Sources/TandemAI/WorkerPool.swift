@@ -1,0 +1,101 @@
+import CRedisModule
+import Glibc
+
+/// A queue of jobs and the plain pthreads that run them (B.2, D.6).
+///
+/// One pool per device (its upper-case name), created lazily on Redis's main thread; the
+/// `CPU` pool is made at load time. Threads start with every signal blocked so Redis keeps
+/// handling SIGTERM/SIGINT on its main thread. No Dispatch or Swift concurrency: they are
+/// not usable in the child Redis forks for BGSAVE.
+final class WorkerPool: @unchecked Sendable {
+    /// The queue's name: the upper-case device string.
+    let name: String
+    private let mutex = Mutex()
+    private var queue: [BlockedJob?] = []
+    private var head = 0
+    /// The running threads (for CPU accounting in `INFO MODULES`).
+    private(set) var threads: [pthread_t] = []
+
+    private init(name: String) { self.name = name }
+
+    /// At most this many device pools exist; jobs for further devices use the CPU pool,
+    /// so odd device strings cannot make the server start threads without bound.
+    static let maximumPools = 16
+
+    nonisolated(unsafe) private static var pools: [String: WorkerPool] = [:]
+    nonisolated(unsafe) private(set) static var cpu: WorkerPool?
+
+    /// Every pool, for `INFO MODULES` (main thread).
+    static var all: [WorkerPool] { pools.values.sorted { $0.name < $1.name } }
+
+    /// Creates the `CPU` pool (load time). Returns `false` if no thread could start.
+    static func startCPUPool(threads: Int) -> Bool {
+        let pool = WorkerPool(name: "CPU")
+        guard pool.start(threads: threads) else { return false }
+        pools["CPU"] = pool
+        cpu = pool
+        return true
+    }
+
+    /// The pool for `device` (main thread), created on first use.
+    static func pool(forDevice device: [UInt8]) -> WorkerPool? {
+        let name = String(decoding: device.map(Arguments.upper), as: UTF8.self)
+        if let pool = pools[name] { return pool }
+        guard pools.count < maximumPools else { return cpu }
+        let pool = WorkerPool(name: name)
+        guard pool.start(threads: Configuration.current.threadsPerQueue) else { return cpu }
+        pools[name] = pool
+        return pool
+    }
+
+    /// Adds a job; a waiting worker picks it up.
+    func enqueue(_ job: BlockedJob) {
+        mutex.withLock {
+            queue.append(job)
+            mutex.signal()
+        }
+    }
+
+    private func start(threads count: Int) -> Bool {
+        var all = sigset_t(), old = sigset_t()
+        sigfillset(&all)
+        pthread_sigmask(SIG_SETMASK, &all, &old)
+        defer { pthread_sigmask(SIG_SETMASK, &old, nil) }
+        for _ in 0..<count {
+            var thread = pthread_t()
+            let context = Unmanaged.passRetained(self).toOpaque()
+            let entry: @convention(c) (UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? = { context in
+                guard let context else { return nil }
+                Unmanaged<WorkerPool>.fromOpaque(context).takeUnretainedValue().work()
+            }
+            guard pthread_create(&thread, nil, entry, context) == 0 else {
+                Unmanaged<WorkerPool>.fromOpaque(context).release()
+                Log.warning("could not start a worker thread for queue \(name)")
+                break
+            }
+            pthread_detach(thread)
+            threads.append(thread)
+        }
+        return !threads.isEmpty
+    }
+
+    private func work() -> Never {
+        while true {
+            let job: BlockedJob? = mutex.withLock {
+                while head == queue.count { mutex.wait() }
+                let job = queue[head]
+                queue[head] = nil
+                head += 1
+                if head == queue.count {
+                    queue.removeAll(keepingCapacity: true)
+                    head = 0
+                } else if head >= 1024 && head * 2 >= queue.count {
+                    queue.removeFirst(head)
+                    head = 0
+                }
+                return job
+            }
+            job?.runOnWorker()
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import Glibc
+import RESP
+import Testing
+import _TestSupport
+
+/// Key positions for Redis Cluster (A.2, B.8): fixed triples, the getkeys-api of
+/// `AI.MODELEXECUTE`/`AI.MODELRUN`, and slot checks on a one-node cluster.
+@Suite(.needsModule) struct KeyPositionsTests {
+    static func keys(_ c: RedisTestConnection, _ command: [any CommandArgument]) throws -> RESPValue {
+        try c.call(["COMMAND", "GETKEYS"] + command)
+    }
+
+    @Test func commandGetKeys() throws {
+        let server = try startModuleServer()
+        let c = try server.connect()
+        let cases: [([any CommandArgument], [String])] = [
+            (["AI.TENSORSET", "t", "FLOAT", 1], ["t"]),
+            (["AI.TENSORGET", "t", "META"], ["t"]),
+            (["AI.MODELSTORE", "m", "ONNX", "CPU", "BLOB", "x"], ["m"]),
+            (["AI.MODELGET", "m"], ["m"]),
+            (["AI.MODELDEL", "m"], ["m"]),
+            (["AI.INFO", "m"], ["m"]),
+            (["AI.MODELEXECUTE", "m", "INPUTS", 2, "a", "b", "OUTPUTS", 1, "c", "TIMEOUT", 5], ["m", "a", "b", "c"]),
+            (["AI.MODELEXECUTE", "m", "INPUTS", 1, "a", "OUTPUTS", 3, "c", "d"], ["m", "a", "c", "d"]),
+            (["AI.MODELEXECUTE", "m", "INPUTS", "9223372036854775807", "a", "b", "c", "d"], ["m", "a", "b", "c", "d"]),
+            (["AI.MODELEXECUTE", "m", "INPUTS", -3, "a", "b", "c", "d"], ["m"]),
+            (["AI.MODELRUN", "m", "INPUTS", "a", "b", "OUTPUTS", "c"], ["m", "a", "b", "c"]),
+            (["AI.MODELRUN", "m", "TIMEOUT", 9, "INPUTS", "a", "OUTPUTS", "c", "d"], ["m", "a", "c", "d"]),
+        ]
+        for (command, expected) in cases {
+            #expect(try Self.keys(c, command) == .array(expected.map(bulk)),
+                    "\(command.map { String(decoding: $0.argumentBytes, as: UTF8.self) })")
+        }
+        let info = try #require(try c.call("COMMAND", "INFO", "ai.modelexecute").array?.first?.array)
+        #expect(info[2].array?.contains(.simpleString("movablekeys")) == true)
+    }
+
+    @Test func clusterSlotChecks() throws {
+        // The cluster bus uses port + 10000, so the port must be at most 55535.
+        var port = try TestEnvironment.freePort()
+        for _ in 0..<100 where port > 55535 { port = try TestEnvironment.freePort() }
+        let server = try RedisServer.start(loadModule: (TestEnvironment.modulePath(), []),
+                                           extraArguments: ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf"],
+                                           port: port)
+        let c = try server.connect()
+        #expect(try c.call("CLUSTER", "ADDSLOTSRANGE", 0, 16383) == .simpleString("OK"))
+        var ready = false
+        for _ in 0..<300 where !ready {
+            ready = try c.call("CLUSTER", "INFO").string?.contains("cluster_state:ok") == true
+            if !ready { usleep(10_000) }
+        }
+        #expect(ready)
+        #expect(try c.call("AI.MODELSTORE", "m{7}", "ONNX", "CPU", "BLOB", "x") == .simpleString("OK"))
+        #expect(try c.call("AI.TENSORSET", "in{7}", "FLOAT", 1) == .simpleString("OK"))
+        // Same hash tag: runs (and reaches the missing-runtime error of the worker).
+        #expect(try c.call("AI.MODELEXECUTE", "m{7}", "INPUTS", 1, "in{7}", "OUTPUTS", 1, "out{7}")
+                == ModelExecuteTests.noRuntime)
+        let crossSlot = RESPValue.error("CROSSSLOT Keys in request don't hash to the same slot")
+        #expect(try c.call("AI.MODELEXECUTE", "m{7}", "INPUTS", 1, "in{7}", "OUTPUTS", 1, "out{8}") == crossSlot)
+        #expect(try c.call("AI.MODELRUN", "m{7}", "INPUTS", "in{9}", "OUTPUTS", "out{7}") == crossSlot)
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import RESP
+import Testing
+import _TestSupport
+
+extension Trait where Self == ConditionTrait {
+    /// Runs a suite only when the module is configured (always in CI, where a missing
+    /// module then fails loudly in ``TestEnvironment/modulePath()``).
+    static var needsModule: Self {
+        .enabled(if: TestEnvironment.moduleTestsEnabled,
+                 "TANDEM_MODULE_PATH is not set: the TandemAI integration tests are SKIPPED (run `make test`)")
+    }
+}
+
+/// Starts `redis-server` with the TandemAI module and `arguments`.
+func startModuleServer(_ arguments: [String] = [], extra: [String] = [], directory: URL? = nil) throws -> RedisServer {
+    try RedisServer.start(loadModule: (TestEnvironment.modulePath(), arguments), extraArguments: extra, directory: directory)
+}
+
+/// Something that can be a command argument in tests: text, bytes or an integer.
+protocol CommandArgument { var argumentBytes: [UInt8] { get } }
+extension String: CommandArgument { var argumentBytes: [UInt8] { Array(utf8) } }
+extension Array: CommandArgument where Element == UInt8 { var argumentBytes: [UInt8] { self } }
+extension Int: CommandArgument { var argumentBytes: [UInt8] { Array(String(self).utf8) } }
+
+extension RedisTestConnection {
+    /// Sends a command mixing text, byte and integer arguments.
+    @discardableResult
+    func call(_ arguments: any CommandArgument...) throws -> RESPValue {
+        try send(arguments.map(\.argumentBytes))
+    }
+
+    /// Sends a command given as an array.
+    @discardableResult
+    func call(_ arguments: [any CommandArgument]) throws -> RESPValue {
+        try send(arguments.map(\.argumentBytes))
+    }
+
+    /// The integer value of an `INFO` field (e.g. `used_memory`).
+    func infoField(_ section: String, _ field: String) throws -> String? {
+        guard let text = try call("INFO", section).string else { return nil }
+        for line in text.split(whereSeparator: \.isNewline) where line.hasPrefix(field + ":") {
+            return String(line.dropFirst(field.count + 1))
+        }
+        return nil
+    }
+}
+
+/// The little-endian bytes of `values`.
+func littleEndianBytes<T>(_ values: [T]) -> [UInt8] {
+    values.withUnsafeBytes { Array($0) }
+}
+
+/// A bulk-string reply's text.
+func bulk(_ text: String) -> RESPValue { .bulkString(Array(text.utf8)) }
+
+/// The error reply RedisAI sends for wrong arity, with its upper-case command name.
+func arityError(_ command: String) -> RESPValue {
+    .error("ERR wrong number of arguments for '\(command)' command")
+}
+
+/// `WRONGTYPE …`
+let wrongType = RESPValue.error("WRONGTYPE Operation against a key holding the wrong kind of value")
