@@ -27,30 +27,30 @@ final class DirectConv<Scalar: NNScalar>: @unchecked Sendable {
     let smallChannels: Int
 
     // Gather layout: padded big image [cb][row][phase][L].
-    private let gatherRowLength: Int
-    private let gatherRows: Int
-    private let gatherTaps: [Int]
-    private let roundedSmallWidth: Int
+    let gatherRowLength: Int
+    let gatherRows: Int
+    let gatherTaps: [Int]
+    let roundedSmallWidth: Int
 
     // Scatter layout: padded small image [cs][row][Lq] with front pad `scatterFront`.
-    private let scatterFront: Int
-    private let scatterRows: Int
-    private let scatterRowLength: Int
-    private let roundedPhaseWidth: Int
+    let scatterFront: Int
+    let scatterRows: Int
+    let scatterRowLength: Int
+    let roundedPhaseWidth: Int
     /// For each phase (ry, rx): its range in `scatterTaps` and the kernel indices of its taps.
-    private let phaseRanges: [Range<Int>]
-    private let scatterTaps: [Int]
-    private let scatterKernelIndex: [Int]
+    let phaseRanges: [Range<Int>]
+    let scatterTaps: [Int]
+    let scatterKernelIndex: [Int]
 
     /// Offsets of the per-worker scratch regions. Each region always holds the same layout,
     /// so its zero borders, written once when the scratch is allocated (zeroed), stay zero
     /// and the padding routines copy only image values.
-    private let bigRegion = 0, smallRegion: Int, tempRegion: Int, rowsRegion: Int, scratchSize: Int
+    let bigRegion = 0, smallRegion: Int, tempRegion: Int, rowsRegion: Int, scratchSize: Int
 
-    private let weightsGather = Workspace<Scalar>()
-    private let weightsScatter = Workspace<Scalar>()
-    private let scratch = WorkerWorkspaces<Scalar>()
-    private let partial = WorkerWorkspaces<Scalar>()
+    let weightsGather = Workspace<Scalar>()
+    let weightsScatter = Workspace<Scalar>()
+    let scratch = WorkerWorkspaces<Scalar>()
+    let partial = WorkerWorkspaces<Scalar>()
 
     init(geometry g: ConvGeometry, bigChannels: Int, smallChannels: Int) {
         geometry = g
@@ -105,7 +105,7 @@ final class DirectConv<Scalar: NNScalar>: @unchecked Sendable {
 
     /// Worker `worker`'s scratch (see the regions above).
     @inline(__always)
-    private func buffer(_ worker: Int) -> UnsafeMutablePointer<Scalar> { scratch[worker].reserve(scratchSize) }
+    func buffer(_ worker: Int) -> UnsafeMutablePointer<Scalar> { scratch[worker].reserve(scratchSize) }
 
     /// The number of weights: `k · k · bigChannels · smallChannels`.
     var weightCount: Int { geometry.kernel * geometry.kernel * bigChannels * smallChannels }
@@ -114,7 +114,7 @@ final class DirectConv<Scalar: NNScalar>: @unchecked Sendable {
 
     /// Copies sample `n` of `big` into the interior of `buffer` in the gather layout
     /// (borders and slack are zero already and stay so).
-    private func padBig(_ big: FeatureMap<Scalar>, sample n: Int, into buffer: UnsafeMutablePointer<Scalar>) {
+    func padBig(_ big: FeatureMap<Scalar>, sample n: Int, into buffer: UnsafeMutablePointer<Scalar>) {
         let g = geometry, s = g.stride, L = gatherRowLength
         for cb in 0..<bigChannels {
             let plane = big.plane(n, cb)
@@ -138,7 +138,7 @@ final class DirectConv<Scalar: NNScalar>: @unchecked Sendable {
     }
 
     /// The weights in gather-tap order, `[tap][smallChannel]`.
-    private func prepareGatherWeights(_ weights: UnsafePointer<Scalar>) -> UnsafeMutablePointer<Scalar> {
+    func prepareGatherWeights(_ weights: UnsafePointer<Scalar>) -> UnsafeMutablePointer<Scalar> {
         let k2 = geometry.kernel * geometry.kernel, cs = smallChannels
         let w = weightsGather.reserve(weightCount)
         for t in 0..<gatherTaps.count {
@@ -149,7 +149,7 @@ final class DirectConv<Scalar: NNScalar>: @unchecked Sendable {
     }
 
     /// Output rows `rows` of sample `n` from its padded big image.
-    private func gatherSample(
+    func gatherSample(
         _ n: Int, padded: UnsafePointer<Scalar>, weights: UnsafePointer<Scalar>, bias: UnsafePointer<Scalar>?,
         rows: Range<Int>, into small: FeatureMap<Scalar>
     ) {
@@ -182,7 +182,7 @@ final class DirectConv<Scalar: NNScalar>: @unchecked Sendable {
     // MARK: Scatter (Conv2DTranspose forward)
 
     /// Copies sample `n` of `small` into the interior of `buffer` in the scatter layout.
-    private func padSmall(_ small: FeatureMap<Scalar>, sample n: Int, into buffer: UnsafeMutablePointer<Scalar>) {
+    func padSmall(_ small: FeatureMap<Scalar>, sample n: Int, into buffer: UnsafeMutablePointer<Scalar>) {
         let g = geometry, L = scatterRowLength, F = scatterFront
         for c in 0..<smallChannels {
             let plane = small.plane(n, c)
@@ -194,7 +194,7 @@ final class DirectConv<Scalar: NNScalar>: @unchecked Sendable {
     }
 
     /// The weights in scatter-tap order, `[tap][bigChannel]`, phase after phase.
-    private func prepareScatterWeights(_ weights: UnsafePointer<Scalar>) -> UnsafeMutablePointer<Scalar> {
+    func prepareScatterWeights(_ weights: UnsafePointer<Scalar>) -> UnsafeMutablePointer<Scalar> {
         let cb = bigChannels
         let w = weightsScatter.reserve(scatterTaps.count * cb)
         for (t, index) in scatterKernelIndex.enumerated() {
@@ -205,7 +205,7 @@ final class DirectConv<Scalar: NNScalar>: @unchecked Sendable {
 
     /// All output rows of sample `n` from its padded small image; `temp` holds
     /// `stride · bigChannels · roundedPhaseWidth` values for the phases of one row.
-    private func scatterSample(
+    func scatterSample(
         _ n: Int, padded: UnsafePointer<Scalar>, temp: UnsafeMutablePointer<Scalar>,
         weights w: UnsafePointer<Scalar>, bias: UnsafePointer<Scalar>?, into big: FeatureMap<Scalar>
     ) {
@@ -255,118 +255,6 @@ final class DirectConv<Scalar: NNScalar>: @unchecked Sendable {
             let buffer = self.buffer(worker)
             self.padSmall(small, sample: n, into: buffer + self.smallRegion)
             self.scatterSample(n, padded: buffer + self.smallRegion, temp: buffer + self.tempRegion, weights: w, bias: bias, into: big)
-        }
-    }
-
-    // MARK: Backward passes
-
-    /// Conv2D's backward pass: `smallGradient` (∂loss/∂output) gives `bigGradient`
-    /// (∂loss/∂input, overwritten) and adds the kernel gradient to `weightGradient`.
-    func backwardOfGather(
-        big: FeatureMap<Scalar>, smallGradient: FeatureMap<Scalar>, weights: UnsafePointer<Scalar>,
-        bigGradient: FeatureMap<Scalar>, weightGradient: UnsafeMutablePointer<Scalar>, pool: ComputePool
-    ) {
-        let w = prepareScatterWeights(weights)
-        prepareWorkers(pool)
-        pool.run(tasks: big.batch) { n, worker in
-            let buffer = self.buffer(worker)
-            self.padSmall(smallGradient, sample: n, into: buffer + self.smallRegion)
-            self.scatterSample(n, padded: buffer + self.smallRegion, temp: buffer + self.tempRegion, weights: w, bias: nil, into: bigGradient)
-            self.padBig(big, sample: n, into: buffer + self.bigRegion)
-            self.copyRows(smallGradient, sample: n, into: buffer + self.rowsRegion)
-            self.accumulateWeightGradient(paddedBig: buffer + self.bigRegion, smallRows: buffer + self.rowsRegion, into: self.partial[worker].base)
-        }
-        reducePartials(pool, into: weightGradient)
-    }
-
-    /// Conv2DTranspose's backward pass: `bigGradient` (∂loss/∂output) gives `smallGradient`
-    /// (∂loss/∂input, overwritten) and adds the kernel gradient to `weightGradient`.
-    func backwardOfScatter(
-        small: FeatureMap<Scalar>, bigGradient: FeatureMap<Scalar>, weights: UnsafePointer<Scalar>,
-        smallGradient: FeatureMap<Scalar>, weightGradient: UnsafeMutablePointer<Scalar>, pool: ComputePool
-    ) {
-        let w = prepareGatherWeights(weights)
-        prepareWorkers(pool)
-        pool.run(tasks: small.batch) { n, worker in
-            let buffer = self.buffer(worker)
-            self.padBig(bigGradient, sample: n, into: buffer + self.bigRegion)
-            self.gatherSample(n, padded: buffer + self.bigRegion, weights: w, bias: nil, rows: 0..<self.geometry.smallHeight, into: smallGradient)
-            self.copyRows(small, sample: n, into: buffer + self.rowsRegion)
-            self.accumulateWeightGradient(paddedBig: buffer + self.bigRegion, smallRows: buffer + self.rowsRegion, into: self.partial[worker].base)
-        }
-        reducePartials(pool, into: weightGradient)
-    }
-
-    private func prepareWorkers(_ pool: ComputePool) {
-        scratch.prepare(workers: pool.threads)
-        partial.prepare(workers: pool.threads)
-        for worker in 0..<pool.threads { partial[worker].zero(gatherTaps.count * smallChannels) }
-    }
-
-    /// Copies sample `n`'s planes into rows of `roundedSmallWidth` (zero past the width,
-    /// from the scratch's allocation).
-    private func copyRows(_ small: FeatureMap<Scalar>, sample n: Int, into rows: UnsafeMutablePointer<Scalar>) {
-        let g = geometry, R8 = roundedSmallWidth
-        for c in 0..<smallChannels {
-            let plane = small.plane(n, c)
-            for oy in 0..<g.smallHeight {
-                (rows + (c * g.smallHeight + oy) * R8).update(from: plane + oy * g.smallWidth, count: g.smallWidth)
-            }
-        }
-    }
-
-    /// `partial[t·cs + c] += Σ_o padded[taps[t] + o] · rows[c][o]` for one sample, tap by
-    /// tap with the sums for four channels held in registers over the whole image.
-    private func accumulateWeightGradient(paddedBig: UnsafePointer<Scalar>, smallRows: UnsafePointer<Scalar>, into partial: UnsafeMutablePointer<Scalar>) {
-        let g = geometry, s = g.stride, L = gatherRowLength, R8 = roundedSmallWidth
-        let cs = smallChannels, H = g.smallHeight, rowStep = s * s * L, channelStride = H * R8
-        gatherTaps.withUnsafeBufferPointer { taps in
-            for t in 0..<taps.count {
-                let p = paddedBig + taps[t]
-                let out = partial + t * cs
-                var c = 0
-                while c + 4 <= cs {
-                    let d = smallRows + c * channelStride
-                    var a0 = Vector(), a1 = Vector(), a2 = Vector(), a3 = Vector()
-                    for oy in 0..<H {
-                        let src = p + oy * rowStep, row = d + oy * R8
-                        var x = 0
-                        while x < R8 {
-                            let v = RowKernel.load(src + x)
-                            a0 += v * RowKernel.load(row + x)
-                            a1 += v * RowKernel.load(row + channelStride + x)
-                            a2 += v * RowKernel.load(row + 2 * channelStride + x)
-                            a3 += v * RowKernel.load(row + 3 * channelStride + x)
-                            x += 8
-                        }
-                    }
-                    out[c] += a0.sum(); out[c + 1] += a1.sum(); out[c + 2] += a2.sum(); out[c + 3] += a3.sum()
-                    c += 4
-                }
-                while c < cs {
-                    let d = smallRows + c * channelStride
-                    var a0 = Vector()
-                    for oy in 0..<H {
-                        let src = p + oy * rowStep, row = d + oy * R8
-                        var x = 0
-                        while x < R8 { a0 += RowKernel.load(src + x) * RowKernel.load(row + x); x += 8 }
-                    }
-                    out[c] += a0.sum()
-                    c += 1
-                }
-            }
-        }
-    }
-
-    /// Adds the workers' partial sums, rearranged from tap order to Keras order.
-    private func reducePartials(_ pool: ComputePool, into gradient: UnsafeMutablePointer<Scalar>) {
-        let k2 = geometry.kernel * geometry.kernel, cs = smallChannels
-        for worker in 0..<pool.threads {
-            let p = partial[worker].base
-            for t in 0..<gatherTaps.count {
-                let cb = t / k2, kk = t % k2
-                for c in 0..<cs { gradient[(kk * bigChannels + cb) * cs + c] += p[t * cs + c] }
-            }
         }
     }
 }
