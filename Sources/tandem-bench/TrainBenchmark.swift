@@ -35,8 +35,10 @@ struct TrainBenchmark: ParsableCommand {
         let ms = measureMedian(warmup: options.quick ? 2 : 10, repeats: options.quick ? 5 : 10 * options.measuredRepeats) {
             trainer.step(inputs: inputs, targets: targets)
         }
+        let fallback = Double(trainer.pool.fallbackLoops) / Double(max(1, trainer.pool.fallbackLoops + trainer.pool.parallelLoops))
         BenchmarkRecord(bench: "train", case: "throughput", [
             "depth": depth, "size": size, "batch": batch, "threads": threads, "median_ms": ms, "per_s": Double(batch) / ms * 1000,
+            "inline_fallback_share": fallback,
             "peer": "pytorch-cpu-2-threads (issue 5)", "peer_per_s": 630.0, "ratio": Double(batch) / ms * 1000 / 630,
         ]).emit()
     }

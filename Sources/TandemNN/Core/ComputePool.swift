@@ -54,10 +54,14 @@ public final class ComputePool: @unchecked Sendable {
         if tasks <= 0 { return }
         precondition(tasks < 1 << 24, "too many tasks for one parallel loop")
         if threads == 1 || tasks == 1 || inlineBudget > 0 {
-            if inlineBudget > 0 { inlineBudget -= 1 }
+            if inlineBudget > 0 {
+                inlineBudget -= 1
+                fallbackLoops += 1
+            }
             for task in 0..<tasks { body(task, 0) }
             return
         }
+        parallelLoops += 1
         let start = Self.now()
         let waited = withoutActuallyEscaping(body) { escapable in
             state.dispatch(tasks: tasks, body: escapable)
@@ -77,6 +81,9 @@ public final class ComputePool: @unchecked Sendable {
     public static let inlineLoops = 400
     private var stall = 0.0
     private var inlineBudget = 0
+    /// Loops run on several threads, and loops run inline because workers kept stalling
+    /// (diagnostics: a busy machine shows as a high share of the latter).
+    public private(set) var parallelLoops = 0, fallbackLoops = 0
 
     /// Monotonic nanoseconds.
     static func now() -> Int {
