@@ -14,7 +14,7 @@ import TandemTensor
 /// latency). Each repeat runs TandemClient, the peer and the baseline back to back, and
 /// each figure is the median over repeats. Tensor cases need the TandemAI module (`--module` or `TANDEM_MODULE_PATH`);
 /// the peer needs the Python with smartredis (`--python` or `TANDEM_PYTHON`).
-struct ClientBenchmark: ParsableCommand {
+struct ClientBenchmark: BenchmarkArea {
     static let configuration = CommandConfiguration(
         commandName: "client", abstract: "TandemClient vs the SmartRedis Python client and plain SET/GET.")
 

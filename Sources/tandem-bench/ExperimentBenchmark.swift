@@ -15,7 +15,7 @@ import TandemExperiment
 /// - `members_started`: the same, until every member process has actually executed (each
 ///   member's first act is to create a file; the clock stops when all files exist).
 /// - `stop_members`: stopping those members (SIGTERM to each process group, until all are reaped).
-struct ExperimentBenchmark: ParsableCommand {
+struct ExperimentBenchmark: BenchmarkArea {
     static let configuration = CommandConfiguration(
         commandName: "experiment", abstract: "Launch costs: a ready orchestrator, running ensemble members.")
 

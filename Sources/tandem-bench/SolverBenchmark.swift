@@ -5,7 +5,7 @@ import Foundation
 
 /// `tandem-bench solver`: the steady-state solver on one core at several sizes, and how its
 /// cost grows with the number of unknowns.
-struct SolverBenchmark: ParsableCommand {
+struct SolverBenchmark: BenchmarkArea {
     static let configuration = CommandConfiguration(
         commandName: "solver", abstract: "Steady-state heat-diffusion solves per second by grid size.")
 
