@@ -1,0 +1,82 @@
+import Foundation
+import TandemClient
+import TandemML
+import TandemNN
+import TandemONNX
+import TandemTensor
+
+/// One training run: waits for data, trains epoch by epoch on what the downloader serves,
+/// logs each epoch, publishes the loss history and stores checkpoints.
+struct TrainingSession {
+    let client: Client
+    let options: SurrogateTrain
+
+    init(client: Client, options: SurrogateTrain) {
+        self.client = client
+        self.options = options
+    }
+
+    mutating func run() throws {
+        let seed = options.seed ?? SeededGenerator().next()
+        let downloader = try waitForData(seed: seed)
+        let model = DiffusionResNet<Float>(depth: options.depth, seed: seed)
+        let schedule = LearningRateSchedule.exponentialDecay(initial: options.learningRate, decaySteps: 80, rate: 0.9, staircase: true)
+        let trainer = Trainer(model: model, optimizer: Adam(schedule: schedule), loss: .meanAbsoluteError)
+        print("training \(model.architecture), \(model.parameterCount.total) parameters, on \(downloader.sources.filter { !$0.isEmpty }.joined(separator: ", "))")
+        let inputs = FeatureMap<Float>(), targets = FeatureMap<Float>()
+        var losses: [Double] = [], rates: [Double] = []
+        var checkpoints = 0
+        for epoch in 1...options.epochs {
+            let start = Date()
+            let batches = try downloader.epoch()
+            var total = 0.0
+            for batch in batches {
+                try load(batch.samples, into: inputs)
+                try load(batch.targets ?? batch.samples, into: targets)
+                total += trainer.step(inputs: inputs, targets: targets)
+            }
+            losses.append(total / Double(max(1, batches.count)))
+            rates.append(trainer.optimizer.currentLearningRate)
+            try client.putTensor(TrainingKeys.lossHistory, losses, shape: [losses.count])
+            try client.putTensor(TrainingKeys.learningRateHistory, rates, shape: [rates.count])
+            print(String(format: "epoch %d/%d: %d samples, loss %.5f, lr %.5f, %.2f s", epoch, options.epochs,
+                         batches.count * options.batch, losses.last!, rates.last!, Date().timeIntervalSince(start)))
+            if epoch % options.checkpointEvery == 0 || epoch == options.epochs && checkpoints == 0 {
+                let name = TrainingKeys.checkpoint(depth: options.depth, index: checkpoints)
+                let onnx = model.onnxModel(height: options.size, width: options.size).serialized()
+                try client.setModel(name, model: onnx, backend: .onnx)
+                print("checkpoint \(name) stored after epoch \(epoch)")
+                checkpoints += 1
+            }
+            fflush(nil)
+        }
+    }
+
+    /// A downloader over every incoming simulation's `training_data`, once a full batch exists.
+    private func waitForData(seed: UInt64) throws -> DataDownloader {
+        let interval = 0.25
+        let tries = max(1, Int((options.waitSeconds / interval).rounded(.up)))
+        let downloader = try DataDownloader(client: client, info: DataInfo(),
+                                            options: .init(batchSize: options.batch, seed: seed))
+        print("waiting for training data from \(downloader.sources.filter { !$0.isEmpty }.joined(separator: ", "))")
+        fflush(nil)
+        try downloader.waitForSamples(tries: tries, interval: interval)
+        return downloader
+    }
+
+    /// Copies a `[N, size, size, 1]` float32 batch into a feature map.
+    private func load(_ tensor: Tensor, into map: FeatureMap<Float>) throws {
+        guard tensor.dtype == .float, tensor.shape.count == 4, tensor.shape[1] == options.size,
+              tensor.shape[2] == options.size, tensor.shape[3] == 1 else {
+            throw ValidationErrorMessage("training batches must be float32 [N, \(options.size), \(options.size), 1], got \(tensor.dtype) \(tensor.shape)")
+        }
+        map.resize(batch: tensor.shape[0], channels: 1, height: options.size, width: options.size)
+        tensor.withUnsafeBufferPointer(as: Float.self) { map.copyIn(nhwc: $0.baseAddress!) }
+    }
+}
+
+/// A plain error whose text is the message.
+struct ValidationErrorMessage: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
