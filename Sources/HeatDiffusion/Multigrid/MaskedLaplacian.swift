@@ -43,6 +43,11 @@ struct MaskedLaplacian: StencilCoefficients {
         return freeMask[p] * freeMask[q] * -1
     }
 
+    @inline(__always)
+    func coefficientBetweenFreePoints(at p: Int, _ k: Int) -> Double { k == 4 ? 4 : -1 }
+
+    static var couplings: [Int] { [1, 3, 4, 5, 7] }
+
     /// Free points whose four neighbours are free: their rows are the plain 5-point stencil.
     var genericPoints: [Bool] {
         freeMask.indices.map { p in

@@ -36,7 +36,7 @@ struct MultigridPreconditioner {
             transfers.append(transfer)
             generic = next.generic
             n = next.op.n
-            mask = [Double](repeating: 1, count: next.op.paddedCount)
+            mask = Self.interiorMask(n: n)
         }
         self.coarse = coarse
         self.transfers = transfers
@@ -45,6 +45,15 @@ struct MultigridPreconditioner {
             + coarse.map { [Double](repeating: 0, count: $0.paddedCount) }
         solution = rhs
         residual = rhs
+    }
+
+    /// 1 on the interior of the padded grid of `n` points per side, 0 on its ring.
+    private static func interiorMask(n: Int) -> [Double] {
+        var mask = [Double](repeating: 0, count: (n + 2) * (n + 2))
+        for row in 1...n {
+            for p in (row * (n + 2) + 1)...(row * (n + 2) + n) { mask[p] = 1 }
+        }
+        return mask
     }
 
     /// `z = M⁻¹ r`: one V-cycle from a zero initial guess.

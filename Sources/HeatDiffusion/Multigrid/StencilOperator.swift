@@ -24,6 +24,11 @@ struct StencilOperator: StencilCoefficients {
     @inline(__always)
     func coefficient(at p: Int, _ k: Int) -> Double { coefficients[9 * p + k] }
 
+    @inline(__always)
+    func coefficientBetweenFreePoints(at p: Int, _ k: Int) -> Double { coefficients[9 * p + k] }
+
+    static var couplings: [Int] { Array(0..<9) }
+
     /// A copy of another operator's interior coefficients, finalized.
     init(copying source: some StencilCoefficients, n: Int) {
         self.init(n: n)
@@ -91,4 +96,8 @@ protocol StencilCoefficients {
     /// The coefficient coupling padded point `p` to its neighbour `k` (`k = 4`: itself), in
     /// the order of ``StencilOperator``.
     func coefficient(at p: Int, _ k: Int) -> Double
+    /// The same, for `p` and its neighbour `k` both free (mask 1); may be cheaper.
+    func coefficientBetweenFreePoints(at p: Int, _ k: Int) -> Double
+    /// The stencil indices whose coefficient can be nonzero.
+    static var couplings: [Int] { get }
 }
