@@ -45,6 +45,10 @@ public struct SteadyStateSolver: Sendable {
 
     /// Preconditioned CG on `A x = b`, given `x` and `r = b − A x`; updates both in place.
     ///
+    /// Each iteration is one V-cycle and four passes over memory: `rz = r·z` with
+    /// `p = z + β p` needing it, `q = A p` fused with `p·q`, and `x += α p`, `r −= α q`
+    /// fused with the largest |r|.
+    ///
     /// - Returns: the number of iterations taken.
     @discardableResult
     private func conjugateGradients(_ system: MaskedLaplacian, preconditioner: inout MultigridPreconditioner,
@@ -60,8 +64,7 @@ public struct SteadyStateSolver: Sendable {
             let rzNext = CGKernels.dot(r, z)
             CGKernels.updateDirection(&p, z, beta: iteration == 1 ? 0 : rzNext / rz)
             rz = rzNext
-            p.withUnsafeBufferPointer { p in q.withUnsafeMutableBufferPointer { system.apply(p, into: $0) } }
-            let pq = CGKernels.dot(p, q)
+            let pq = p.withUnsafeBufferPointer { p in q.withUnsafeMutableBufferPointer { system.apply(p, into: $0) } }
             guard pq > 0, pq.isFinite else { break }
             worst = CGKernels.step(&x, &r, p, q, alpha: rz / pq)
             if worst <= tolerance { return iteration }
@@ -75,9 +78,16 @@ private enum CGKernels {
     static func dot(_ a: [Double], _ b: [Double]) -> Double {
         a.withUnsafeBufferPointer { a in
             b.withUnsafeBufferPointer { b in
-                var sum = 0.0
-                for i in 0..<a.count { sum += a[i] * b[i] }
-                return sum
+                // Two partial sums, so the loop vectorises without reassociating by itself.
+                var sum0 = 0.0, sum1 = 0.0
+                var i = 0
+                while i &+ 1 < a.count {
+                    sum0 += a[i] * b[i]
+                    sum1 += a[i &+ 1] * b[i &+ 1]
+                    i &+= 2
+                }
+                if i < a.count { sum0 += a[i] * b[i] }
+                return sum0 + sum1
             }
         }
     }
@@ -100,8 +110,9 @@ private enum CGKernels {
                     q.withUnsafeBufferPointer { q in
                         for i in 0..<x.count {
                             x[i] += alpha * p[i]
-                            r[i] -= alpha * q[i]
-                            worst = max(worst, abs(r[i]))
+                            let ri = r[i] - alpha * q[i]
+                            r[i] = ri
+                            worst = Swift.max(worst, Swift.abs(ri))
                         }
                     }
                 }

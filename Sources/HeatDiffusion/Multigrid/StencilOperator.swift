@@ -52,12 +52,13 @@ struct StencilOperator: StencilCoefficients {
     }
 
     /// The weighted sum of the 8 off-diagonal neighbours of `p`: `Σ_{k≠4} a[9p+k] x[p+offset(k)]`.
+    /// Index arithmetic wraps instead of checking: `p` is an interior point of the padded grid.
     @inline(__always)
-    private func offDiagonalSum(_ a: UnsafeBufferPointer<Double>, _ x: UnsafePointer<Double>, _ p: Int) -> Double {
-        let s = stride, c = 9 * p
-        let above = a[c] * x[p - s - 1] + a[c + 1] * x[p - s] + a[c + 2] * x[p - s + 1]
-        let below = a[c + 6] * x[p + s - 1] + a[c + 7] * x[p + s] + a[c + 8] * x[p + s + 1]
-        return above + below + a[c + 3] * x[p - 1] + a[c + 5] * x[p + 1]
+    private func offDiagonalSum(_ a: UnsafePointer<Double>, _ x: UnsafePointer<Double>, _ p: Int) -> Double {
+        let s = stride, c = 9 &* p
+        let above = a[c] * x[p &- s &- 1] + a[c &+ 1] * x[p &- s] + a[c &+ 2] * x[p &- s &+ 1]
+        let below = a[c &+ 6] * x[p &+ s &- 1] + a[c &+ 7] * x[p &+ s] + a[c &+ 8] * x[p &+ s &+ 1]
+        return above + below + a[c &+ 3] * x[p &- 1] + a[c &+ 5] * x[p &+ 1]
     }
 
     /// `r = b − A x` on the interior.
@@ -65,9 +66,10 @@ struct StencilOperator: StencilCoefficients {
                   into r: UnsafeMutableBufferPointer<Double>) {
         guard let xs = x.baseAddress else { return }
         coefficients.withUnsafeBufferPointer { a in
+            let a = a.baseAddress!
             for row in 1...n {
                 for p in (row * stride + 1)...(row * stride + n) {
-                    r[p] = b[p] - a[9 * p + 4] * xs[p] - offDiagonalSum(a, xs, p)
+                    r[p] = b[p] - a[9 &* p &+ 4] * xs[p] - offDiagonalSum(a, xs, p)
                 }
             }
         }
@@ -79,11 +81,18 @@ struct StencilOperator: StencilCoefficients {
         guard let xs = x.baseAddress else { return }
         coefficients.withUnsafeBufferPointer { a in
             inverseDiagonal.withUnsafeBufferPointer { inverse in
-                for i in 0..<n {
-                    let row = forward ? 1 + i : n - i
-                    for j in 0..<n {
-                        let p = row * stride + (forward ? 1 + j : n - j)
-                        xs[p] = (b[p] - offDiagonalSum(a, xs, p)) * inverse[p]
+                let a = a.baseAddress!
+                if forward {
+                    for row in 1...n {
+                        for p in (row * stride + 1)...(row * stride + n) {
+                            xs[p] = (b[p] - offDiagonalSum(a, xs, p)) * inverse[p]
+                        }
+                    }
+                } else {
+                    for row in (1...n).reversed() {
+                        for p in (row * stride + 1...row * stride + n).reversed() {
+                            xs[p] = (b[p] - offDiagonalSum(a, xs, p)) * inverse[p]
+                        }
                     }
                 }
             }
