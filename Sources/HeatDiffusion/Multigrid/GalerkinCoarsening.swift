@@ -61,19 +61,24 @@ extension GridTransfer {
 }
 
 /// The terms of the Galerkin product for one coarse point `c`, relative to its fine point
-/// `2c`, flattened for a branch-light inner loop.
+/// `2c`, laid out for a branch-light inner loop.
 ///
-/// Term `t` belongs to the fine point `i = 2c + fineOffset[t]` (weight `P[i, c]`) and its
-/// stencil neighbour `k[t]`, `j = i + neighbourOffset[t]`; it adds `m_i A[i, j] m_j` times
-/// `targetWeight[u]` to coarse coefficient `targetIndex[u]` for `u` in
-/// `targetStart[t]..<targetStart[t + 1]`, where the weight is `P[i, c] · P[j, d]`.
+/// Group `g` (one of 9) is the fine point `i = 2c + fineOffset[g]`, with weight `P[i, c]`.
+/// Each of its terms is a stencil neighbour `k` of `i`, `j = i + neighbourOffset`: it adds
+/// `m_i A[i, j] m_j` times `weight[u]` to the coarse coefficient `target[u]` (u < 4), where
+/// the weight is `P[i, c] · P[j, d]` for the coarse neighbour `d` of `c` that `target[u]`
+/// names; `j` interpolates from 1, 2 or 4 coarse points, and unused slots have weight 0.
 struct GalerkinTable {
+    struct Term {
+        var neighbourOffset: Int
+        var k: Int
+        var target: (Int, Int, Int, Int)
+        var weight: (Double, Double, Double, Double)
+    }
+
     private var fineOffset: [Int] = []
-    private var neighbourOffset: [Int] = []
-    private var k: [Int] = []
-    private var targetStart: [Int] = [0]
-    private var targetIndex: [Int] = []
-    private var targetWeight: [Double] = []
+    private var terms: [Term] = []
+    private let termsPerGroup: Int
 
     /// - Parameters:
     ///   - fineStride: row length of the padded fine grid.
@@ -84,21 +89,25 @@ struct GalerkinTable {
         func parents(_ t: Int) -> [(Int, Double)] {
             t & 1 == 0 ? [(t / 2, 1)] : [((t - 1) / 2, 0.5), ((t + 1) / 2, 0.5)]
         }
+        termsPerGroup = couplings.count
         for a in -1...1 {
             for b in -1...1 {
                 let pic = (a == 0 ? 1.0 : 0.5) * (b == 0 ? 1.0 : 0.5)
-                for stencilIndex in couplings {
-                    let dy = stencilIndex / 3 - 1, dx = stencilIndex % 3 - 1
-                    fineOffset.append(a * fs + b)
-                    neighbourOffset.append(dy * fs + dx)
-                    k.append(stencilIndex)
+                fineOffset.append(a * fs + b)
+                for k in couplings {
+                    let dy = k / 3 - 1, dx = k % 3 - 1
+                    var targets = [Int](repeating: 4, count: 4), weights = [Double](repeating: 0, count: 4)
+                    var u = 0
                     for (ey, wy) in parents(a + dy) {
                         for (ex, wx) in parents(b + dx) {
-                            targetIndex.append((ey + 1) * 3 + ex + 1)
-                            targetWeight.append(pic * wy * wx)
+                            targets[u] = (ey + 1) * 3 + ex + 1
+                            weights[u] = pic * wy * wx
+                            u += 1
                         }
                     }
-                    targetStart.append(targetIndex.count)
+                    terms.append(Term(neighbourOffset: dy * fs + dx, k: k,
+                                      target: (targets[0], targets[1], targets[2], targets[3]),
+                                      weight: (weights[0], weights[1], weights[2], weights[3])))
                 }
             }
         }
@@ -108,27 +117,24 @@ struct GalerkinTable {
     /// (its 9 coefficients).
     func accumulate<Fine: StencilCoefficients>(_ fine: Fine, mask: UnsafeBufferPointer<Double>, center: Int,
                                                into row: UnsafeMutablePointer<Double>) {
-        fineOffset.withUnsafeBufferPointer { fineOffset in
-        neighbourOffset.withUnsafeBufferPointer { neighbourOffset in
-        k.withUnsafeBufferPointer { k in
-        targetStart.withUnsafeBufferPointer { targetStart in
-        targetIndex.withUnsafeBufferPointer { targetIndex in
-        targetWeight.withUnsafeBufferPointer { targetWeight in
-            for t in 0..<fineOffset.count {
-                let i = center + fineOffset[t]
-                // A masked (or ring) i contributes nothing; testing it first also keeps
+        let perGroup = termsPerGroup
+        terms.withUnsafeBufferPointer { terms in
+            for g in 0..<9 {
+                let i = center &+ fineOffset[g]
+                // A masked (or ring) i contributes nothing; testing it first also keeps every
                 // j inside the padded grid.
                 guard mask[i] != 0 else { continue }
-                let j = i + neighbourOffset[t]
-                guard mask[j] != 0 else { continue }
-                let value = fine.coefficientBetweenFreePoints(at: i, k[t])
-                for u in targetStart[t]..<targetStart[t + 1] { row[targetIndex[u]] += targetWeight[u] * value }
+                for t in (g &* perGroup)..<((g &+ 1) &* perGroup) {
+                    let term = terms[t]
+                    let j = i &+ term.neighbourOffset
+                    guard mask[j] != 0 else { continue }
+                    let value = fine.coefficientBetweenFreePoints(at: i, term.k)
+                    row[term.target.0] += term.weight.0 * value
+                    row[term.target.1] += term.weight.1 * value
+                    row[term.target.2] += term.weight.2 * value
+                    row[term.target.3] += term.weight.3 * value
+                }
             }
-        }
-        }
-        }
-        }
-        }
         }
     }
 }

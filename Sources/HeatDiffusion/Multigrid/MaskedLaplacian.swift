@@ -18,15 +18,18 @@ struct MaskedLaplacian: StencilCoefficients {
 
     init(mask: SquareGrid<Bool>) {
         size = mask.size
-        var free = [Double](repeating: 0, count: size * size)
-        var residual = free
-        for row in 1..<(size - 1) {
-            for column in 1..<(size - 1) where !mask[row, column] { free[row * size + column] = 1 }
+        // 1 at interior source points, 0 elsewhere (the boundary is never a source point).
+        var source = [Double](repeating: 0, count: size * size)
+        var free = source, residual = source
+        let s = size
+        for row in 1..<(s - 1) {
+            for p in (row * s + 1)..<(row * s + s - 1) {
+                if mask.values[p] { source[p] = 1 } else { free[p] = 1 }
+            }
         }
-        for row in 1..<(size - 1) {
-            for column in 1..<(size - 1) where free[row * size + column] == 1 {
-                let p = row * size + column
-                for q in [p - size, p - 1, p + 1, p + size] where mask.values[q] { residual[p] += 1 }
+        for row in 1..<(s - 1) {
+            for p in (row * s + 1)..<(row * s + s - 1) {
+                residual[p] = free[p] * (source[p - 1] + source[p + 1] + source[p - s] + source[p + s])
             }
         }
         freeMask = free

@@ -87,10 +87,9 @@ struct MultigridPreconditioner {
         let op = coarse[level - 1]
         rhs[level].withUnsafeBufferPointer { b in
             solution[level].withUnsafeMutableBufferPointer { x in
-                x.update(repeating: 0)
-                op.gaussSeidel(x, b, forward: true)
+                op.forwardSweepFromZero(x.baseAddress!, b.baseAddress!)
                 residual[level].withUnsafeMutableBufferPointer { r in
-                    op.residual(UnsafeBufferPointer(x), b, into: r)
+                    op.residualAfterForwardSweep(x.baseAddress!, into: r.baseAddress!)
                 }
             }
         }
@@ -103,7 +102,7 @@ struct MultigridPreconditioner {
             solution[level].withUnsafeMutableBufferPointer { transfer.prolongAdd(correction, into: $0) }
         }
         rhs[level].withUnsafeBufferPointer { b in
-            solution[level].withUnsafeMutableBufferPointer { x in op.gaussSeidel(x, b, forward: false) }
+            solution[level].withUnsafeMutableBufferPointer { x in op.backwardSweep(x.baseAddress!, b.baseAddress!) }
         }
     }
 }
