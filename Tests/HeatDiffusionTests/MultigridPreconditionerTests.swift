@@ -44,3 +44,36 @@ import TandemTensor
         }
     }
 }
+
+/// The shortcut that copies one stencil to every generic point must give exactly the
+/// operator that the full Galerkin product gives, on every level.
+@Suite struct GalerkinCoarseningTests {
+    @Test(arguments: [9, 10, 17, 30, 33, 64, 65, 100])
+    func genericShortcutMatchesTheFullProduct(size: Int) throws {
+        var rng = SeededGenerator(seed: UInt64(size))
+        let problem = try HeatProblem.random(size: size, using: &rng)
+        let fine = MaskedLaplacian(mask: problem.sourceMask)
+        var mask = fine.freeMask, generic = fine.genericPoints
+        var n = size - 2
+        var previous: StencilOperator? = nil
+        var genericCount = 0
+        while n > MultigridPreconditioner.coarsestSize {
+            let transfer = GridTransfer(fineN: n, fineMask: mask)
+            let noShortcut = [Bool](repeating: false, count: generic.count)
+            let (fast, nextGeneric) = previous.map { transfer.coarsen($0, generic: generic) } ?? transfer.coarsen(fine, generic: generic)
+            let (full, _) = previous.map { transfer.coarsen($0, generic: noShortcut) } ?? transfer.coarsen(fine, generic: noShortcut)
+            var worst = 0.0
+            for (a, b) in zip(fast.coefficients, full.coefficients) { worst = max(worst, abs(a - b)) }
+            #expect(worst <= 1e-12, "size \(size), level of \(fast.n) points per side")
+            genericCount += nextGeneric.filter { $0 }.count
+            previous = fast
+            generic = nextGeneric
+            n = fast.n
+            mask = (0..<((n + 2) * (n + 2))).map { p in
+                let row = p / (n + 2), column = p % (n + 2)
+                return (1...n).contains(row) && (1...n).contains(column) ? 1 : 0
+            }
+        }
+        if size >= 64 { #expect(genericCount > 0, "the shortcut must be exercised") }
+    }
+}

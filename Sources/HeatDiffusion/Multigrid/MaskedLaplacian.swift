@@ -49,7 +49,7 @@ struct MaskedLaplacian: StencilCoefficients {
     @inline(__always)
     func coefficientBetweenFreePoints(at p: Int, _ k: Int) -> Double { k == 4 ? 4 : -1 }
 
-    static var couplings: [Int] { [1, 3, 4, 5, 7] }
+    static var galerkinTable: GalerkinTable { .fivePoint }
 
     /// Free points whose four neighbours are free: their rows are the plain 5-point stencil.
     var genericPoints: [Bool] {

@@ -27,7 +27,7 @@ struct StencilOperator: StencilCoefficients {
     @inline(__always)
     func coefficientBetweenFreePoints(at p: Int, _ k: Int) -> Double { coefficients[9 * p + k] }
 
-    static var couplings: [Int] { Array(0..<9) }
+    static var galerkinTable: GalerkinTable { .ninePoint }
 
     /// A copy of another operator's interior coefficients, finalized.
     init(copying source: some StencilCoefficients, n: Int) {
@@ -97,17 +97,14 @@ struct StencilOperator: StencilCoefficients {
         coefficients.withUnsafeBufferPointer { a in
             inverseDiagonal.withUnsafeBufferPointer { inverse in
                 let a = a.baseAddress!
-                var p = n * s + n
-                while p > s {
-                    let rowStart = p &- n
-                    while p > rowStart {
-                        let c = 9 &* p
+                for i in 0..<n {
+                    let last = (n - i) * s + n
+                    for j in 0..<n {
+                        let p = last &- j, c = 9 &* p
                         let above = a[c] * x[p &- s &- 1] + a[c &+ 1] * x[p &- s] + a[c &+ 2] * x[p &- s &+ 1]
                         let below = a[c &+ 6] * x[p &+ s &- 1] + a[c &+ 7] * x[p &+ s] + a[c &+ 8] * x[p &+ s &+ 1]
                         x[p] = (b[p] - (above + below + a[c &+ 3] * x[p &- 1] + a[c &+ 5] * x[p &+ 1])) * inverse[p]
-                        p &-= 1
                     }
-                    p &-= 2   // from the first point of this row to the last of the row above
                 }
             }
         }
@@ -121,6 +118,6 @@ protocol StencilCoefficients {
     func coefficient(at p: Int, _ k: Int) -> Double
     /// The same, for `p` and its neighbour `k` both free (mask 1); may be cheaper.
     func coefficientBetweenFreePoints(at p: Int, _ k: Int) -> Double
-    /// The stencil indices whose coefficient can be nonzero.
-    static var couplings: [Int] { get }
+    /// The Galerkin terms for this operator's stencil (which coefficients can be nonzero).
+    static var galerkinTable: GalerkinTable { get }
 }
