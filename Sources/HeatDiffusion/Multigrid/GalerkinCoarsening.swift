@@ -21,8 +21,8 @@ extension GridTransfer {
     /// `fineMask` must be 0 on the fine ring. Couplings of a coarse point to ring points may
     /// come out nonzero; they multiply ring values, which are always 0, so they never matter.
     ///
-    /// - Complexity: one pass over the coarse points; per non-generic point about 30 terms
-    ///   (5-point finest level) or 55 (9-point coarse levels) of 4 multiply-adds each, per
+    /// - Complexity: one pass over the coarse points; per non-generic point 40 terms
+    ///   (5-point finest level) or 67 (9-point coarse levels) of 4 multiply-adds each, per
     ///   generic point 9 copies.
     func coarsen<Fine: StencilCoefficients>(_ fine: Fine, generic fineGeneric: [Bool]) -> (op: StencilOperator, generic: [Bool]) {
         var coarse = StencilOperator(n: coarseN)

@@ -28,34 +28,41 @@ struct GridTransfer {
     }
 
     /// `coarse = Pᵀ fine`, for `fine` that is 0 at masked points (residuals are), so the
-    /// mask need not be applied again.
+    /// mask need not be applied again. Full weighting: 1 at `2c`, ½ at its edge neighbours,
+    /// ¼ at its corners. Index arithmetic wraps: every index is inside the padded grids.
     func restrict(_ fine: UnsafeBufferPointer<Double>, into coarse: UnsafeMutableBufferPointer<Double>) {
-        // Weighted row sums (½, 1, ½) of three consecutive fine points around `base + 1`.
-        func row(_ base: Int) -> Double { 0.5 * fine[base] + fine[base + 1] + 0.5 * fine[base + 2] }
+        let fs = fineStride, cs = coarseStride
         for cy in 1...coarseN {
             for cx in 1...coarseN {
-                let middle = 2 * cy * fineStride + 2 * cx - 1
-                coarse[cy * coarseStride + cx] = 0.5 * row(middle - fineStride) + row(middle) + 0.5 * row(middle + fineStride)
+                let m = 2 * cy * fs + 2 * cx, up = m &- fs, down = m &+ fs
+                let edges = fine[m &- 1] + fine[m &+ 1] + fine[up] + fine[down]
+                let corners = fine[up &- 1] + fine[up &+ 1] + fine[down &- 1] + fine[down &+ 1]
+                coarse[cy * cs + cx] = fine[m] + 0.5 * edges + 0.25 * corners
             }
         }
     }
 
-    /// `fine += P coarse`: each fine row interpolates between one or two coarse rows, then
-    /// along the row between one or two coarse columns.
+    /// `fine += P coarse`: each fine row interpolates between one or two coarse rows into
+    /// `line`, then along the row: odd columns average two coarse columns, even columns sit
+    /// on one.
     func prolongAdd(_ coarse: UnsafeBufferPointer<Double>, into fine: UnsafeMutableBufferPointer<Double>) {
-        var line = [Double](repeating: 0, count: coarseStride)
+        let fs = fineStride, cs = coarseStride
+        var line = [Double](repeating: 0, count: cs)
         fineMask.withUnsafeBufferPointer { mask in
             line.withUnsafeMutableBufferPointer { line in
                 for iy in 1...fineN {
                     let (y0, wy0, y1, wy1) = parents(iy)
-                    for cx in 0..<coarseStride {
-                        line[cx] = wy0 * coarse[y0 * coarseStride + cx] + wy1 * coarse[y1 * coarseStride + cx]
+                    for cx in 0..<cs {
+                        line[cx] = wy0 * coarse[y0 &* cs &+ cx] + wy1 * coarse[y1 &* cs &+ cx]
                     }
-                    let base = iy * fineStride
-                    for ix in 1...fineN {
-                        let half = ix >> 1
-                        let value = ix & 1 == 0 ? line[half] : 0.5 * (line[half] + line[half + 1])
-                        fine[base + ix] += mask[base + ix] * value
+                    let base = iy * fs
+                    for h in 0...((fineN - 1) >> 1) {
+                        let p = base &+ 2 &* h &+ 1
+                        fine[p] += mask[p] * 0.5 * (line[h] + line[h &+ 1])
+                    }
+                    for h in 1...(fineN >> 1) {
+                        let p = base &+ 2 &* h
+                        fine[p] += mask[p] * line[h]
                     }
                 }
             }

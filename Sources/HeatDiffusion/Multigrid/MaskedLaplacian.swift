@@ -22,14 +22,22 @@ struct MaskedLaplacian: StencilCoefficients {
         var source = [Double](repeating: 0, count: size * size)
         var free = source, residual = source
         let s = size
-        for row in 1..<(s - 1) {
-            for p in (row * s + 1)..<(row * s + s - 1) {
-                if mask.values[p] { source[p] = 1 } else { free[p] = 1 }
-            }
-        }
-        for row in 1..<(s - 1) {
-            for p in (row * s + 1)..<(row * s + s - 1) {
-                residual[p] = free[p] * (source[p - 1] + source[p + 1] + source[p - s] + source[p + s])
+        mask.values.withUnsafeBufferPointer { mask in
+            source.withUnsafeMutableBufferPointer { source in
+                free.withUnsafeMutableBufferPointer { free in
+                    residual.withUnsafeMutableBufferPointer { residual in
+                        for row in 1..<(s - 1) {
+                            for p in (row * s + 1)..<(row * s + s - 1) {
+                                if mask[p] { source[p] = 1 } else { free[p] = 1 }
+                            }
+                        }
+                        for row in 1..<(s - 1) {
+                            for p in (row * s + 1)..<(row * s + s - 1) {
+                                residual[p] = free[p] * (source[p &- 1] + source[p &+ 1] + source[p &- s] + source[p &+ s])
+                            }
+                        }
+                    }
+                }
             }
         }
         freeMask = free
@@ -53,10 +61,18 @@ struct MaskedLaplacian: StencilCoefficients {
 
     /// Free points whose four neighbours are free: their rows are the plain 5-point stencil.
     var genericPoints: [Bool] {
-        freeMask.indices.map { p in
-            freeMask[p] == 1 && freeMask[p - 1] == 1 && freeMask[p + 1] == 1
-                && freeMask[p - size] == 1 && freeMask[p + size] == 1
+        let s = size
+        var generic = [Bool](repeating: false, count: s * s)
+        freeMask.withUnsafeBufferPointer { m in
+            generic.withUnsafeMutableBufferPointer { generic in
+                for row in 1..<(s - 1) {
+                    for p in (row * s + 1)..<(row * s + s - 1) {
+                        generic[p] = m[p] + m[p &- 1] + m[p &+ 1] + m[p &- s] + m[p &+ s] == 5
+                    }
+                }
+            }
         }
+        return generic
     }
 
     /// `y = A x`, for `x` that is 0 at source points; returns `x · y`.
