@@ -6,7 +6,8 @@ struct TandemBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tandem-bench",
         abstract: "Measure Tandem's speed; prints one JSON line per case.",
-        subcommands: [AllBenchmarks.self, SolverBenchmark.self, ModuleBenchmark.self, ClientBenchmark.self])
+        subcommands: [AllBenchmarks.self, SolverBenchmark.self, ModuleBenchmark.self, ClientBenchmark.self,
+                      TrainBenchmark.self, InferBenchmark.self])
 }
 
 /// Options every benchmark shares.
@@ -38,5 +39,11 @@ struct AllBenchmarks: ParsableCommand {
         var client = try ClientBenchmark.parse([])
         client.options = options
         try client.run()
+        var train = try TrainBenchmark.parse([])
+        train.options = options
+        try train.run()
+        var infer = try InferBenchmark.parse([])
+        infer.options = options
+        try infer.run()
     }
 }

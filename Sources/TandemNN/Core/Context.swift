@@ -1,0 +1,31 @@
+/// How a pass runs: on which threads, and whether in training mode (batch statistics,
+/// dropout) or inference mode (moving statistics, no dropout).
+public struct PassContext: @unchecked Sendable {
+    /// The threads that run the kernels.
+    public let pool: ComputePool
+    /// Training mode when `true`.
+    public let training: Bool
+
+    /// Creates a context.
+    public init(pool: ComputePool, training: Bool) {
+        self.pool = pool
+        self.training = training
+    }
+}
+
+/// A building block with a forward pass and the matching backward pass.
+///
+/// `forward` returns a map the layer owns (valid until its next forward); `backward`
+/// takes the gradient of the loss with respect to that output, **adds** the gradients of
+/// the layer's parameters to their ``Parameter/gradientPointer`` and returns the gradient
+/// with respect to the input (also owned by the layer). A backward pass uses what the
+/// latest forward pass saved, so calls alternate forward, backward.
+public protocol Layer: AnyObject {
+    associatedtype Scalar: NNScalar
+    /// The layer's parameters, trainable or not, in a fixed order.
+    var parameters: [Parameter<Scalar>] { get }
+    /// Computes the output for `input`.
+    func forward(_ input: FeatureMap<Scalar>, context: PassContext) -> FeatureMap<Scalar>
+    /// Back-propagates `outputGradient` and returns the input gradient.
+    func backward(_ outputGradient: FeatureMap<Scalar>, context: PassContext) -> FeatureMap<Scalar>
+}

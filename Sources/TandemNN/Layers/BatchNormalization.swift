@@ -1,0 +1,192 @@
+/// Batch normalisation over the channel axis, as Keras' `BatchNormalization` on NHWC input.
+///
+/// Training mode normalises with the batch's mean and (biased) variance per channel,
+/// `y = γ·(x − μ)/√(σ² + ε) + β`, and updates the moving statistics
+/// `m ← momentum·m + (1 − momentum)·μ`, `v ← momentum·v + (1 − momentum)·σ²·M/(M−1)`
+/// (M values per channel; the unbiased variance, as TensorFlow's fused kernel and PyTorch
+/// keep it). Inference mode uses the moving statistics. Defaults: momentum 0.99, ε 1e-3,
+/// γ = 1, β = 0, moving mean 0, moving variance 1.
+public final class BatchNormalization<Scalar: NNScalar>: Layer {
+    /// The scale γ, `[channels]`.
+    public let gamma: Parameter<Scalar>
+    /// The offset β, `[channels]`.
+    public let beta: Parameter<Scalar>
+    /// The moving mean (not trainable), `[channels]`.
+    public let movingMean: Parameter<Scalar>
+    /// The moving variance (not trainable), `[channels]`.
+    public let movingVariance: Parameter<Scalar>
+    /// The weight of the old moving statistics in each update.
+    public let momentum: Scalar
+    /// Added to the variance before the square root.
+    public let epsilon: Scalar
+    public let channels: Int
+    public var parameters: [Parameter<Scalar>] { [gamma, beta, movingMean, movingVariance] }
+
+    private let output = FeatureMap<Scalar>()
+    private let inputGradient = FeatureMap<Scalar>()
+    private var lastTraining = false
+    /// Per channel: mean, 1/√(σ²+ε) of the last pass; then Σdy and Σdy·x̂ in backward.
+    private let stats = Workspace<Scalar>()
+    private let partial = WorkerWorkspaces<Scalar>()
+
+    public init(name: String, channels: Int, momentum: Scalar = 0.99, epsilon: Scalar = 1e-3) {
+        self.channels = channels
+        self.momentum = momentum
+        self.epsilon = epsilon
+        gamma = Parameter(name: name + ".gamma", shape: [channels], trainable: true, initial: 1)
+        beta = Parameter(name: name + ".beta", shape: [channels], trainable: true, initial: 0)
+        movingMean = Parameter(name: name + ".moving_mean", shape: [channels], trainable: false, initial: 0)
+        movingVariance = Parameter(name: name + ".moving_variance", shape: [channels], trainable: false, initial: 1)
+    }
+
+    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+    /// A layer with `other`'s parameters (the same objects) and its own buffers.
+    public init(sharing other: BatchNormalization) {
+        channels = other.channels
+        momentum = other.momentum
+        epsilon = other.epsilon
+        gamma = other.gamma
+        beta = other.beta
+        movingMean = other.movingMean
+        movingVariance = other.movingVariance
+    }
+
+    public func forward(_ input: FeatureMap<Scalar>, context: PassContext) -> FeatureMap<Scalar> {
+        precondition(input.channels == channels, "BatchNormalization expects \(channels) channels, got \(input.channels)")
+        output.resize(like: input)
+        lastTraining = context.training
+        let C = channels
+        let stat = stats.reserve(4 * C)
+        let mean = stat, invStd = stat + C
+        if context.training {
+            // Two passes (mean, then squared deviations) for accuracy in Float.
+            let count = Scalar(input.batch * input.planeSize)
+            reduce(input, context: context) { n, c, _ in planeSum(input.plane(n, c), count: input.planeSize) }
+            for c in 0..<C { mean[c] = partialTotal(c, context: context) / count }
+            reduce(input, context: context) { n, c, _ in
+                Self.squaredDeviation(input.plane(n, c), mean: mean[c], count: input.planeSize)
+            }
+            for c in 0..<C {
+                let variance = partialTotal(c, context: context) / count
+                invStd[c] = 1 / (variance + epsilon).squareRoot()
+                let unbiased = count > 1 ? variance * count / (count - 1) : variance
+                movingMean.pointer[c] = momentum * movingMean.pointer[c] + (1 - momentum) * mean[c]
+                movingVariance.pointer[c] = momentum * movingVariance.pointer[c] + (1 - momentum) * unbiased
+            }
+        } else {
+            for c in 0..<C {
+                mean[c] = movingMean.pointer[c]
+                invStd[c] = 1 / (movingVariance.pointer[c] + epsilon).squareRoot()
+            }
+        }
+        let g = gamma.pointer, b = beta.pointer
+        context.pool.run(tasks: input.batch) { n, _ in
+            for c in 0..<C {
+                let scale = g[c] * invStd[c]
+                let shift = b[c] - mean[c] * scale
+                Self.affine(input.plane(n, c), scale: scale, shift: shift, into: self.output.plane(n, c), count: input.planeSize)
+            }
+        }
+        return output
+    }
+
+    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+    public func backward(_ outputGradient: FeatureMap<Scalar>, context: PassContext) -> FeatureMap<Scalar> {
+        precondition(outputGradient.hasSameShape(as: output), "BatchNormalization.backward: gradient shape differs from output")
+        inputGradient.resize(like: output)
+        let C = channels
+        let stat = stats.base
+        let invStd = stat + C, sumDy = stat + 2 * C, sumDyXhat = stat + 3 * C
+        let g = gamma.pointer, b = beta.pointer
+        let dy = outputGradient, y = output
+        if !lastTraining {
+            context.pool.run(tasks: dy.batch) { n, _ in
+                for c in 0..<C {
+                    Self.affine(dy.plane(n, c), scale: g[c] * invStd[c], shift: 0, into: self.inputGradient.plane(n, c), count: dy.planeSize)
+                }
+            }
+            for c in 0..<C {
+                var sdy: Scalar = 0, sdyx: Scalar = 0
+                for n in 0..<dy.batch {
+                    sdy += planeSum(dy.plane(n, c), count: dy.planeSize)
+                    // x̂ = (y − β)/γ; with γ = 0 the scale gradient is taken as 0.
+                    sdyx += g[c] == 0 ? 0 : Self.dotShifted(dy.plane(n, c), y.plane(n, c), shift: b[c], count: dy.planeSize) / g[c]
+                }
+                beta.gradientPointer[c] += sdy
+                gamma.gradientPointer[c] += sdyx
+            }
+            return inputGradient
+        }
+        // x̂ is recovered from the output, x̂ = (y − β)/γ, to save a buffer and a pass.
+        reduce(dy, context: context) { n, c, _ in planeSum(dy.plane(n, c), count: dy.planeSize) }
+        for c in 0..<C { sumDy[c] = partialTotal(c, context: context) }
+        reduce(dy, context: context) { n, c, _ in
+            Self.dotShifted(dy.plane(n, c), y.plane(n, c), shift: b[c], count: dy.planeSize)
+        }
+        for c in 0..<C {
+            let dyY = partialTotal(c, context: context)
+            sumDyXhat[c] = g[c] == 0 ? 0 : dyY / g[c]
+            beta.gradientPointer[c] += sumDy[c]
+            gamma.gradientPointer[c] += sumDyXhat[c]
+        }
+        let count = Scalar(dy.batch * dy.planeSize)
+        context.pool.run(tasks: dy.batch) { n, _ in
+            for c in 0..<C {
+                // dx = γ/σ · (dy − mean(dy) − x̂·mean(dy·x̂)), with x̂ = (y − β)/γ.
+                let k = g[c] * invStd[c]
+                let meanDy = sumDy[c] / count
+                let slope = g[c] == 0 ? 0 : sumDyXhat[c] / count / g[c]
+                let dst = self.inputGradient.plane(n, c), d = dy.plane(n, c), yy = y.plane(n, c)
+                for i in 0..<dy.planeSize {
+                    dst[i] = k * (d[i] - meanDy - (yy[i] - b[c]) * slope)
+                }
+            }
+        }
+        return inputGradient
+    }
+
+    /// Runs `value(n, c, worker)` for every plane and sums it per channel into per-worker partials.
+    private func reduce(_ map: FeatureMap<Scalar>, context: PassContext, _ value: (Int, Int, Int) -> Scalar) {
+        let C = channels
+        partial.prepare(workers: context.pool.threads)
+        for w in 0..<context.pool.threads { partial[w].zero(C) }
+        context.pool.run(tasks: map.batch) { n, worker in
+            let p = self.partial[worker].base
+            for c in 0..<C { p[c] += value(n, c, worker) }
+        }
+    }
+
+    private func partialTotal(_ c: Int, context: PassContext) -> Scalar {
+        var total: Scalar = 0
+        for w in 0..<context.pool.threads { total += partial[w].base[c] }
+        return total
+    }
+
+    @inline(__always)
+    static func squaredDeviation(_ p: UnsafePointer<Scalar>, mean: Scalar, count: Int) -> Scalar {
+        var acc = SIMD8<Scalar>()
+        let m = SIMD8<Scalar>(repeating: mean)
+        var i = 0
+        while i + 8 <= count { let d = RowKernel.load(p + i) - m; acc += d * d; i += 8 }
+        var total = acc.sum()
+        while i < count { let d = p[i] - mean; total += d * d; i += 1 }
+        return total
+    }
+
+    /// `Σ a[i]·(b[i] − shift)`.
+    @inline(__always)
+    static func dotShifted(_ a: UnsafePointer<Scalar>, _ b: UnsafePointer<Scalar>, shift: Scalar, count: Int) -> Scalar {
+        var acc = SIMD8<Scalar>()
+        let s = SIMD8<Scalar>(repeating: shift)
+        var i = 0
+        while i + 8 <= count { acc += RowKernel.load(a + i) * (RowKernel.load(b + i) - s); i += 8 }
+        var total = acc.sum()
+        while i < count { total += a[i] * (b[i] - shift); i += 1 }
+        return total
+    }
+
+    @inline(__always)
+    static func affine(_ x: UnsafePointer<Scalar>, scale: Scalar, shift: Scalar, into y: UnsafeMutablePointer<Scalar>, count: Int) {
+        for i in 0..<count { y[i] = x[i] * scale + shift }
+    }
+}

@@ -1,0 +1,22 @@
+import Glibc
+
+/// The learning rate as a function of the optimizer step (0 for the first update).
+public enum LearningRateSchedule: Equatable, Sendable {
+    /// The same rate at every step.
+    case constant(Double)
+    /// `initial · rate^(step / decaySteps)`, with the exponent floored when `staircase`
+    /// (Keras' `ExponentialDecay`). DiffusionResNet trains with
+    /// `.exponentialDecay(initial: 0.01, decaySteps: 80, rate: 0.9, staircase: true)`.
+    case exponentialDecay(initial: Double, decaySteps: Int, rate: Double, staircase: Bool)
+
+    /// The rate at `step`.
+    public func rate(at step: Int) -> Double {
+        switch self {
+        case .constant(let value):
+            return value
+        case .exponentialDecay(let initial, let decaySteps, let rate, let staircase):
+            let exponent = staircase ? Double(step / decaySteps) : Double(step) / Double(decaySteps)
+            return initial * pow(rate, exponent)
+        }
+    }
+}

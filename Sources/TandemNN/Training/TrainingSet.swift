@@ -1,0 +1,47 @@
+import TandemTensor
+
+/// Samples and targets held in memory as NHWC values, served in (shuffled) batches.
+public struct TrainingSet<Scalar: NNScalar>: Sendable {
+    /// The sample values, `[count, height, width, channels]` NHWC.
+    public let samples: [Scalar]
+    /// The target values, same shape as the samples.
+    public let targets: [Scalar]
+    /// The number of sample/target pairs.
+    public let count: Int
+    public let height: Int, width: Int, channels: Int
+
+    /// Creates a set from NHWC arrays of shape `shape` (`[count, height, width, channels]`).
+    ///
+    /// - Precondition: both arrays hold the product of `shape` values.
+    public init(samples: [Scalar], targets: [Scalar], shape: [Int]) {
+        precondition(shape.count == 4 && shape.allSatisfy { $0 > 0 }, "shape must be [N, H, W, C] with positive sizes")
+        precondition(samples.count == shape.reduce(1, *) && targets.count == samples.count, "samples and targets must match shape \(shape)")
+        self.samples = samples
+        self.targets = targets
+        count = shape[0]
+        height = shape[1]
+        width = shape[2]
+        channels = shape[3]
+    }
+
+    /// The values of one sample.
+    public var sampleSize: Int { height * width * channels }
+
+    /// Copies the pairs at `indices` into `inputs` and `outputs` (reshaped to fit).
+    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+    public func fill(_ indices: [Int], inputs: FeatureMap<Scalar>, outputs: FeatureMap<Scalar>) {
+        for map in [inputs, outputs] { map.resize(batch: indices.count, channels: channels, height: height, width: width) }
+        let size = sampleSize
+        let staging = UnsafeMutablePointer<Scalar>.allocate(capacity: indices.count * size)
+        defer { staging.deallocate() }
+        for (source, map) in [(samples, inputs), (targets, outputs)] {
+            source.withUnsafeBufferPointer { values in
+                for (slot, index) in indices.enumerated() {
+                    precondition(index >= 0 && index < count, "sample index \(index) out of range")
+                    (staging + slot * size).update(from: values.baseAddress! + index * size, count: size)
+                }
+            }
+            map.copyIn(nhwc: staging)
+        }
+    }
+}

@@ -1,0 +1,96 @@
+import ArgumentParser
+import Foundation
+import HeatDiffusion
+import TandemNN
+import TandemTensor
+
+/// `tandem-bench train`: DiffusionResNet training speed, and the accuracy protocol of
+/// issue 5 (200 simulations ×8 symmetries, 40 epochs, test MAE on 100 fresh simulations).
+struct TrainBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "TandemNN training: samples per second, and test accuracy of the reference protocol.")
+
+    @OptionGroup var options: BenchmarkOptions
+    @Option(help: "Network depth.") var depth = 4
+    @Option(help: "Grid size.") var size = 64
+    @Option(help: "Batch size.") var batch = 50
+    @Option(help: "Threads (default: all processors).") var threads = ComputePool.processorCount
+    @Option(help: "Cases to run: throughput, accuracy.") var cases: [String] = ["throughput", "accuracy"]
+    @Option(help: "Seed of the accuracy case (data and weights).") var seed: UInt64 = 1
+
+    func run() throws {
+        if cases.contains("throughput") { throughput() }
+        if cases.contains("accuracy") { try accuracy() }
+    }
+
+    func throughput() {
+        let model = DiffusionResNet<Float>(depth: depth, channels: 1, seed: 1)
+        let trainer = Trainer(model: model, optimizer: Adam(schedule: .exponentialDecay(initial: 0.01, decaySteps: 80, rate: 0.9, staircase: true)),
+                              loss: .meanAbsoluteError, threads: threads)
+        var generator = SeededGenerator(seed: 2)
+        let count = batch * size * size
+        let inputs = FeatureMap<Float>(nhwc: (0..<count).map { _ in Float.random(in: 0...1, using: &generator) }, shape: [batch, size, size, 1])
+        let targets = FeatureMap<Float>(nhwc: (0..<count).map { _ in Float.random(in: 0...1, using: &generator) }, shape: [batch, size, size, 1])
+        let ms = measureMedian(warmup: options.quick ? 2 : 10, repeats: options.quick ? 5 : 10 * options.measuredRepeats) {
+            trainer.step(inputs: inputs, targets: targets)
+        }
+        BenchmarkRecord(bench: "train", case: "throughput", [
+            "depth": depth, "size": size, "batch": batch, "threads": threads, "median_ms": ms, "per_s": Double(batch) / ms * 1000,
+            "peer": "pytorch-cpu-2-threads (issue 5)", "peer_per_s": 630.0, "ratio": Double(batch) / ms * 1000 / 630,
+        ]).emit()
+    }
+
+    /// The reference protocol; `--quick` shrinks it to 24 simulations and 3 epochs.
+    func accuracy() throws {
+        let simulations = options.quick ? 24 : 200, tests = options.quick ? 20 : 100, epochs = options.quick ? 3 : 40
+        let start = Date()
+        var generator = SeededGenerator(seed: seed)
+        let train = try HeatDataset.make(simulations: simulations, size: size, augmented: true, generator: &generator)
+        let test = try HeatDataset.make(simulations: tests, size: size, augmented: false, generator: &generator)
+        let dataSeconds = Date().timeIntervalSince(start)
+        let model = DiffusionResNet<Float>(depth: depth, channels: 1, seed: generator.next())
+        let trainer = Trainer(model: model, optimizer: Adam(schedule: .exponentialDecay(initial: 0.01, decaySteps: 80, rate: 0.9, staircase: true)),
+                              loss: .meanAbsoluteError, threads: threads)
+        let trainStart = Date()
+        var lastLoss = 0.0
+        for _ in 0..<epochs { lastLoss = trainer.fit(epoch: train, batchSize: batch, generator: &generator) }
+        let trainSeconds = Date().timeIntervalSince(trainStart)
+        let mae = trainer.evaluate(test)
+        BenchmarkRecord(bench: "train", case: "accuracy", [
+            "depth": depth, "size": size, "batch": batch, "threads": threads, "seed": Int(seed),
+            "simulations": simulations, "samples": train.count, "epochs": epochs, "test_simulations": tests,
+            "final_train_loss": lastLoss, "test_mae": mae, "test_mae_over_zeros": mae / HeatDataset.baseline(test, identity: false),
+            "zeros_mae": HeatDataset.baseline(test, identity: false), "identity_mae": HeatDataset.baseline(test, identity: true),
+            "data_s": dataSeconds, "train_s": trainSeconds, "median_ms": trainSeconds * 1000,
+            "per_s": Double(train.count * epochs) / trainSeconds,
+            "peer": "keras (issue 5: 0.092, 0.095; pytorch 0.096)", "peer_test_mae": 0.092,
+        ]).emit()
+    }
+}
+
+/// Heat-diffusion samples (initial temperature) and targets (steady state) for training.
+enum HeatDataset {
+    /// `simulations` random problems solved; with `augmented`, ×8 by the symmetries.
+    static func make(simulations: Int, size: Int, augmented: Bool, generator: inout SeededGenerator) throws -> TrainingSet<Float> {
+        let solver = SteadyStateSolver()
+        var inputs: [SquareGrid<Float>] = [], outputs: [SquareGrid<Float>] = []
+        for _ in 0..<simulations {
+            let problem = try HeatProblem.random(size: size, using: &generator)
+            inputs.append(problem.initialTemperature)
+            outputs.append(try solver.solve(problem))
+        }
+        if augmented {
+            inputs = Symmetry.augment(inputs)
+            outputs = Symmetry.augment(outputs)
+        }
+        return TrainingSet(samples: inputs.flatMap(\.values), targets: outputs.flatMap(\.values), shape: [inputs.count, size, size, 1])
+    }
+
+    /// The MAE of predicting zeros, or of returning the input.
+    static func baseline(_ data: TrainingSet<Float>, identity: Bool) -> Double {
+        var total = 0.0
+        for i in 0..<data.targets.count { total += Double(abs(data.targets[i] - (identity ? data.samples[i] : 0))) }
+        return total / Double(data.targets.count)
+    }
+}
