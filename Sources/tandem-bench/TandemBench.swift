@@ -7,7 +7,7 @@ struct TandemBench: ParsableCommand {
         commandName: "tandem-bench",
         abstract: "Measure Tandem's speed; prints one JSON line per case.",
         subcommands: [AllBenchmarks.self, SolverBenchmark.self, ModuleBenchmark.self, ClientBenchmark.self,
-                      TrainBenchmark.self, InferBenchmark.self])
+                      TrainBenchmark.self, InferBenchmark.self, ExperimentBenchmark.self])
 }
 
 /// Options every benchmark shares.
@@ -45,5 +45,8 @@ struct AllBenchmarks: ParsableCommand {
         var infer = try InferBenchmark.parse([])
         infer.options = options
         try infer.run()
+        var experiment = try ExperimentBenchmark.parse([])
+        experiment.options = options
+        try experiment.run()
     }
 }
