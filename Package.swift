@@ -38,6 +38,7 @@ let package = Package(
         .executable(name: "heat-demo", targets: ["heat-demo"]),
         .executable(name: "fd-sim", targets: ["fd-sim"]),
         .library(name: "TandemAI", type: .dynamic, targets: ["TandemAI"]),
+        .library(name: "TandemONNX", targets: ["TandemONNX"]),
         .executable(name: "tandem", targets: ["tandem"]),
     ],
     dependencies: [
@@ -57,6 +58,8 @@ let package = Package(
         // The Redis module (build with `make module`: release, Swift stdlib linked statically).
         .target(name: "TandemAI", dependencies: ["CRedisModule", "TandemTensor"], swiftSettings: swiftSettings),
         .target(name: "TandemExperiment", dependencies: ["RESP", "TandemTensor", "CTandemSpawn"], swiftSettings: swiftSettings),
+        // ONNX export of TandemNN models and the ONNX runtime on TandemNN's kernels (Foundation-free: the module links it).
+        .target(name: "TandemONNX", dependencies: ["ONNX", "TandemNN", "TandemTensor", "CBLAS"], swiftSettings: nnSwiftSettings),
 
         // MARK: - C shims and system libraries
 
@@ -114,6 +117,7 @@ let package = Package(
         // Integration tests of the Redis module: a real redis-server loading TANDEM_MODULE_PATH.
         .testTarget(name: "TandemAITests", dependencies: ["RESP", "TandemTensor", "_TestSupport"], exclude: ["Python"], swiftSettings: swiftSettings),
         .testTarget(name: "TandemMLTests", dependencies: ["TandemML", "TandemClient", "TandemTensor", "RESP", "_TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "TandemONNXTests", dependencies: ["TandemONNX", "ONNX", "TandemNN", "TandemTensor", "_TestSupport"], exclude: ["Python"], swiftSettings: swiftSettings),
         .testTarget(name: "TandemClientTests", dependencies: ["TandemClient", "_TestSupport"], exclude: ["Python"], swiftSettings: swiftSettings),
         .testTarget(name: "TandemExperimentTests", dependencies: ["TandemExperiment", "_TestSupport", "experiment-test-driver", "tandem"], swiftSettings: swiftSettings),
     ]
