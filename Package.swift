@@ -32,12 +32,15 @@ let package = Package(
         .library(name: "TandemPlot", targets: ["TandemPlot"]),
         .library(name: "TandemClient", targets: ["TandemClient"]),
         .library(name: "TandemML", targets: ["TandemML"]),
+        .library(name: "TandemNN", targets: ["TandemNN"]),
         .library(name: "TandemExperiment", targets: ["TandemExperiment"]),
         .library(name: "TandemNN", targets: ["TandemNN"]),
         .executable(name: "tandem-bench", targets: ["tandem-bench"]),
         .executable(name: "heat-demo", targets: ["heat-demo"]),
         .executable(name: "fd-sim", targets: ["fd-sim"]),
+        .executable(name: "surrogate-train", targets: ["surrogate-train"]),
         .library(name: "TandemAI", type: .dynamic, targets: ["TandemAI"]),
+        .library(name: "TandemONNX", targets: ["TandemONNX"]),
         .executable(name: "tandem", targets: ["tandem"]),
     ],
     dependencies: [
@@ -57,6 +60,8 @@ let package = Package(
         // The Redis module (build with `make module`: release, Swift stdlib linked statically).
         .target(name: "TandemAI", dependencies: ["CRedisModule", "TandemTensor"], swiftSettings: swiftSettings),
         .target(name: "TandemExperiment", dependencies: ["RESP", "TandemTensor", "CTandemSpawn"], swiftSettings: swiftSettings),
+        // ONNX export of TandemNN models and the ONNX runtime on TandemNN's kernels (Foundation-free: the module links it).
+        .target(name: "TandemONNX", dependencies: ["ONNX", "TandemNN", "TandemTensor", "CBLAS"], swiftSettings: nnSwiftSettings),
 
         // MARK: - C shims and system libraries
 
@@ -79,6 +84,13 @@ let package = Package(
             name: "heat-demo",
             dependencies: [
                 "HeatDiffusion", "TandemPlot", "TandemTensor",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "surrogate-train",
+            dependencies: [
+                "ONNX", "TandemClient", "TandemML", "TandemNN", "TandemONNX", "TandemTensor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
@@ -112,7 +124,9 @@ let package = Package(
         .testTarget(name: "TandemNNTests", dependencies: ["TandemNN", "HeatDiffusion", "TandemTensor", "_TestSupport"], swiftSettings: swiftSettings),
         // Integration tests of the Redis module: a real redis-server loading TANDEM_MODULE_PATH.
         .testTarget(name: "TandemAITests", dependencies: ["RESP", "TandemTensor", "_TestSupport"], exclude: ["Python"], swiftSettings: swiftSettings),
+        .testTarget(name: "PipelineTests", dependencies: ["HeatDiffusion", "RESP", "TandemTensor", "_TestSupport", "fd-sim", "surrogate-train"], exclude: ["Python"], swiftSettings: swiftSettings),
         .testTarget(name: "TandemMLTests", dependencies: ["TandemML", "TandemClient", "TandemTensor", "RESP", "_TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "TandemONNXTests", dependencies: ["TandemONNX", "ONNX", "TandemNN", "TandemTensor", "_TestSupport"], exclude: ["Python"], swiftSettings: swiftSettings),
         .testTarget(name: "TandemClientTests", dependencies: ["TandemClient", "_TestSupport"], exclude: ["Python"], swiftSettings: swiftSettings),
         .testTarget(name: "TandemExperimentTests", dependencies: ["TandemExperiment", "_TestSupport", "experiment-test-driver", "tandem"], swiftSettings: swiftSettings),
     ]

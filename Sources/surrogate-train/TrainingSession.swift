@@ -1,6 +1,7 @@
 import Foundation
 import TandemClient
 import TandemML
+import ONNX
 import TandemNN
 import TandemONNX
 import TandemTensor
@@ -17,7 +18,8 @@ struct TrainingSession {
     }
 
     mutating func run() throws {
-        let seed = options.seed ?? SeededGenerator().next()
+        var entropy = SeededGenerator()
+        let seed = options.seed ?? entropy.next()
         let downloader = try waitForData(seed: seed)
         let model = DiffusionResNet<Float>(depth: options.depth, seed: seed)
         let schedule = LearningRateSchedule.exponentialDecay(initial: options.learningRate, decaySteps: 80, rate: 0.9, staircase: true)

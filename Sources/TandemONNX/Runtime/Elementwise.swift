@@ -1,0 +1,309 @@
+import Glibc
+import ONNX
+import TandemNN
+
+/// Element-wise functions of one input: Selu, Relu, LeakyRelu, Sigmoid, Tanh.
+final class UnaryOperator: Operator, @unchecked Sendable {
+    enum Function { case selu(alpha: Float, gamma: Float), relu, leakyRelu(Float), sigmoid, tanh }
+    let function: Function
+
+    init(_ reader: inout NodeReader) throws(ONNXError) {
+        switch reader.node.opType {
+        case "Selu":
+            function = .selu(alpha: try reader.float("alpha", default: 1.67326319217681884765625),
+                             gamma: try reader.float("gamma", default: 1.05070102214813232421875))
+        case "Relu": function = .relu
+        case "LeakyRelu": function = .leakyRelu(try reader.float("alpha", default: 0.01))
+        case "Sigmoid": function = .sigmoid
+        default: function = .tanh
+        }
+        super.init(label: reader.label)
+    }
+
+    override func shapes(_ inputs: [[Int]?]) throws(ONNXError) -> [[Int]] { [inputs[0]!] }
+
+    override func run(_ inputs: [Slot?], _ outputs: [Slot]) {
+        let x = inputs[0]!.pointer, y = outputs[0].pointer, n = outputs[0].count
+        switch function {
+        case .selu(let alpha, let gamma):
+            let ga = gamma * alpha
+            for i in 0..<n {
+                let v = x[i]
+                let negative = ga * (Float.fastExp(v < 0 ? v : 0) - 1)
+                y[i] = v > 0 ? gamma * v : negative
+            }
+        case .relu: for i in 0..<n { y[i] = max(x[i], 0) }
+        case .leakyRelu(let alpha): for i in 0..<n { let v = x[i]; y[i] = v < 0 ? alpha * v : v }
+        case .sigmoid:
+            for i in 0..<n {
+                let v = x[i]
+                // Stable on both sides: e^(−|v|) never overflows.
+                let e = Float.fastExp(-abs(v))
+                y[i] = v >= 0 ? 1 / (1 + e) : e / (1 + e)
+            }
+        case .tanh: for i in 0..<n { y[i] = tanhf(x[i]) }
+        }
+    }
+}
+
+/// Identity, Dropout in inference, and the reshaping operators: the output is the input's
+/// storage under another shape (Reshape, Flatten, Squeeze, Unsqueeze).
+final class AliasOperator: Operator, @unchecked Sendable {
+    enum Kind { case identity, reshape([Int], allowZero: Bool), flatten(Int), squeeze([Int]?), unsqueeze([Int]) }
+    let kind: Kind
+
+    init(_ reader: inout NodeReader) throws(ONNXError) {
+        let label = reader.label
+        switch reader.node.opType {
+        case "Identity": kind = .identity
+        case "Dropout":
+            if reader.opset < 7 { _ = try reader.int("is_test", default: 1) }
+            if reader.opset < 12 { _ = try reader.float("ratio", default: 0.5) }
+            _ = try reader.int("seed", default: 0)
+            if reader.node.outputs.count > 1 && !reader.node.outputs[1].isEmpty {
+                throw .unsupported("\(label): the mask output of Dropout")
+            }
+            if let training = try reader.constantInts(2, "training_mode"), training.contains(where: { $0 != 0 }) {
+                throw .unsupported("\(label): Dropout in training mode")
+            }
+            if reader.hasInput(2) && reader.constants[reader.node.inputs[2]] == nil {
+                throw .unsupported("\(label): training_mode computed at run time")
+            }
+            kind = .identity
+        case "Reshape":
+            guard reader.opset >= 5 else { throw .unsupported("\(label): Reshape before opset 5") }
+            guard let shape = try reader.constantInts(1, "shape") else { throw .invalid("\(label): no shape input") }
+            kind = .reshape(shape, allowZero: try reader.int("allowzero", default: 0) != 0)
+        case "Flatten": kind = .flatten(try reader.int("axis", default: 1))
+        case "Squeeze":
+            kind = .squeeze(reader.opset >= 13 ? try reader.constantInts(1, "axes") : try reader.ints("axes"))
+        default:
+            guard let axes = reader.opset >= 13 ? try reader.constantInts(1, "axes") : try reader.ints("axes") else {
+                throw .invalid("\(label): Unsqueeze needs axes")
+            }
+            kind = .unsqueeze(axes)
+        }
+        super.init(label: label)
+    }
+
+    override var aliases: [Int: Int] { [0: 0] }
+
+    override func shapes(_ inputs: [[Int]?]) throws(ONNXError) -> [[Int]] {
+        let shape = inputs[0]!
+        let count = shape.reduce(1, *)
+        switch kind {
+        case .identity: return [shape]
+        case .reshape(let target, let allowZero):
+            var out: [Int] = []
+            var inferred: Int?
+            for (i, d) in target.enumerated() {
+                if d == 0 && !allowZero {
+                    guard i < shape.count else { throw invalid("shape \(target) copies a dimension the input \(shape) lacks") }
+                    out.append(shape[i])
+                } else if d == -1 {
+                    guard inferred == nil else { throw invalid("shape \(target) has two -1") }
+                    inferred = i
+                    out.append(1)
+                } else {
+                    guard d >= 0 else { throw invalid("shape \(target) has \(d)") }
+                    out.append(d)
+                }
+            }
+            let known = try checkedCount(out, self)
+            if let i = inferred {
+                guard known > 0, count % known == 0 else { throw invalid("cannot reshape \(shape) to \(target)") }
+                out[i] = count / known
+            } else if known != count {
+                throw invalid("cannot reshape \(shape) to \(target)")
+            }
+            return [out]
+        case .flatten(let axis):
+            let a = axis < 0 ? axis + shape.count : axis
+            guard a >= 0 && a <= shape.count else { throw invalid("axis \(axis) out of range for rank \(shape.count)") }
+            return [[shape[..<a].reduce(1, *), shape[a...].reduce(1, *)]]
+        case .squeeze(let axes):
+            if let axes {
+                var drop: Set<Int> = []
+                for axis in axes {
+                    let a = try normalizedAxis(axis, rank: shape.count, self)
+                    guard shape[a] == 1 else { throw invalid("cannot squeeze axis \(axis) of size \(shape[a])") }
+                    drop.insert(a)
+                }
+                return [shape.indices.filter { !drop.contains($0) }.map { shape[$0] }]
+            }
+            return [shape.filter { $0 != 1 }]
+        case .unsqueeze(let axes):
+            let rank = shape.count + axes.count
+            var insert: Set<Int> = []
+            for axis in axes {
+                let a = try normalizedAxis(axis, rank: rank, self)
+                guard insert.insert(a).inserted else { throw invalid("axis \(axis) repeated") }
+            }
+            var out: [Int] = []
+            var next = 0
+            for i in 0..<rank {
+                if insert.contains(i) { out.append(1) } else { out.append(shape[next]); next += 1 }
+            }
+            return [out]
+        }
+    }
+}
+
+/// Add, Sub, Mul, Div with NumPy broadcasting.
+final class BinaryOperator: Operator, @unchecked Sendable {
+    enum Function { case add, sub, mul, div }
+    let function: Function
+
+    init(_ reader: inout NodeReader) throws(ONNXError) {
+        switch reader.node.opType {
+        case "Add": function = .add
+        case "Sub": function = .sub
+        case "Mul": function = .mul
+        default: function = .div
+        }
+        if reader.opset < 7 {
+            _ = try reader.int("broadcast", default: 0)
+            _ = try reader.int("axis", default: 0)
+            if reader.node.attribute("broadcast") != nil { throw .unsupported("\(reader.label): legacy broadcast attribute") }
+        }
+        super.init(label: reader.label)
+    }
+
+    override func shapes(_ inputs: [[Int]?]) throws(ONNXError) -> [[Int]] {
+        [try broadcast(inputs[0]!, inputs[1]!, self)]
+    }
+
+    override func run(_ inputs: [Slot?], _ outputs: [Slot]) {
+        let a = inputs[0]!, b = inputs[1]!, out = outputs[0]
+        let n = out.count
+        let x = a.pointer, y = b.pointer, z = out.pointer
+        if a.shape == b.shape {
+            apply(x, y, z, n)
+            return
+        }
+        if b.count == 1 {
+            let v = y[0]
+            switch function {
+            case .add: for i in 0..<n { z[i] = x[i] + v }
+            case .sub: for i in 0..<n { z[i] = x[i] - v }
+            case .mul: for i in 0..<n { z[i] = x[i] * v }
+            case .div: for i in 0..<n { z[i] = x[i] / v }
+            }
+            return
+        }
+        // General case: the innermost run of axes where both inputs are contiguous, walked per outer index.
+        let shape = out.shape
+        let sa = broadcastStrides(a.shape, to: shape), sb = broadcastStrides(b.shape, to: shape)
+        let rank = shape.count
+        let inner = rank == 0 ? 1 : shape[rank - 1]
+        let ia = rank == 0 ? 0 : sa[rank - 1], ib = rank == 0 ? 0 : sb[rank - 1]
+        var index = [Int](repeating: 0, count: max(rank - 1, 0))
+        var offset = 0
+        while offset < n {
+            var pa = 0, pb = 0
+            for k in 0..<index.count { pa += index[k] * sa[k]; pb += index[k] * sb[k] }
+            for j in 0..<inner {
+                let u = x[pa + j * ia], v = y[pb + j * ib]
+                let r: Float
+                switch function {
+                case .add: r = u + v
+                case .sub: r = u - v
+                case .mul: r = u * v
+                case .div: r = u / v
+                }
+                z[offset + j] = r
+            }
+            offset += inner
+            var k = index.count - 1
+            while k >= 0 {
+                index[k] += 1
+                if index[k] < shape[k] { break }
+                index[k] = 0
+                k -= 1
+            }
+        }
+    }
+
+    private func apply(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ z: UnsafeMutablePointer<Float>, _ n: Int) {
+        switch function {
+        case .add: for i in 0..<n { z[i] = x[i] + y[i] }
+        case .sub: for i in 0..<n { z[i] = x[i] - y[i] }
+        case .mul: for i in 0..<n { z[i] = x[i] * y[i] }
+        case .div: for i in 0..<n { z[i] = x[i] / y[i] }
+        }
+    }
+}
+
+/// The NumPy broadcast of two shapes.
+func broadcast(_ a: [Int], _ b: [Int], _ op: Operator) throws(ONNXError) -> [Int] {
+    let rank = max(a.count, b.count)
+    var out = [Int](repeating: 1, count: rank)
+    for i in 0..<rank {
+        let da = i < rank - a.count ? 1 : a[i - (rank - a.count)]
+        let db = i < rank - b.count ? 1 : b[i - (rank - b.count)]
+        guard da == db || da == 1 || db == 1 else { throw op.invalid("shapes \(a) and \(b) do not broadcast") }
+        out[i] = da == 1 ? db : da
+    }
+    return out
+}
+
+/// Strides of `shape` seen as broadcast to `target` (0 along broadcast axes).
+func broadcastStrides(_ shape: [Int], to target: [Int]) -> [Int] {
+    let own = strides(of: shape)
+    let shift = target.count - shape.count
+    return target.indices.map { i in
+        i < shift || shape[i - shift] == 1 ? 0 : own[i - shift]
+    }
+}
+
+/// BatchNormalization in inference: `y = scale·(x − mean)/√(var + ε) + B` per channel (axis 1).
+final class BatchNormOperator: Operator, @unchecked Sendable {
+    let scale: [Float], shift: [Float]
+
+    init(_ reader: inout NodeReader) throws(ONNXError) {
+        let label = reader.label
+        let epsilon = try reader.float("epsilon", default: 1e-5)
+        _ = try reader.float("momentum", default: 0.9)
+        if reader.opset < 7 { _ = try reader.int("is_test", default: 0); _ = try reader.ints("consumed_inputs") }
+        if reader.opset < 9 { _ = try reader.int("spatial", default: 1) }
+        if try reader.int("training_mode", default: 0) != 0 { throw .unsupported("\(label): BatchNormalization in training mode") }
+        if reader.node.outputs.dropFirst().contains(where: { !$0.isEmpty }) {
+            throw .unsupported("\(label): BatchNormalization's running statistics outputs")
+        }
+        var parameters: [[Float]] = []
+        for index in 1...4 {
+            guard let (values, _) = reader.constantFloats(index) else {
+                throw .unsupported("\(label): input \(index) computed at run time (it must be an initializer)")
+            }
+            parameters.append(values)
+        }
+        let channels = parameters[0].count
+        guard parameters.allSatisfy({ $0.count == channels }) else { throw .invalid("\(label): parameter sizes differ") }
+        scale = (0..<channels).map { c in parameters[0][c] / (parameters[3][c] + epsilon).squareRoot() }
+        shift = (0..<channels).map { c in parameters[1][c] - parameters[2][c] * parameters[0][c] / (parameters[3][c] + epsilon).squareRoot() }
+        super.init(label: label)
+    }
+
+    override func shapes(_ inputs: [[Int]?]) throws(ONNXError) -> [[Int]] {
+        let shape = inputs[0]!
+        guard shape.count >= 2, shape[1] == scale.count else { throw invalid("input \(shape) does not have \(scale.count) channels") }
+        return [shape]
+    }
+
+    override func run(_ inputs: [Slot?], _ outputs: [Slot]) {
+        let shape = outputs[0].shape
+        let channels = shape[1], plane = shape[2...].reduce(1, *)
+        let x = inputs[0]!.pointer, y = outputs[0].pointer
+        scale.withUnsafeBufferPointer { s in
+            shift.withUnsafeBufferPointer { t in
+                for n in 0..<shape[0] {
+                    for c in 0..<channels {
+                        let base = (n * channels + c) * plane
+                        let a = s[c], b = t[c]
+                        for i in base..<(base + plane) { y[i] = x[i] * a + b }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import ONNX
+import TandemNN
+import TandemONNX
+import TandemTensor
+import Testing
+import _TestSupport
+
+/// The Swift ONNX runtime against onnxruntime: on TandemNN's exported models and on one
+/// small model per supported operator built with the Python `onnx` package.
+@Suite struct ONNXRuntimeTests {
+    /// Depths 1–6 at sizes 32 and 64, batches 1 and 7: the runtime equals onnxruntime to 1e-4.
+    @Test func runtimeAgreesWithOnnxruntimeOnExportedModels() throws {
+        let cases = ExportFixtures.sweep()
+        let references = try ExportFixtures.runInOnnxruntime(cases)
+        var worst: Float = 0
+        var sessions: [Int: ONNXSession] = [:]
+        for (index, (sample, reference)) in zip(cases, references).enumerated() {
+            let key = sample.depth * 1000 + sample.size
+            if sessions[key] == nil { sessions[key] = try ONNXSession(serialized: sample.bytes) }
+            let output = try #require(try sessions[key]!.run([sample.input]).first)
+            #expect(output.shape == reference.shape, "\(sample.label)")
+            let difference = maxAbsDifference(output.scalars(as: Float.self), reference.scalars(as: Float.self))
+            #expect(difference < 1e-4, "\(sample.label) (#\(index)): max abs difference \(difference)")
+            worst = max(worst, difference)
+        }
+        print("Swift runtime vs onnxruntime, \(cases.count) exported cases: worst max abs difference \(worst)")
+    }
+
+    /// One model per operator (and a small NCHW classifier), written by `op_models.py`.
+    @Test func runtimeAgreesWithOnnxruntimePerOperator() throws {
+        let python = try TestEnvironment.pythonPath()
+        let directory = try TestEnvironment.makeTemporaryDirectory(prefix: "onnx-ops")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Python/op_models.py").path
+        let result = try TestEnvironment.run(python, [script, directory.path])
+        try #require(result.status == 0, "\(result.error)")
+        let lines = result.output.split(separator: "\n")
+        #expect(lines.count >= 30)
+        for line in lines {
+            let parts = line.split(separator: " ").map(String.init)
+            let name = parts[0]
+            let inShape = parts[1].split(separator: ",").compactMap { Int($0) }
+            let outShape = parts[2].split(separator: ",").compactMap { Int($0) }
+            func floats(_ suffix: String) throws -> [Float] {
+                let data = try Data(contentsOf: directory.appendingPathComponent(name + suffix))
+                return data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+            }
+            let model = try [UInt8](Data(contentsOf: directory.appendingPathComponent(name + ".onnx")))
+            do {
+                let session = try ONNXSession(serialized: model)
+                let output = try #require(try session.run([Tensor(shape: inShape, scalars: try floats(".in"))]).first)
+                #expect(output.shape == outShape, "\(name)")
+                let difference = maxAbsDifference(output.scalars(as: Float.self), try floats(".out"))
+                #expect(difference < 1e-4, "\(name): max abs difference \(difference)")
+            } catch {
+                Issue.record("\(name): \(error)")
+            }
+        }
+    }
+
+    /// Large batches split over threads give what one replica computes for each sample.
+    @Test func splitBatchesAndConcurrentRunsAgree() throws {
+        let model = ExportFixtures.network(depth: 3, seed: 5)
+        let session = try ONNXSession(serialized: model.onnxModel(height: 32, width: 32).serialized())
+        let batch = ExportFixtures.input(batch: 11, size: 32, seed: 3)
+        let expected = try Predictor(model: model, threads: 1).predict(batch).scalars(as: Float.self)
+        let whole = try session.run([batch])[0].scalars(as: Float.self)
+        #expect(maxAbsDifference(whole, expected) < 1e-4)
+        nonisolated(unsafe) var differences = [Float](repeating: 1, count: 4)
+        DispatchQueue.concurrentPerform(iterations: 4) { i in
+            let result = try? session.run([batch])[0].scalars(as: Float.self)
+            differences[i] = result.map { maxAbsDifference($0, expected) } ?? 1
+        }
+        #expect(differences.allSatisfy { $0 < 1e-4 })
+    }
+
+    /// Unsupported operators, attributes and dtypes, and bad inputs, are errors naming them.
+    @Test func refusalsNameWhatIsWrong() throws {
+        func model(_ node: ONNXNode, input: ONNXDataType = .float, initializers: [ONNXTensor] = []) -> [UInt8] {
+            ONNXModel(opsetImports: [.init(version: 17)], graph: ONNXGraph(
+                name: "g", nodes: [node], initializers: initializers,
+                inputs: [ONNXValueInfo(name: "x", elementType: input, shape: [.parameter("N"), .value(4)])],
+                outputs: [ONNXValueInfo(name: "y", elementType: .float, shape: nil)])).serialized()
+        }
+        func refusal(_ bytes: [UInt8]) -> String {
+            do { _ = try ONNXSession(serialized: bytes); return "accepted" } catch { return "\(error)" }
+        }
+        #expect(refusal(model(ONNXNode(opType: "Erf", inputs: ["x"], outputs: ["y"]))).contains("operator Erf"))
+        #expect(refusal(model(ONNXNode(opType: "Relu", inputs: ["x"], outputs: ["y"], attributes: [ONNXAttribute(name: "beta", .float(1))])))
+            .contains("attribute 'beta'"))
+        #expect(refusal(model(ONNXNode(opType: "Relu", inputs: ["x"], outputs: ["y"]), input: .int32)).contains("int32"))
+        #expect(refusal(model(ONNXNode(opType: "Relu", inputs: ["z"], outputs: ["y"]))).contains("'z'"))
+        #expect(refusal(model(ONNXNode(opType: "Add", inputs: ["x", "w"], outputs: ["y"]),
+                              initializers: [ONNXTensor(name: "w", dims: [3], floats: [1, 2, 3])])).contains("broadcast"))
+        let session = try ONNXSession(serialized: model(ONNXNode(opType: "Relu", inputs: ["x"], outputs: ["y"])))
+        #expect(throws: ONNXError.self) { try session.run([]) }
+        #expect(throws: ONNXError.invalid("Got invalid dimensions for input: x for the following indices\n index: 1 Got: 5 Expected: 4\n Please fix either the inputs or the model.")) {
+            try session.run([Tensor(shape: [2, 5], scalars: [Float](repeating: 0, count: 10))])
+        }
+        #expect(throws: ONNXError.self) { try session.run([Tensor(shape: [1, 4], scalars: [Double](repeating: 0, count: 4))]) }
+        #expect(try session.run([Tensor(shape: [1, 4], scalars: [-1, 2, -3, 4] as [Float])])[0].scalars(as: Float.self) == [0, 2, 0, 4])
+    }
+
+    /// Truncated, bit-flipped and random blobs are refused (or run) without a crash.
+    @Test func fuzzedBlobsAreRefusedWithoutCrashing() throws {
+        let valid = ExportFixtures.network(depth: 1, seed: 2).onnxModel(height: 8, width: 8).serialized()
+        var generator = SeededGenerator(seed: 99)
+        var refused = 0, accepted = 0
+        let input = ExportFixtures.input(batch: 2, size: 8, seed: 1)
+        for trial in 0..<600 {
+            var blob = valid
+            switch trial % 3 {
+            case 0: blob = Array(valid.prefix(Int.random(in: 0..<valid.count, using: &generator)))
+            case 1:
+                for _ in 0..<Int.random(in: 1...8, using: &generator) {
+                    blob[Int.random(in: 0..<blob.count, using: &generator)] = UInt8.random(in: 0...255, using: &generator)
+                }
+            default: blob = (0..<Int.random(in: 0...300, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            }
+            do {
+                let session = try ONNXSession(serialized: blob)
+                _ = try? session.run([input])
+                accepted += 1
+            } catch {
+                refused += 1
+            }
+        }
+        #expect(refused > 300)
+        print("fuzz: \(refused) refused, \(accepted) accepted (and ran without crashing)")
+    }
+}
