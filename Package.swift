@@ -118,7 +118,7 @@ let package = Package(
         .testTarget(name: "TandemAITests", dependencies: ["RESP", "TandemTensor", "ONNX", "TandemNN", "TandemONNX", "_TestSupport"], exclude: ["Python"], swiftSettings: swiftSettings),
         .testTarget(name: "TandemMLTests", dependencies: ["TandemML", "TandemClient", "TandemTensor", "RESP", "_TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "TandemONNXTests", dependencies: ["TandemONNX", "ONNX", "TandemNN", "TandemTensor", "_TestSupport"], exclude: ["Python"], swiftSettings: swiftSettings),
-        .testTarget(name: "TandemClientTests", dependencies: ["TandemClient", "_TestSupport"], exclude: ["Python"], swiftSettings: swiftSettings),
+        .testTarget(name: "TandemClientTests", dependencies: ["TandemClient", "TandemNN", "TandemONNX", "ONNX", "_TestSupport"], exclude: ["Python"], swiftSettings: swiftSettings),
         .testTarget(name: "TandemExperimentTests", dependencies: ["TandemExperiment", "_TestSupport", "experiment-test-driver", "tandem"], swiftSettings: swiftSettings),
     ]
 )
