@@ -74,7 +74,7 @@ let package = Package(
             name: "tandem-bench",
             dependencies: [
                 "HeatDiffusion", "TandemTensor", "RESP", "TandemClient", "TandemExperiment",
-                "TandemNN", "CBLAS",
+                "TandemNN", "CBLAS", "TandemONNX", "ONNX",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),

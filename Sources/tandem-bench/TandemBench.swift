@@ -7,7 +7,7 @@ struct TandemBench: ParsableCommand {
         commandName: "tandem-bench",
         abstract: "Measure Tandem's speed; prints one JSON line per case.",
         subcommands: [AllBenchmarks.self, SolverBenchmark.self, ModuleBenchmark.self, ClientBenchmark.self,
-                      TrainBenchmark.self, InferBenchmark.self, ExperimentBenchmark.self])
+                      TrainBenchmark.self, InferBenchmark.self, ExperimentBenchmark.self, ONNXBenchmark.self])
 }
 
 /// Options every benchmark shares.
@@ -48,5 +48,8 @@ struct AllBenchmarks: ParsableCommand {
         var experiment = try ExperimentBenchmark.parse([])
         experiment.options = options
         try experiment.run()
+        var onnx = try ONNXBenchmark.parse([])
+        onnx.options = options
+        try onnx.run()
     }
 }
