@@ -58,7 +58,7 @@ let package = Package(
         .target(name: "TandemML", dependencies: ["TandemClient", "TandemTensor"], swiftSettings: swiftSettings),
         .target(name: "TandemNN", dependencies: ["TandemTensor", "CBLAS"], swiftSettings: nnSwiftSettings),
         // The Redis module (build with `make module`: release, Swift stdlib linked statically).
-        .target(name: "TandemAI", dependencies: ["CRedisModule", "TandemTensor"], swiftSettings: swiftSettings),
+        .target(name: "TandemAI", dependencies: ["CRedisModule", "TandemTensor", "ONNX", "TandemONNX"], swiftSettings: swiftSettings),
         .target(name: "TandemExperiment", dependencies: ["RESP", "TandemTensor", "CTandemSpawn"], swiftSettings: swiftSettings),
         // ONNX export of TandemNN models and the ONNX runtime on TandemNN's kernels (Foundation-free: the module links it).
         .target(name: "TandemONNX", dependencies: ["ONNX", "TandemNN", "TandemTensor", "CBLAS"], swiftSettings: nnSwiftSettings),
@@ -76,7 +76,7 @@ let package = Package(
             name: "tandem-bench",
             dependencies: [
                 "HeatDiffusion", "TandemTensor", "RESP", "TandemClient", "TandemExperiment",
-                "TandemNN", "CBLAS",
+                "TandemNN", "CBLAS", "TandemONNX", "ONNX",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
@@ -123,11 +123,11 @@ let package = Package(
         .testTarget(name: "TandemPlotTests", dependencies: ["TandemPlot", "CZlib", "_TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "TandemNNTests", dependencies: ["TandemNN", "HeatDiffusion", "TandemTensor", "_TestSupport"], swiftSettings: swiftSettings),
         // Integration tests of the Redis module: a real redis-server loading TANDEM_MODULE_PATH.
-        .testTarget(name: "TandemAITests", dependencies: ["RESP", "TandemTensor", "_TestSupport"], exclude: ["Python"], swiftSettings: swiftSettings),
+        .testTarget(name: "TandemAITests", dependencies: ["RESP", "TandemTensor", "ONNX", "TandemNN", "TandemONNX", "_TestSupport"], exclude: ["Python"], swiftSettings: swiftSettings),
         .testTarget(name: "PipelineTests", dependencies: ["HeatDiffusion", "RESP", "TandemTensor", "_TestSupport", "fd-sim", "surrogate-train"], exclude: ["Python"], swiftSettings: swiftSettings),
         .testTarget(name: "TandemMLTests", dependencies: ["TandemML", "TandemClient", "TandemTensor", "RESP", "_TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "TandemONNXTests", dependencies: ["TandemONNX", "ONNX", "TandemNN", "TandemTensor", "_TestSupport"], exclude: ["Python"], swiftSettings: swiftSettings),
-        .testTarget(name: "TandemClientTests", dependencies: ["TandemClient", "_TestSupport"], exclude: ["Python"], swiftSettings: swiftSettings),
+        .testTarget(name: "TandemClientTests", dependencies: ["TandemClient", "TandemNN", "TandemONNX", "ONNX", "_TestSupport"], exclude: ["Python"], swiftSettings: swiftSettings),
         .testTarget(name: "TandemExperimentTests", dependencies: ["TandemExperiment", "_TestSupport", "experiment-test-driver", "tandem"], swiftSettings: swiftSettings),
     ]
 )

@@ -53,9 +53,9 @@ struct ModelExecutionError: Error, Sendable {
 enum ModelExecutors {
     nonisolated(unsafe) private static var executors: [Backend: any ModelExecutor] = [:]
 
-    /// Registers the runtimes built into this module. The ONNX issue adds its runtime here:
-    /// `register(ONNXExecutor(), for: .onnx)`.
+    /// Registers the runtimes built into this module: ONNX (TandemONNX).
     static func registerBuiltIns() {
+        register(ONNXExecutor(), for: .onnx)
     }
 
     /// Adds `executor` for `backend` (load time only).

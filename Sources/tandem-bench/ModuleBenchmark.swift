@@ -85,7 +85,7 @@ struct ModuleBenchmark: BenchmarkArea {
 }
 
 /// A `redis-server` with the module, on a free loopback port, for the benchmark's duration.
-private final class BenchServer {
+final class BenchServer {
     let port: Int
     private let process = Process()
     private let directory: URL
@@ -125,7 +125,7 @@ private final class BenchServer {
 
 /// A blocking RESP connection: one command, one reply (the benchmark's own, so the
 /// executable needs no client library).
-private final class BenchConnection {
+final class BenchConnection {
     private let fd: Int32
     private var decoder = RESPDecoder()
     private var chunk = [UInt8](repeating: 0, count: 1 << 20)

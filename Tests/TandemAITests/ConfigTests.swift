@@ -54,7 +54,6 @@ import _TestSupport
         (["MODEL_EXECUTION_TIMEOUT", "999"], "ERR error processing argument: MODEL_EXECUTION_TIMEOUT 999"),
         (["COLOR", "blue"], "ERR error processing argument: COLOR blue"),
         (["TF", "/x/redisai_tensorflow.so"], "ERR error processing argument: TF /x/redisai_tensorflow.so (TandemAI supports only the ONNX backend)"),
-        (["ONNX", "/x/onnx.so"], "ERR error processing argument: ONNX /x/onnx.so (this TandemAI build has no ONNX runtime)"),
     ])
     func badLoadTimeArgumentsFailTheLoad(arguments: [String], logged: String) throws {
         let failure = #expect(throws: TestEnvironmentError.self) { try startModuleServer(arguments) }

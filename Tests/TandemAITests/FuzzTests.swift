@@ -90,7 +90,7 @@ import _TestSupport
         let keep = littleEndianBytes((0..<1000).map { Float($0) / 3 })
         #expect(try setup.call("AI.TENSORSET", "keep0", "FLOAT", 10, 100, "BLOB", keep) == .simpleString("OK"))
         #expect(try setup.call("AI.TENSORSET", "keep1", "STRING", 2, "VALUES", "x", "yz") == .simpleString("OK"))
-        #expect(try setup.call("AI.MODELSTORE", "model0", "ONNX", "CPU", "BLOB", "m") == .simpleString("OK"))
+        #expect(try setup.call("AI.MODELSTORE", "model0", "ONNX", "CPU", "BLOB", tinyModel()) == .simpleString("OK"))
         let snapshot = try [setup.call("AI.TENSORGET", "keep0"), setup.call("AI.TENSORGET", "keep1", "META", "VALUES"),
                             setup.call("AI.MODELGET", "model0")]
         let startMemory = try #require(Int(try setup.infoField("memory", "used_memory") ?? ""))

@@ -7,7 +7,7 @@ import _TestSupport
     @Test func aiInfoLayoutAndErrors() throws {
         let server = try startModuleServer()
         let c = try server.connect()
-        #expect(try c.call("AI.MODELSTORE", "m", "ONNX", "gpu", "TAG", "v2", "BLOB", "x") == .simpleString("OK"))
+        #expect(try c.call("AI.MODELSTORE", "m", "ONNX", "gpu", "TAG", "v2", "BLOB", tinyModel()) == .simpleString("OK"))
         #expect(try c.call("AI.INFO", "m") == .array([
             bulk("key"), bulk("m"), bulk("type"), bulk("MODEL"), bulk("backend"), bulk("ONNX"), bulk("device"), bulk("gpu"),
             bulk("tag"), bulk("v2"), bulk("duration"), .integer(0), bulk("samples"), .integer(0),
@@ -30,8 +30,8 @@ import _TestSupport
     @Test func modelScanListsKeysAndTags() throws {
         let server = try startModuleServer()
         let c = try server.connect()
-        #expect(try c.call("AI.MODELSTORE", "a", "ONNX", "CPU", "TAG", "ta", "BLOB", "x") == .simpleString("OK"))
-        #expect(try c.call("AI.MODELSTORE", "b", "ONNX", "CPU", "BLOB", "x") == .simpleString("OK"))
+        #expect(try c.call("AI.MODELSTORE", "a", "ONNX", "CPU", "TAG", "ta", "BLOB", tinyModel()) == .simpleString("OK"))
+        #expect(try c.call("AI.MODELSTORE", "b", "ONNX", "CPU", "BLOB", tinyModel()) == .simpleString("OK"))
         let pairs = try #require(try c.call("AI._MODELSCAN").array)
         #expect(Set(pairs.compactMap { $0.array?.compactMap(\.string).joined(separator: "=") }) == ["a=ta", "b="])
         #expect(try c.call("AI._MODELSCAN", "x") == arityError("AI._MODELSCAN"))

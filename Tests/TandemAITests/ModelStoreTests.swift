@@ -9,22 +9,23 @@ import _TestSupport
                      batch: Int64 = 0, minBatch: Int64 = 0, minTimeout: Int64 = 0) -> [RESPValue] {
         [bulk("backend"), bulk(backend), bulk("device"), bulk(device), bulk("tag"), tag,
          bulk("batchsize"), .integer(batch), bulk("minbatchsize"), .integer(minBatch),
-         bulk("inputs"), .array([]), bulk("outputs"), .array([]), bulk("minbatchtimeout"), .integer(minTimeout)]
+         bulk("inputs"), .array([bulk("x")]), bulk("outputs"), .array([bulk("y")]), bulk("minbatchtimeout"), .integer(minTimeout)]
     }
 
     @Test func storesEveryOptionAndConcatenatesChunks() throws {
         let server = try startModuleServer()
         let c = try server.connect()
         let tag: [UInt8] = [0, 255, 10, 13, 65]
+        let model = tinyModel("chunks")
         #expect(try c.call("AI.MODELSTORE", "m", "onnx", "gpu:12", "TAG", tag, "BATCHSIZE", 16, "MINBATCHSIZE", "4.0",
-                           "MINBATCHTIMEOUT", 100, "BLOB", "ab", [0, 1], "", "cd") == .simpleString("OK"))
+                           "MINBATCHTIMEOUT", 100, "BLOB", Array(model[..<10]), Array(model[10..<11]), "", Array(model[11...])) == .simpleString("OK"))
         #expect(try c.call("AI.MODELGET", "m", "META") == .array(Self.meta(device: "gpu:12", tag: .bulkString(tag),
                                                                             batch: 16, minBatch: 4, minTimeout: 100)))
-        #expect(try c.call("AI.MODELGET", "m", "BLOB") == .bulkString(Array("ab".utf8) + [0, 1] + Array("cd".utf8)))
+        #expect(try c.call("AI.MODELGET", "m", "BLOB") == .bulkString(model))
         #expect(try c.call("TYPE", "m") == .simpleString("AI__MODEL"))
         // Storing again replaces the model and its statistics.
-        #expect(try c.call("AI.MODELSTORE", "m", "ONNX", "CPU", "BLOB", "new") == .simpleString("OK"))
-        #expect(try c.call("AI.MODELGET", "m") == .array(Self.meta() + [bulk("blob"), bulk("new")]))
+        #expect(try c.call("AI.MODELSTORE", "m", "ONNX", "CPU", "BLOB", tinyModel("new")) == .simpleString("OK"))
+        #expect(try c.call("AI.MODELGET", "m") == .array(Self.meta() + [bulk("blob"), .bulkString(tinyModel("new"))]))
         #expect(try c.call("AI.INFO", "m").array?[9] == bulk(""))
         #expect(try c.infoField("clients", "blocked_clients") == "0")
     }
@@ -33,12 +34,16 @@ import _TestSupport
         let server = try startModuleServer()
         let c = try server.connect()
         #expect(try c.call("MULTI") == .simpleString("OK"))
-        #expect(try c.call("AI.MODELSTORE", "m", "ONNX", "CPU", "BLOB", "in-multi") == .simpleString("QUEUED"))
+        #expect(try c.call("AI.MODELSTORE", "m", "ONNX", "CPU", "BLOB", tinyModel("in-multi")) == .simpleString("QUEUED"))
         #expect(try c.call("AI.MODELGET", "m", "BLOB") == .simpleString("QUEUED"))
-        #expect(try c.call("EXEC") == .array([.simpleString("OK"), bulk("in-multi")]))
-        #expect(try c.call("EVAL", "return redis.call('AI.MODELSTORE', KEYS[1], 'ONNX', 'CPU', 'BLOB', 'from-lua')", 1, "lua")
+        #expect(try c.call("EXEC") == .array([.simpleString("OK"), .bulkString(tinyModel("in-multi"))]))
+        #expect(try c.call("EVAL", "return redis.call('AI.MODELSTORE', KEYS[1], 'ONNX', 'CPU', 'BLOB', ARGV[1])", 1, "lua", tinyModel("lua"))
                 == .simpleString("OK"))
-        #expect(try c.call("AI.MODELGET", "lua", "BLOB") == bulk("from-lua"))
+        #expect(try c.call("AI.MODELGET", "lua", "BLOB") == .bulkString(tinyModel("lua")))
+        // A blob that is not an ONNX model is refused at store time with the reason.
+        let refused = try c.call("AI.MODELSTORE", "bad", "ONNX", "CPU", "BLOB", "not a model")
+        if case .error(let text) = refused { #expect(text.hasPrefix("ERR malformed ONNX model"), "\(text)") } else { Issue.record("stored: \(refused)") }
+        #expect(try c.call("EXISTS", "bad") == .integer(0))
     }
 
     @Test func otherBackendsAreRefusedNamingONNX() throws {
@@ -95,8 +100,8 @@ import _TestSupport
         let c = try server.connect()
         // Non-TF backends ignore an INPUTS/OUTPUTS section without counts.
         #expect(try c.call("AI.MODELSET", "m", "ONNX", "CPU", "TAG", "v1", "BATCHSIZE", 2, "INPUTS", "a", "b", "OUTPUTS", "c",
-                           "BLOB", "xy", "z") == .simpleString("OK"))
-        #expect(try c.call("AI.MODELGET", "m", "META", "BLOB") == .array(Self.meta(tag: bulk("v1"), batch: 2) + [bulk("blob"), bulk("xyz")]))
+                           "BLOB", Array(tinyModel()[..<5]), Array(tinyModel()[5...])) == .simpleString("OK"))
+        #expect(try c.call("AI.MODELGET", "m", "META", "BLOB") == .array(Self.meta(tag: bulk("v1"), batch: 2) + [bulk("blob"), .bulkString(tinyModel())]))
         let cases: [([any CommandArgument], String)] = [
             (["AI.MODELSET", "m", "ONNX"], "ERR wrong number of arguments for 'AI.MODELSET' command"),
             (["AI.MODELSET", "m", "XX", "CPU", "BLOB", "x"], "ERR unsupported backend"),

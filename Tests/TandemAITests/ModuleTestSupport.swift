@@ -1,4 +1,5 @@
 import Foundation
+import ONNX
 import RESP
 import Testing
 import _TestSupport
@@ -61,3 +62,23 @@ func arityError(_ command: String) -> RESPValue {
 
 /// `WRONGTYPE …`
 let wrongType = RESPValue.error("WRONGTYPE Operation against a key holding the wrong kind of value")
+
+/// A valid ONNX model (`y = relu(x)`, x float [N, 4]) now that the module plans every stored
+/// blob; `note` goes in its doc string, so distinct notes give distinct blobs.
+func tinyModel(_ note: String = "") -> [UInt8] {
+    var model = ONNXModel(opsetImports: [.init(version: 17)], graph: ONNXGraph(
+        name: "tiny", nodes: [ONNXNode(opType: "Relu", inputs: ["x"], outputs: ["y"])], initializers: [],
+        inputs: [ONNXValueInfo(name: "x", elementType: .float, shape: [.parameter("N"), .value(4)])],
+        outputs: [ONNXValueInfo(name: "y", elementType: .float, shape: [.parameter("N"), .value(4)])]))
+    model.docString = note
+    return model.serialized()
+}
+
+/// A valid ONNX model of exactly `size` bytes (padded through its doc string).
+func sizedModel(_ size: Int) -> [UInt8] {
+    for n in 0...size {
+        let blob = tinyModel(String(repeating: "p", count: n))
+        if blob.count == size { return blob }
+    }
+    preconditionFailure("no padded model has \(size) bytes")
+}

@@ -16,10 +16,10 @@ import _TestSupport
         }
         #expect(try c.call("AI.TENSORSET", "scalar", "DOUBLE", "VALUES", "-0.5") == .simpleString("OK"))
         checks.append((["AI.TENSORGET", "scalar", "META", "VALUES"], try c.call("AI.TENSORGET", "scalar", "META", "VALUES")))
-        let blob = (0..<2500).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        let blob = sizedModel(2500)
         #expect(try c.call("AI.MODELSTORE", "m{1}", "ONNX", "GPU:1", "TAG", [0, 1, 2], "BATCHSIZE", 8, "MINBATCHSIZE", 2,
                            "MINBATCHTIMEOUT", 5, "BLOB", Array(blob[0..<1000]), Array(blob[1000...])) == .simpleString("OK"))
-        #expect(try c.call("AI.MODELSTORE", "m2", "onnx", "cpu", "BLOB", []) == .simpleString("OK"))
+        #expect(try c.call("AI.MODELSTORE", "m2", "onnx", "cpu", "BLOB", tinyModel()) == .simpleString("OK"))
         checks.append((["AI.MODELGET", "m{1}", "META", "BLOB"], try c.call("AI.MODELGET", "m{1}", "META", "BLOB")))
         checks.append((["AI.MODELGET", "m{1}", "BLOB"], .bulkString(blob)))
         checks.append((["AI.MODELGET", "m2"], try c.call("AI.MODELGET", "m2")))
@@ -106,11 +106,11 @@ import _TestSupport
         #expect(try c.call("RESTORE", "copy", 0, dump) == .simpleString("OK"))
         #expect(try c.call("AI.TENSORGET", "copy", "VALUES") == .array([.integer(1), .integer(2)]))
 
-        #expect(try c.call("AI.MODELSTORE", "m", "ONNX", "CPU", "BLOB", "xyz") == .simpleString("OK"))
+        #expect(try c.call("AI.MODELSTORE", "m", "ONNX", "CPU", "BLOB", tinyModel("xyz")) == .simpleString("OK"))
         let model = try #require(try c.call("DUMP", "m").bytes)
         #expect(Array(model.prefix(10)) == [0x07, 0x81, 0x00, 0x8F, 0xFF, 0x30, 0xE0, 0xC4, 0x2C, 0x04])
         #expect(try c.call("RESTORE", "m2", 0, model) == .simpleString("OK"))
-        #expect(try c.call("AI.MODELGET", "m2", "BLOB") == bulk("xyz"))
+        #expect(try c.call("AI.MODELGET", "m2", "BLOB") == .bulkString(tinyModel("xyz")))
         #expect(try c.call("AI.INFO", "m2").array?.count == 18)
     }
 
@@ -178,9 +178,9 @@ import _TestSupport
         #expect(try c.call("RENAME", "a", "c") == .simpleString("OK"))
         #expect(try c.call("DEL", "c") == .integer(1))
         #expect(try c.call("AI.TENSORGET", "b", "VALUES") == .array([bulk("1"), bulk("2")]))
-        #expect(try c.call("AI.MODELSTORE", "m", "ONNX", "CPU", "BLOB", "q") == .simpleString("OK"))
+        #expect(try c.call("AI.MODELSTORE", "m", "ONNX", "CPU", "BLOB", tinyModel("q")) == .simpleString("OK"))
         #expect(try c.call("COPY", "m", "m2") == .integer(1))
-        #expect(try c.call("AI.MODELGET", "m2", "BLOB") == bulk("q"))
+        #expect(try c.call("AI.MODELGET", "m2", "BLOB") == .bulkString(tinyModel("q")))
     }
 
     @Test func asyncFlushFreesOnTheLazyFreeThread() throws {
@@ -209,13 +209,13 @@ import _TestSupport
         let r = try replica.connect()
         // Full sync (RDB load on the replica), then the command stream.
         #expect(try c.call("AI.TENSORSET", "after", "FLOAT", 1, "VALUES", "0.5") == .simpleString("OK"))
-        #expect(try c.call("AI.MODELSTORE", "m", "ONNX", "CPU", "TAG", "v", "BLOB", "abc", "def") == .simpleString("OK"))
+        #expect(try c.call("AI.MODELSTORE", "m", "ONNX", "CPU", "TAG", "v", "BLOB", Array(tinyModel("abcdef")[..<7]), Array(tinyModel("abcdef")[7...])) == .simpleString("OK"))
         #expect(try c.call("AI.MODELDEL", "m") == .simpleString("OK"))
-        #expect(try c.call("AI.MODELSTORE", "m", "ONNX", "CPU", "TAG", "w", "BLOB", "ghi") == .simpleString("OK"))
+        #expect(try c.call("AI.MODELSTORE", "m", "ONNX", "CPU", "TAG", "w", "BLOB", tinyModel("ghi")) == .simpleString("OK"))
         var synced = false
         for _ in 0..<500 where !synced {
             usleep(10_000)
-            synced = try r.call("AI.MODELGET", "m", "BLOB") == bulk("ghi")
+            synced = try r.call("AI.MODELGET", "m", "BLOB") == .bulkString(tinyModel("ghi"))
         }
         #expect(synced, "replica did not receive the model:\n\(replica.log.suffix(2000))")
         #expect(try r.call("AI.TENSORGET", "before", "VALUES") == .array([.integer(-3), .integer(4)]))

@@ -32,7 +32,7 @@ struct ONNXPlan: @unchecked Sendable {
 
     init(_ model: ONNXModel) throws(ONNXError) {
         guard let opset = model.defaultOpsetVersion else { throw .unsupported("models without the standard operator set") }
-        guard opset >= 1 && opset <= 22 else { throw .unsupported("opset \(opset)") }
+        guard opset >= 1 else { throw .unsupported("opset \(opset)") }
         for o in model.opsetImports where !(o.domain.isEmpty || o.domain == "ai.onnx") && !o.domain.hasPrefix("ai.onnx.ml") {
             throw .unsupported("operator set domain '\(o.domain)'")
         }

@@ -71,7 +71,7 @@ public final class ONNXSession: @unchecked Sendable {
                     throw .invalid("Invalid rank for input: \(inputNames[i]) Got: \(tensor.shape.count) Expected: \(declared.count) Please fix either the inputs or the model.")
                 }
                 for (axis, (want, got)) in zip(declared, tensor.shape).enumerated() where want != nil && want != got {
-                    throw .invalid("Got invalid dimensions for input: \(inputNames[i]) for the following indices\n index: \(axis) Got: \(got) Expected: \(want!)\n Please fix either the inputs or the model.")
+                    throw .invalid("Got invalid dimensions for input: \(inputNames[i]) for the following indices index: \(axis) Got: \(got) Expected: \(want!) Please fix either the inputs or the model.")
                 }
             }
         }
