@@ -39,6 +39,8 @@ let package = Package(
         .executable(name: "fd-sim", targets: ["fd-sim"]),
         .library(name: "TandemAI", type: .dynamic, targets: ["TandemAI"]),
         .executable(name: "tandem", targets: ["tandem"]),
+        .library(name: "OnlineTraining", targets: ["OnlineTraining"]),
+        .executable(name: "online-training", targets: ["online-training"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -57,6 +59,8 @@ let package = Package(
         // The Redis module (build with `make module`: release, Swift stdlib linked statically).
         .target(name: "TandemAI", dependencies: ["CRedisModule", "TandemTensor"], swiftSettings: swiftSettings),
         .target(name: "TandemExperiment", dependencies: ["RESP", "TandemTensor", "CTandemSpawn"], swiftSettings: swiftSettings),
+        // The online-training workflow (driver of `online-training`).
+        .target(name: "OnlineTraining", dependencies: ["TandemExperiment", "TandemClient", "TandemPlot", "HeatDiffusion", "TandemTensor"], swiftSettings: swiftSettings),
 
         // MARK: - C shims and system libraries
 
@@ -97,6 +101,14 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
 
+        .executableTarget(
+            name: "online-training",
+            dependencies: [
+                "OnlineTraining",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings),
+
         // MARK: - Test support
 
         .target(name: "_TestSupport", dependencies: ["TandemTensor", "RESP"], path: "Tests/_TestSupport", swiftSettings: swiftSettings),
@@ -114,6 +126,8 @@ let package = Package(
         .testTarget(name: "TandemAITests", dependencies: ["RESP", "TandemTensor", "_TestSupport"], exclude: ["Python"], swiftSettings: swiftSettings),
         .testTarget(name: "TandemMLTests", dependencies: ["TandemML", "TandemClient", "TandemTensor", "RESP", "_TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "TandemClientTests", dependencies: ["TandemClient", "_TestSupport"], exclude: ["Python"], swiftSettings: swiftSettings),
+        // End to end: online-training with fd-sim and surrogate-train, built next to the test binary.
+        .testTarget(name: "OnlineTrainingTests", dependencies: ["OnlineTraining", "TandemPlot", "CZlib", "_TestSupport", "online-training", "fd-sim"], swiftSettings: swiftSettings),
         .testTarget(name: "TandemExperimentTests", dependencies: ["TandemExperiment", "_TestSupport", "experiment-test-driver", "tandem"], swiftSettings: swiftSettings),
     ]
 )
