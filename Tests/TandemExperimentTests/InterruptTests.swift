@@ -18,7 +18,7 @@ import _TestSupport
         var environment = ProcessInfo.processInfo.environment
         environment["TANDEM_MODULE_PATH"] = module
         process.environment = environment
-        process.executableURL = URL(fileURLWithPath: Peers.builtProgram("experiment-test-driver"))
+        process.executableURL = URL(fileURLWithPath: TestEnvironment.builtProgram("experiment-test-driver"))
         process.arguments = [directory.path, String(members), String(port ?? 0)] + (exitWhenReady ? ["exit"] : [])
         let output = Pipe()
         process.standardOutput = output

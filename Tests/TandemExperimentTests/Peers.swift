@@ -36,12 +36,6 @@ enum Peers {
         }
     }
 
-    /// A program built next to this test binary (an executable target of the package).
-    static func builtProgram(_ name: String) -> String {
-        let me = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
-        return me.deletingLastPathComponent().appendingPathComponent(name).path
-    }
-
     private static func missing(_ message: String) {
         if TestEnvironment.isCI {
             Issue.record("missing test peer under CI: \(message)")

@@ -6,7 +6,7 @@ import _TestSupport
 
 /// The `tandem` admin CLI, run as the program it is.
 @Suite struct TandemCLITests {
-    let tandem = Peers.builtProgram("tandem")
+    let tandem = TestEnvironment.builtProgram("tandem")
 
     func run(_ arguments: [String], module: String? = nil) throws -> (status: Int32, output: String, error: String) {
         var environment = ProcessInfo.processInfo.environment

@@ -54,6 +54,13 @@ public enum TestEnvironment {
         isCI || !(ProcessInfo.processInfo.environment["TANDEM_MODULE_PATH"] ?? "").isEmpty
     }
 
+    /// The path of an executable of this package built with the tests: products land
+    /// beside the test binary.
+    public static func builtProgram(_ name: String) -> String {
+        let me = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
+        return me.deletingLastPathComponent().appendingPathComponent(name).path
+    }
+
     /// A new empty temporary directory.
     public static func makeTemporaryDirectory(prefix: String) throws -> URL {
         let url = FileManager.default.temporaryDirectory
