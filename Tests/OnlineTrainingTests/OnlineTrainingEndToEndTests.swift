@@ -155,7 +155,10 @@ import _TestSupport
         #expect(summary["state"] as? String == "interrupted")
         #expect((summary["message"] as? String)?.contains("SIGINT") == true)
         let entities = try #require(summary["entities"] as? [[String: Any]])
-        #expect(entities.count == 4 && entities.allSatisfy { $0["status"] as? String == "Cancelled" }, "\(entities)")
+        let statuses = Dictionary(uniqueKeysWithValues: entities.map { ($0["name"] as! String, $0["status"] as! String) })
+        #expect(statuses["orchestrator_0"] == "Cancelled" && statuses["surrogate-train"] == "Cancelled", "\(statuses)")
+        // The simulations are quick at this size: they may have completed before the interrupt.
+        #expect(["fd_simulation_0", "fd_simulation_1"].allSatisfy { ["Cancelled", "Completed"].contains(statuses[$0]) }, "\(statuses)")
         #expect(summary["test_mae"] is NSNull)
         let html = try String(contentsOf: output.appendingPathComponent("report.html"), encoding: .utf8)
         #expect(html.contains("interrupted") && html.contains("src=\"simulations.png\""))
