@@ -95,11 +95,11 @@ struct Monitor {
         guard history.count != losses.count else { return }
         losses = history
         let rates = (try? client.getTensor("training_learning_rate", as: Double.self).scalars) ?? []
-        try run.record.addPicture(Array(Pictures.epochPlot(title: "Training loss", yLabel: "mean absolute error", values: losses).utf8),
+        try run.record.addPicture(Array(Pictures.epochPlot(title: "Training loss", yLabel: "mean absolute error", values: losses, epochs: options.epochs).utf8),
                                   file: Pictures.loss, title: "Training loss per epoch",
                                   caption: "Mean absolute error over the epoch's mini-batches, as surrogate-train publishes it.")
         if !rates.isEmpty {
-            try run.record.addPicture(Array(Pictures.epochPlot(title: "Learning rate", yLabel: "learning rate", values: rates).utf8),
+            try run.record.addPicture(Array(Pictures.epochPlot(title: "Learning rate", yLabel: "learning rate", values: rates, epochs: options.epochs).utf8),
                                       file: Pictures.learningRate, title: "Learning rate per epoch",
                                       caption: "Adam's learning rate at the end of each epoch (0.01 · 0.9^⌊step/80⌋).")
         }

@@ -44,8 +44,9 @@ public enum Pictures {
     }
 
     /// A line plot of one value per epoch.
-    static func epochPlot(title: String, yLabel: String, values: [Double]) -> String {
+    static func epochPlot(title: String, yLabel: String, values: [Double], epochs: Int) -> String {
         var plot = LinePlot(title: title, xLabel: "epoch", yLabel: yLabel)
+        plot.xDomain = 1...Double(max(2, epochs))
         plot.add(.init(name: yLabel, points: values.enumerated().map { (Double($0.offset + 1), $0.element) }))
         return plot.svg()
     }

@@ -46,6 +46,9 @@ public struct LinePlot: Sendable {
     public var height: Int
     /// Whether the y axis starts at zero (when every value is positive) rather than at the smallest value.
     public var yIncludesZero: Bool
+    /// A fixed extent of the x axis (widened to hold every point), so a plot that grows
+    /// point by point keeps its scale; from the points when `nil`.
+    public var xDomain: ClosedRange<Double>?
 
     /// An empty plot.
     public init(title: String, xLabel: String, yLabel: String, width: Int = 480, height: Int = 300, yIncludesZero: Bool = true) {
@@ -71,7 +74,7 @@ public struct LinePlot: Sendable {
         let plotWidth = Double(width) - margin.left - margin.right
         let plotHeight = Double(height) - margin.top - margin.bottom
         let finite = series.flatMap(\.points).filter { $0.x.isFinite && $0.y.isFinite }
-        var xRange = Self.range(finite.map(\.x))
+        var xRange = Self.range(finite.map(\.x) + (xDomain.map { [$0.lowerBound, $0.upperBound] } ?? []))
         var yValues = finite.map(\.y)
         if yIncludesZero, let low = yValues.min(), low > 0 { yValues.append(0) }
         var yRange = Self.range(yValues)

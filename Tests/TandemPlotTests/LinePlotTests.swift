@@ -89,6 +89,18 @@ final class SVGElements: NSObject, XMLParserDelegate {
         #expect(svg.texts.contains("no data yet"))
     }
 
+    @Test func aFixedDomainKeepsTheScaleAsPointsArrive() throws {
+        var plot = LinePlot(title: "loss", xLabel: "epoch", yLabel: "loss")
+        plot.xDomain = 1...40
+        plot.add(.init(name: "loss", points: [(1, 0.3), (2, 0.2)]))
+        let svg = try SVGElements.parse(plot.svg())
+        let labels = svg.texts.compactMap(Double.init)
+        #expect(labels.contains(40), "the axis reaches the last epoch before it is trained")
+        let points = try #require(svg.all("polyline").first?["points"]).split(separator: " ")
+        let secondX = try #require(Double(points[1].split(separator: ",")[0]))
+        #expect(secondX < 120, "two epochs of forty sit at the left")
+    }
+
     @Test func ticksAreRoundAndCoverTheRange() {
         let ticks = Axis.ticks(covering: 0.0123...0.0871)
         #expect(ticks.first! <= 0.0123 && ticks.last! >= 0.0871)
