@@ -5,8 +5,10 @@ import TandemPlot
 extension OnlineTrainingRun {
     /// Runs `model` in the database on every case's initial temperature, downloads only the
     /// predictions, and compares them with the solver's answers; the figures go into the
-    /// report, with a picture of the first three cases.
-    func measure(_ model: String, on cases: [SolvedCase], client: Client) throws {
+    /// report, with a picture of the first three cases. `epoch` is the one after which
+    /// `model` was stored (the last checkpoint: the last epoch when `epochs` is a multiple
+    /// of the checkpoint interval).
+    func measure(_ model: String, epoch: Int, on cases: [SolvedCase], client: Client) throws {
         let size = options.size
         var meter = AccuracyMeter()
         var pictured: [[[Float]]] = []
@@ -23,10 +25,10 @@ extension OnlineTrainingRun {
         guard let accuracy = meter.result else { return }
         try record.addPicture(try Pictures.png(rows: pictured, size: size), file: Pictures.fresh,
                               title: "Final model on fresh simulations",
-                              caption: "Each row: initial temperature, the solver's steady state, \(model) run in the database.")
+                              caption: "Each row: initial temperature, the solver's steady state, \(model) (epoch \(epoch)) run in the database.")
         try record.update { $0.accuracy = accuracy }
-        try note(String(format: "final model %@ on %d fresh simulations: mean absolute error %.4f, max %.4f "
-            + "(zeros %.4f, input %.4f)", model, accuracy.samples, accuracy.meanAbsoluteError, accuracy.maxAbsoluteError,
+        try note(String(format: "final model %@ (epoch %d) on %d fresh simulations: mean absolute error %.4f, max %.4f "
+            + "(zeros %.4f, input %.4f)", model, epoch, accuracy.samples, accuracy.meanAbsoluteError, accuracy.maxAbsoluteError,
             accuracy.zerosMeanAbsoluteError, accuracy.identityMeanAbsoluteError))
     }
 

@@ -109,8 +109,8 @@ public final class OnlineTrainingRun: Sendable {
                               samples: chooseSamples())
         try monitor.watch()
 
-        let finalModel = options.checkpointName(options.checkpointEpochs.count - 1)
-        try measure(finalModel, on: testCases, client: client)
+        try measure(options.checkpointName(options.checkpointEpochs.count - 1), epoch: options.checkpointEpochs.last!,
+                    on: testCases, client: client)
 
         experiment.stop(database)
         try note("database stopped")
