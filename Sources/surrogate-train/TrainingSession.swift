@@ -1,4 +1,5 @@
 import Foundation
+import ONNX
 import TandemClient
 import TandemML
 import TandemNN
@@ -17,7 +18,8 @@ struct TrainingSession {
     }
 
     mutating func run() throws {
-        let seed = options.seed ?? SeededGenerator().next()
+        var entropy = SeededGenerator()
+        let seed = options.seed ?? entropy.next()
         let downloader = try waitForData(seed: seed)
         let model = DiffusionResNet<Float>(depth: options.depth, seed: seed)
         let schedule = LearningRateSchedule.exponentialDecay(initial: options.learningRate, decaySteps: 80, rate: 0.9, staircase: true)
