@@ -9,9 +9,11 @@ TEST := swift test -c release -Xswiftc -enable-testing
 # The Redis module, self-contained (Swift stdlib linked statically, spec D.8), in its own build folder.
 MODULE_BUILD := swift build -c release --product TandemAI --scratch-path .build-module -Xswiftc -static-stdlib \
 	-Xlinker --version-script=$(abspath scripts/TandemAI.exports)
-DEMO_OUTPUT ?= output/demo
+DEMO_OUTPUT ?= output/online-training
+# The module file `make module` builds.
+MODULE_PATH = $$($(MODULE_BUILD) --show-bin-path)/libTandemAI.so
 
-.PHONY: demo test build module deps peers bench clean
+.PHONY: demo heat-demo test build module deps peers bench clean
 
 deps:
 	@scripts/install-deps.sh
@@ -25,14 +27,19 @@ build: deps
 module: deps
 	$(MODULE_BUILD)
 
-demo: build
-	$$($(RELEASE) --show-bin-path)/heat-demo --output $(DEMO_OUTPUT)
+# The tutorial's whole workflow with its defaults: report in $(DEMO_OUTPUT)/report.html.
+demo: build module
+	$$($(RELEASE) --show-bin-path)/online-training --module $(MODULE_PATH) --output $(DEMO_OUTPUT)
+
+# Three solved random cases as pictures, nothing launched.
+heat-demo: build
+	$$($(RELEASE) --show-bin-path)/heat-demo --output output/heat-demo
 
 test: deps peers module
-	TANDEM_PYTHON=$(abspath $(VENV))/bin/python TANDEM_MODULE_PATH=$$($(MODULE_BUILD) --show-bin-path)/libTandemAI.so $(TEST)
+	TANDEM_PYTHON=$(abspath $(VENV))/bin/python TANDEM_MODULE_PATH=$(MODULE_PATH) $(TEST)
 
 bench: build module peers
-	TANDEM_PYTHON=$(abspath $(VENV))/bin/python TANDEM_MODULE_PATH=$$($(MODULE_BUILD) --show-bin-path)/libTandemAI.so $$($(RELEASE) --show-bin-path)/tandem-bench all
+	TANDEM_PYTHON=$(abspath $(VENV))/bin/python TANDEM_MODULE_PATH=$(MODULE_PATH) $$($(RELEASE) --show-bin-path)/tandem-bench all
 
 clean:
 	rm -rf .build .build-* output

@@ -42,6 +42,8 @@ let package = Package(
         .library(name: "TandemAI", type: .dynamic, targets: ["TandemAI"]),
         .library(name: "TandemONNX", targets: ["TandemONNX"]),
         .executable(name: "tandem", targets: ["tandem"]),
+        .library(name: "OnlineTraining", targets: ["OnlineTraining"]),
+        .executable(name: "online-training", targets: ["online-training"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -62,6 +64,8 @@ let package = Package(
         .target(name: "TandemExperiment", dependencies: ["RESP", "TandemTensor", "CTandemSpawn"], swiftSettings: swiftSettings),
         // ONNX export of TandemNN models and the ONNX runtime on TandemNN's kernels (Foundation-free: the module links it).
         .target(name: "TandemONNX", dependencies: ["ONNX", "TandemNN", "TandemTensor", "CBLAS"], swiftSettings: nnSwiftSettings),
+        // The online-training workflow (driver of `online-training`).
+        .target(name: "OnlineTraining", dependencies: ["TandemExperiment", "TandemClient", "TandemPlot", "HeatDiffusion", "TandemTensor"], swiftSettings: swiftSettings),
 
         // MARK: - C shims and system libraries
 
@@ -109,6 +113,14 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
 
+        .executableTarget(
+            name: "online-training",
+            dependencies: [
+                "OnlineTraining",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings),
+
         // MARK: - Test support
 
         .target(name: "_TestSupport", dependencies: ["TandemTensor", "RESP"], path: "Tests/_TestSupport", swiftSettings: swiftSettings),
@@ -128,6 +140,8 @@ let package = Package(
         .testTarget(name: "TandemMLTests", dependencies: ["TandemML", "TandemClient", "TandemTensor", "RESP", "_TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "TandemONNXTests", dependencies: ["TandemONNX", "ONNX", "TandemNN", "TandemTensor", "_TestSupport"], exclude: ["Python"], swiftSettings: swiftSettings),
         .testTarget(name: "TandemClientTests", dependencies: ["TandemClient", "TandemNN", "TandemONNX", "ONNX", "_TestSupport"], exclude: ["Python"], swiftSettings: swiftSettings),
+        // End to end: online-training with fd-sim and surrogate-train, built next to the test binary.
+        .testTarget(name: "OnlineTrainingTests", dependencies: ["OnlineTraining", "TandemPlot", "CZlib", "_TestSupport", "online-training", "fd-sim", "surrogate-train"], swiftSettings: swiftSettings),
         .testTarget(name: "TandemExperimentTests", dependencies: ["TandemExperiment", "_TestSupport", "experiment-test-driver", "tandem"], swiftSettings: swiftSettings),
     ]
 )

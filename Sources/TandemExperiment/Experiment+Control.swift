@@ -135,6 +135,17 @@ extension Experiment {
         stop(jobNames: entities.flatMap(\.jobNames), grace: grace)
     }
 
+    /// Runs `handler` when the driver is interrupted (SIGINT, SIGTERM or SIGHUP), on a
+    /// background queue, *before* the children are stopped: it may stop entities itself (so
+    /// they are recorded ``JobStatus/cancelled``), write what was done and print a summary.
+    /// When every handler has returned, whatever still runs is stopped and the driver dies
+    /// of the signal. Registering installs the signal handlers, even before any launch.
+    ///
+    /// - Parameter handler: receives the signal number; runs at most once per signal delivery.
+    public static func onInterrupt(_ handler: @escaping @Sendable (Int32) -> Void) {
+        ProcessGroupRegistry.shared.addInterruptHandler(handler)
+    }
+
     /// Stops every job this experiment started that is still running.
     public func stopAll(grace: Duration = .seconds(5)) {
         stop(jobNames: state.withLock { Array($0.latestRun.keys) }, grace: grace)

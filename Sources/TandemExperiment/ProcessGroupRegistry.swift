@@ -17,6 +17,7 @@ final class ProcessGroupRegistry: Sendable {
 
     private let groups = Mutex<Set<pid_t>>([])
     private let installed = Mutex(false)
+    private let interruptHandlers = Mutex<[@Sendable (Int32) -> Void]>([])
     // Signal sources must stay alive for as long as the process runs.
     nonisolated(unsafe) private static var sources: [any DispatchSourceSignal] = []
 
@@ -29,6 +30,13 @@ final class ProcessGroupRegistry: Sendable {
     /// Forgets a group whose leader has been reaped.
     func unregister(_ pid: pid_t) {
         _ = groups.withLock { $0.remove(pid) }
+    }
+
+    /// Adds a handler run on an interrupt before the children are stopped; installs the
+    /// signal handlers if no launch has yet.
+    func addInterruptHandler(_ handler: @escaping @Sendable (Int32) -> Void) {
+        installHandlersOnce()
+        interruptHandlers.withLock { $0.append(handler) }
     }
 
     /// The live group leaders.
@@ -61,6 +69,7 @@ final class ProcessGroupRegistry: Sendable {
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: queue)
             source.setEventHandler {
+                for handler in ProcessGroupRegistry.shared.interruptHandlers.withLock({ $0 }) { handler(signalNumber) }
                 ProcessGroupRegistry.shared.stopAll(grace: ProcessGroupRegistry.exitGrace)
                 // Die of the same signal, as if it had not been caught.
                 signal(signalNumber, SIG_DFL)

@@ -39,12 +39,20 @@ public struct HeatMap: Sendable {
         return image
     }
 
+    /// The pixel size of ``panel(_:width:height:)`` for `count` fields of `width × height`
+    /// points: the tiles and a color bar in a row, `gap` pixels around and between them.
+    public func panelSize(count: Int, width: Int, height: Int) -> (width: Int, height: Int) {
+        (gap + count * (width * scale + gap) + barWidth + gap, height * scale + 2 * gap)
+    }
+
+    /// The color bar's width in pixels.
+    private var barWidth: Int { max(6, 3 * scale) }
+
     /// Several equally sized fields side by side on white, with a color bar at the right.
     public func panel(_ fields: [[Float]], width: Int, height: Int) -> RGBImage {
         let tile = (width: width * scale, height: height * scale)
-        let barWidth = max(6, 3 * scale)
-        let total = gap + fields.count * (tile.width + gap) + barWidth + gap
-        var image = RGBImage(width: total, height: tile.height + 2 * gap)
+        let size = panelSize(count: fields.count, width: width, height: height)
+        var image = RGBImage(width: size.width, height: size.height)
         for (i, field) in fields.enumerated() {
             image.draw(self.image(field, width: width, height: height), x: gap + i * (tile.width + gap), y: gap)
         }

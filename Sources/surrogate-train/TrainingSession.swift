@@ -1,4 +1,5 @@
 import Foundation
+import ONNX
 import TandemClient
 import TandemML
 import ONNX

@@ -1,0 +1,50 @@
+import Foundation
+
+extension Report {
+    /// The machine-readable summary (`summary.json`): one object with
+    ///
+    /// - `title`, `state` (`running`, `finished`, `interrupted`, `failed`), `message` (or null),
+    ///   `wall_time_s`;
+    /// - `parameters`: name → number, string or boolean;
+    /// - `entities`: one object per process run (`name`, `entity_type`, `job_id`, `run_id`,
+    ///   `time_s`, `status`, `return_code` or null);
+    /// - `test_samples`, `test_mae`, `test_max_abs_error`, `zeros_mae`, `identity_mae`
+    ///   (null until measured);
+    /// - `figures`: `title`, `file`, `caption` each; `series`: name → array of numbers;
+    ///   `events`: array of strings.
+    ///
+    /// Keys are sorted, so two summaries of the same run compare equal as text. Non-finite
+    /// numbers are written as null.
+    public func summaryJSON() -> Data {
+        func number(_ value: Double?) -> Any { value.flatMap { $0.isFinite ? $0 : nil } ?? NSNull() }
+        func json(_ value: ReportValue) -> Any {
+            switch value {
+            case .int(let v): v
+            case .double(let v): number(v)
+            case .string(let v): v
+            case .bool(let v): v
+            }
+        }
+        let object: [String: Any] = [
+            "title": title,
+            "state": state.rawValue,
+            "message": message ?? NSNull(),
+            "wall_time_s": number(wallSeconds),
+            "parameters": Dictionary(parameters.map { ($0.name, json($0.value)) }, uniquingKeysWith: { _, last in last }),
+            "entities": entities.map { entity -> [String: Any] in
+                ["name": entity.name, "entity_type": entity.entityType, "job_id": entity.jobID, "run_id": entity.runID,
+                 "time_s": number(entity.seconds), "status": entity.status, "return_code": entity.returnCode ?? NSNull()]
+            },
+            "test_samples": accuracy?.samples ?? NSNull(),
+            "test_mae": number(accuracy?.meanAbsoluteError),
+            "test_max_abs_error": number(accuracy?.maxAbsoluteError),
+            "zeros_mae": number(accuracy?.zerosMeanAbsoluteError),
+            "identity_mae": number(accuracy?.identityMeanAbsoluteError),
+            "figures": figures.map { ["title": $0.title, "file": $0.file, "caption": $0.caption] },
+            "series": Dictionary(series.map { ($0.name, $0.values.map { number($0) }) }, uniquingKeysWith: { _, last in last }),
+            "events": events,
+        ]
+        // Every value above is a string, number, boolean, null, array or object: serialisable.
+        return (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])) ?? Data("{}".utf8)
+    }
+}

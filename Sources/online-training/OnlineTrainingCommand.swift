@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import OnlineTraining
+
+/// `online-training`: the tutorial's whole workflow in one command (see ``OnlineTrainingRun``).
+@main
+struct OnlineTrainingCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "online-training",
+        abstract: "Train a heat-diffusion surrogate online: simulations stream into the database while a network trains on them.",
+        discussion: """
+            Starts the orchestrator (redis-server with the TandemAI module), an ensemble of fd-sim \
+            simulations and surrogate-train, draws the checkpoints' predictions (run in the database) \
+            as they come, measures the final model on fresh simulations, and writes report.html and \
+            summary.json in --output. fd-sim and surrogate-train are taken from this program's folder. \
+            Ctrl-C stops every process and leaves a report of what was done.
+            """)
+
+    @Option(help: "Members of the fd_simulation ensemble.")
+    var replicas = 2
+
+    @Option(help: "Simulations per member.")
+    var steps = 100
+
+    @Option(help: "Grid points per side.")
+    var size = 64
+
+    @Option(help: "Depth of DiffusionResNet.")
+    var depth = 4
+
+    @Option(help: "Training epochs.")
+    var epochs = 40
+
+    @Option(name: .customLong("checkpoint-every"), help: "Epochs between checkpoints.")
+    var checkpointEvery = 10
+
+    @Option(help: "The database's port (loopback interface).")
+    var port = 6780
+
+    @Option(help: "Folder for the pictures, the report and the experiment's files.")
+    var output = "output/online-training"
+
+    @Option(help: "Seed of every random choice (drawn when omitted; the report records it).")
+    var seed: UInt64?
+
+    @Option(help: "The TandemAI module (libTandemAI.so); TANDEM_MODULE_PATH when omitted.")
+    var module: String?
+
+    @Option(name: .customLong("test-cases"), help: "Fresh simulations the final model is measured on.")
+    var testCases = 100
+
+    var options: WorkflowOptions {
+        var options = WorkflowOptions()
+        options.replicas = replicas
+        options.steps = steps
+        options.size = size
+        options.depth = depth
+        options.epochs = epochs
+        options.checkpointEvery = checkpointEvery
+        options.port = port
+        options.output = URL(fileURLWithPath: output)
+        options.seed = seed
+        options.modulePath = module
+        options.testCases = testCases
+        return options
+    }
+
+    func validate() throws {
+        if let problem = options.problem() { throw ValidationError(problem) }
+    }
+
+    func run() throws {
+        let programs: Programs
+        let run: OnlineTrainingRun
+        do {
+            programs = try Programs.find()
+            run = try OnlineTrainingRun(options: options, programs: programs)
+        } catch {
+            FileHandle.standardError.write(Data("online-training: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+        guard run.run() else { throw ExitCode.failure }
+    }
+}
