@@ -80,7 +80,7 @@ let package = Package(
             name: "tandem-bench",
             dependencies: [
                 "HeatDiffusion", "TandemTensor", "RESP", "TandemClient", "TandemExperiment",
-                "TandemNN", "CBLAS", "TandemONNX", "ONNX",
+                "TandemNN", "CBLAS", "TandemONNX", "ONNX", "TandemML",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
