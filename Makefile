@@ -31,8 +31,8 @@ demo: build
 test: deps peers module
 	TANDEM_PYTHON=$(abspath $(VENV))/bin/python TANDEM_MODULE_PATH=$$($(MODULE_BUILD) --show-bin-path)/libTandemAI.so $(TEST)
 
-bench: build module
-	TANDEM_MODULE_PATH=$$($(MODULE_BUILD) --show-bin-path)/libTandemAI.so $$($(RELEASE) --show-bin-path)/tandem-bench all
+bench: build module peers
+	TANDEM_PYTHON=$(abspath $(VENV))/bin/python TANDEM_MODULE_PATH=$$($(MODULE_BUILD) --show-bin-path)/libTandemAI.so $$($(RELEASE) --show-bin-path)/tandem-bench all
 
 clean:
 	rm -rf .build .build-* output

@@ -8,10 +8,17 @@
 /// ```
 ///
 /// Parsing reads through an index into one buffer; consumed bytes are dropped in bulk
-/// once they make up most of it, so large replies are not re-copied per value.
+/// once they make up most of it, so large replies are not re-copied per value. A socket
+/// can ``receive(atLeast:_:)`` straight into that buffer, which is grown at once to hold a
+/// whole announced bulk string.
 public struct RESPDecoder: Sendable {
+    /// Storage: bytes `readIndex..<writeIndex` are received and not yet parsed; bytes from
+    /// `writeIndex` on are room for the next receive.
     private var buffer: [UInt8] = []
     private var readIndex = 0
+    private var writeIndex = 0
+    /// Bytes still missing to complete the value the last ``next()`` stopped in.
+    private var missingByteCount = 0
     /// Largest bulk string or array accepted, to refuse garbage lengths before allocating.
     public var maximumLength: Int
 
@@ -21,15 +28,53 @@ public struct RESPDecoder: Sendable {
     }
 
     /// Bytes received but not yet returned as values.
-    public var bufferedByteCount: Int { buffer.count - readIndex }
+    public var bufferedByteCount: Int { writeIndex - readIndex }
 
     /// Adds received bytes.
     public mutating func append<Bytes: Sequence<UInt8>>(_ bytes: Bytes) {
-        if readIndex > 0 && readIndex >= buffer.count / 2 {
-            buffer.removeSubrange(0..<readIndex)
-            readIndex = 0
-        }
+        compact()
+        if writeIndex < buffer.count { buffer.removeSubrange(writeIndex...) }
         buffer.append(contentsOf: bytes)
+        writeIndex = buffer.count
+    }
+
+    /// Lets `body` write received bytes straight into the decoder's buffer.
+    ///
+    /// `body` gets room for at least `minimumCount` bytes — more when the value being
+    /// decoded announced more — and returns how many it wrote.
+    /// - Returns: what `body` returned.
+    public mutating func receive<E: Error>(atLeast minimumCount: Int,
+                                           _ body: (UnsafeMutableRawBufferPointer) throws(E) -> Int) throws(E) -> Int {
+        compact()
+        let room = max(minimumCount, min(missingByteCount, maximumLength))
+        if buffer.count - writeIndex < room {
+            buffer.append(contentsOf: repeatElement(0, count: room - (buffer.count - writeIndex)))
+        }
+        let start = writeIndex
+        let written = try buffer.withUnsafeMutableBytes { raw in
+            let free = UnsafeMutableRawBufferPointer(rebasing: raw[start...])
+            return Result { () throws(E) -> Int in
+                let count = try body(free)
+                precondition(count >= 0 && count <= free.count, "receive wrote outside the room it was given")
+                return count
+            }
+        }.get()
+        writeIndex += written
+        return written
+    }
+
+    /// Moves unparsed bytes to the front once the parsed ones make up half the buffer.
+    private mutating func compact() {
+        guard readIndex > 0, readIndex >= writeIndex / 2 else { return }
+        let remaining = writeIndex - readIndex
+        if remaining > 0 {
+            let from = readIndex
+            buffer.withUnsafeMutableBytes { raw in
+                raw.baseAddress!.copyMemory(from: raw.baseAddress! + from, byteCount: remaining)
+            }
+        }
+        readIndex = 0
+        writeIndex = remaining
     }
 
     /// The next complete value, or `nil` when more bytes are needed.
@@ -37,13 +82,20 @@ public struct RESPDecoder: Sendable {
     /// - Throws: ``RESPProtocolError`` when the bytes are not RESP2.
     public mutating func next() throws(RESPProtocolError) -> RESPValue? {
         var index = readIndex
-        guard let value = try parseValue(at: &index) else { return nil }
+        var missing = 0
+        guard let value = try parseValue(at: &index, missing: &missing) else {
+            missingByteCount = missing
+            return nil
+        }
+        missingByteCount = 0
         readIndex = index
         return value
     }
 
-    private func parseValue(at index: inout Int) throws(RESPProtocolError) -> RESPValue? {
-        guard index < buffer.count else { return nil }
+    /// Parses the value at `index`; `nil` when incomplete, with `missing` set to the bytes
+    /// still needed when a bulk string's length is known.
+    private func parseValue(at index: inout Int, missing: inout Int) throws(RESPProtocolError) -> RESPValue? {
+        guard index < writeIndex else { return nil }
         let marker = buffer[index]
         var cursor = index + 1
         guard let line = try findLineEnd(from: cursor) else { return nil }
@@ -66,7 +118,10 @@ public struct RESPDecoder: Sendable {
             } else {
                 guard length >= 0, length <= maximumLength else { throw .invalidLength(length) }
                 let end = cursor + Int(length)
-                guard end + 2 <= buffer.count else { return nil }
+                guard end + 2 <= writeIndex else {
+                    missing = end + 2 - writeIndex
+                    return nil
+                }
                 guard buffer[end] == 13, buffer[end + 1] == 10 else { throw .missingTerminator }
                 value = .bulkString(Array(buffer[cursor..<end]))
                 cursor = end + 2
@@ -81,7 +136,7 @@ public struct RESPDecoder: Sendable {
                 var elements: [RESPValue] = []
                 elements.reserveCapacity(min(Int(count), 1024))
                 for _ in 0..<count {
-                    guard let element = try parseValue(at: &cursor) else { return nil }
+                    guard let element = try parseValue(at: &cursor, missing: &missing) else { return nil }
                     elements.append(element)
                 }
                 value = .array(elements)
@@ -96,7 +151,7 @@ public struct RESPDecoder: Sendable {
     /// The index of the `\r` of the next `\r\n` at or after `start`, or `nil` if not received yet.
     private func findLineEnd(from start: Int) throws(RESPProtocolError) -> Int? {
         var i = start
-        while i + 1 < buffer.count {
+        while i + 1 < writeIndex {
             if buffer[i] == 13 {
                 guard buffer[i + 1] == 10 else { throw .missingTerminator }
                 return i

@@ -3,7 +3,7 @@ import TandemNN
 import TandemTensor
 
 /// `tandem-bench infer`: DiffusionResNet inference throughput at batch 50 and latency at batch 1.
-struct InferBenchmark: ParsableCommand {
+struct InferBenchmark: BenchmarkArea {
     static let configuration = CommandConfiguration(
         commandName: "infer",
         abstract: "TandemNN inference: DiffusionResNet forward passes at batch 50 and 1.")

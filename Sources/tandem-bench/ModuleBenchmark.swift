@@ -10,7 +10,7 @@ import TandemTensor
 /// and of `SET key b` + `GET key` with the same bytes. Short samples of both alternate, so
 /// drift hits both equally. `ratio` is tensor round trips per second over plain ones, the
 /// median over back-to-back sample pairs (target ≥ 0.9).
-struct ModuleBenchmark: ParsableCommand {
+struct ModuleBenchmark: BenchmarkArea {
     static let configuration = CommandConfiguration(
         commandName: "module", abstract: "AI.TENSORSET+AI.TENSORGET against SET+GET of the same bytes, same server.")
 

@@ -5,7 +5,7 @@ import Foundation
 
 /// `tandem-bench solver`: the steady-state solver on one core at several sizes, and how its
 /// cost grows with the number of unknowns.
-struct SolverBenchmark: ParsableCommand {
+struct SolverBenchmark: BenchmarkArea {
     static let configuration = CommandConfiguration(
         commandName: "solver", abstract: "Steady-state heat-diffusion solves per second by grid size.")
 
@@ -22,7 +22,9 @@ struct SolverBenchmark: ParsableCommand {
             let problems = try (0..<8).map { _ in try HeatProblem.random(size: size, using: &generator) }
             let solver = SteadyStateSolver()
             var index = 0
-            let ms = try measureMedian(warmup: 2, repeats: options.quick ? 4 : 24) {
+            // 24 repeats unless `--repeats` says otherwise: a solve is short, so the median of
+            // many is cheap and steadier on a shared machine.
+            let ms = try measureMedian(warmup: 2, repeats: options.repeats ?? (options.quick ? 4 : 24)) {
                 _ = try solver.solve(problems[index % problems.count])
                 index += 1
             }

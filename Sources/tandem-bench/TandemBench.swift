@@ -6,7 +6,18 @@ struct TandemBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tandem-bench",
         abstract: "Measure Tandem's speed; prints one JSON line per case.",
-        subcommands: [AllBenchmarks.self, SolverBenchmark.self, ModuleBenchmark.self, TrainBenchmark.self, InferBenchmark.self])
+        subcommands: [AllBenchmarks.self] + areas)
+
+    /// Every area, in the order `all` runs them.
+    static let areas: [any BenchmarkArea.Type] = [
+        SolverBenchmark.self, ModuleBenchmark.self, ClientBenchmark.self, TrainBenchmark.self,
+        InferBenchmark.self, ExperimentBenchmark.self,
+    ]
+}
+
+/// One area's subcommand: it shares the common options.
+protocol BenchmarkArea: ParsableCommand {
+    var options: BenchmarkOptions { get set }
 }
 
 /// Options every benchmark shares.
@@ -27,19 +38,12 @@ struct AllBenchmarks: ParsableCommand {
     @OptionGroup var options: BenchmarkOptions
 
     func run() throws {
-        // Parsed from no arguments so every option holds its default (a plain `init()`
-        // leaves them unreadable), then given the shared options.
-        var solver = try SolverBenchmark.parse([])
-        solver.options = options
-        try solver.run()
-        var module = try ModuleBenchmark.parse([])
-        module.options = options
-        try module.run()
-        var train = try TrainBenchmark.parse([])
-        train.options = options
-        try train.run()
-        var infer = try InferBenchmark.parse([])
-        infer.options = options
-        try infer.run()
+        for area in TandemBench.areas {
+            // Parsed from no arguments so every option holds its default (a plain `init()`
+            // leaves them unreadable), then given the shared options.
+            var benchmark = try area.parse([])
+            benchmark.options = options
+            try benchmark.run()
+        }
     }
 }

@@ -6,7 +6,7 @@ import TandemTensor
 
 /// `tandem-bench train`: DiffusionResNet training speed, and the accuracy protocol of
 /// issue 5 (200 simulations ×8 symmetries, 40 epochs, test MAE on 100 fresh simulations).
-struct TrainBenchmark: ParsableCommand {
+struct TrainBenchmark: BenchmarkArea {
     static let configuration = CommandConfiguration(
         commandName: "train",
         abstract: "TandemNN training: samples per second, and test accuracy of the reference protocol.")

@@ -19,7 +19,9 @@ import _TestSupport
         #expect(dense.max()! > 0.99, "the problem must have source points at size \(size)")
     }
 
-    @Test(arguments: [3, 4, 5, 16, 33, 64, 100, 128])
+    /// Every size from 3 to 200, odd and even (the coarse grids differ with the parity of
+    /// each level), plus a larger one.
+    @Test(arguments: Array(3...200) + [257])
     func satisfiesTheDiscreteSystem(size: Int) throws {
         var rng = SeededGenerator(seed: UInt64(size))
         let problem = try HeatProblem.random(size: size, using: &rng)

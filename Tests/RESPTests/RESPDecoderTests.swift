@@ -52,6 +52,41 @@ import RESP
         }
     }
 
+    @Test func decodesWhatIsReceivedInPlace() throws {
+        var decoder = RESPDecoder()
+        var out: [RESPValue] = []
+        var offset = 0
+        let stream = Self.stream
+        while offset < stream.count {
+            // Receive 3 bytes at a time straight into the decoder, draining as we go.
+            let written = decoder.receive(atLeast: 3) { room in
+                let count = min(3, stream.count - offset, room.count)
+                room.copyBytes(from: stream[offset..<(offset + count)])
+                return count
+            }
+            offset += written
+            out += try drain(&decoder)
+        }
+        #expect(out == Self.values)
+        #expect(decoder.bufferedByteCount == 0)
+    }
+
+    @Test func anAnnouncedBulkStringGetsRoomForAllOfIt() throws {
+        var decoder = RESPDecoder()
+        let payload = (0..<100_000).map { UInt8(truncatingIfNeeded: $0) }
+        let reply = Array("*2\r\n$5\r\nhello\r\n$100000\r\n".utf8) + payload + [13, 10]
+        decoder.append(reply[0..<30])
+        #expect(try decoder.next() == nil)
+        var offered = 0
+        _ = decoder.receive(atLeast: 16) { room in
+            offered = room.count
+            room.copyBytes(from: reply[30...])
+            return reply.count - 30
+        }
+        #expect(offered >= reply.count - 30, "one receive can take the whole rest of the bulk string")
+        #expect(try decoder.next() == .array([.bulkString(Array("hello".utf8)), .bulkString(payload)]))
+    }
+
     @Test func incompleteInputWaitsForMore() throws {
         var decoder = RESPDecoder()
         decoder.append(Array("$10\r\nabc".utf8))

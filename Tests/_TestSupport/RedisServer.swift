@@ -46,24 +46,20 @@ public final class RedisServer: @unchecked Sendable {
             arguments += ["--loadmodule", module.path] + module.arguments
         }
         arguments += extraArguments
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let server = RedisServer(port: port, directory: directory, process: process, arguments: arguments)
-        try server.waitUntilReady()
-        return server
+        return try launch(URL(fileURLWithPath: executable), arguments: arguments, port: port, directory: directory)
     }
 
     /// Starts a second server with the same arguments in the same directory, after this one
     /// stopped: a restart that loads whatever this one saved.
     public func restart() throws -> RedisServer {
         stop()
+        return try Self.launch(process.executableURL!, arguments: arguments, port: port, directory: directory)
+    }
+
+    /// Runs `redis-server` with `arguments` in `directory` and waits until it answers PING.
+    private static func launch(_ executable: URL, arguments: [String], port: Int, directory: URL) throws -> RedisServer {
         let process = Process()
-        process.executableURL = self.process.executableURL
+        process.executableURL = executable
         process.arguments = arguments
         process.currentDirectoryURL = directory
         process.standardOutput = FileHandle.nullDevice

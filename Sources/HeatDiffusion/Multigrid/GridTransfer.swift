@@ -28,114 +28,44 @@ struct GridTransfer {
     }
 
     /// `coarse = Pᵀ fine`, for `fine` that is 0 at masked points (residuals are), so the
-    /// mask need not be applied again.
+    /// mask need not be applied again. Full weighting: 1 at `2c`, ½ at its edge neighbours,
+    /// ¼ at its corners. Index arithmetic wraps: every index is inside the padded grids.
     func restrict(_ fine: UnsafeBufferPointer<Double>, into coarse: UnsafeMutableBufferPointer<Double>) {
-        // Weighted row sums (½, 1, ½) of three consecutive fine points around `base + 1`.
-        func row(_ base: Int) -> Double { 0.5 * fine[base] + fine[base + 1] + 0.5 * fine[base + 2] }
+        let fs = fineStride, cs = coarseStride
         for cy in 1...coarseN {
             for cx in 1...coarseN {
-                let middle = 2 * cy * fineStride + 2 * cx - 1
-                coarse[cy * coarseStride + cx] = 0.5 * row(middle - fineStride) + row(middle) + 0.5 * row(middle + fineStride)
+                let m = 2 * cy * fs + 2 * cx, up = m &- fs, down = m &+ fs
+                let edges = fine[m &- 1] + fine[m &+ 1] + fine[up] + fine[down]
+                let corners = fine[up &- 1] + fine[up &+ 1] + fine[down &- 1] + fine[down &+ 1]
+                coarse[cy * cs + cx] = fine[m] + 0.5 * edges + 0.25 * corners
             }
         }
     }
 
-    /// `fine += P coarse`: each fine row interpolates between one or two coarse rows, then
-    /// along the row between one or two coarse columns.
+    /// `fine += P coarse`: each fine row interpolates between one or two coarse rows into
+    /// `line`, then along the row: odd columns average two coarse columns, even columns sit
+    /// on one.
     func prolongAdd(_ coarse: UnsafeBufferPointer<Double>, into fine: UnsafeMutableBufferPointer<Double>) {
-        var line = [Double](repeating: 0, count: coarseStride)
+        let fs = fineStride, cs = coarseStride
+        var line = [Double](repeating: 0, count: cs)
         fineMask.withUnsafeBufferPointer { mask in
             line.withUnsafeMutableBufferPointer { line in
                 for iy in 1...fineN {
                     let (y0, wy0, y1, wy1) = parents(iy)
-                    for cx in 0..<coarseStride {
-                        line[cx] = wy0 * coarse[y0 * coarseStride + cx] + wy1 * coarse[y1 * coarseStride + cx]
+                    for cx in 0..<cs {
+                        line[cx] = wy0 * coarse[y0 &* cs &+ cx] + wy1 * coarse[y1 &* cs &+ cx]
                     }
-                    let base = iy * fineStride
-                    for ix in 1...fineN {
-                        let half = ix >> 1
-                        let value = ix & 1 == 0 ? line[half] : 0.5 * (line[half] + line[half + 1])
-                        fine[base + ix] += mask[base + ix] * value
+                    let base = iy * fs
+                    for h in 0...((fineN - 1) >> 1) {
+                        let p = base &+ 2 &* h &+ 1
+                        fine[p] += mask[p] * 0.5 * (line[h] + line[h &+ 1])
                     }
-                }
-            }
-        }
-    }
-
-    /// The Galerkin coarse operator Pᵀ A P, and which coarse points are generic.
-    ///
-    /// A point is *generic* when everything its row depends on is the same as in the middle
-    /// of an unmasked grid: on the finest level, a free point whose four neighbours are free;
-    /// on a coarse level, a point whose fine points within ±2 are all generic. Generic
-    /// points share one stencil, computed once and copied, so only the points near sources
-    /// and near the boundary pay for the full product.
-    ///
-    /// - Complexity: O(81 · 4) multiply-adds per non-generic coarse point, O(9) per generic one.
-    func coarsen(_ fine: some StencilCoefficients, generic fineGeneric: [Bool]) -> (op: StencilOperator, generic: [Bool]) {
-        var coarse = StencilOperator(n: coarseN)
-        let fs = fineStride, cs = coarseStride
-        let fineOffsets = (0..<9).map { k in (k / 3 - 1) * fs + (k % 3 - 1) }
-        var coarseGeneric = [Bool](repeating: false, count: coarse.paddedCount)
-        for cy in 1...coarseN {
-            for cx in 1...coarseN where 2 * cy - 2 >= 1 && 2 * cy + 2 <= fineN && 2 * cx - 2 >= 1 && 2 * cx + 2 <= fineN {
-                var all = true
-                for y in (2 * cy - 2)...(2 * cy + 2) where all {
-                    for x in (2 * cx - 2)...(2 * cx + 2) where !fineGeneric[y * fs + x] {
-                        all = false
-                        break
-                    }
-                }
-                coarseGeneric[cy * cs + cx] = all
-            }
-        }
-        var genericStencil: [Double]? = nil
-        do {
-            fineMask.withUnsafeBufferPointer { mask in
-                coarse.coefficients.withUnsafeMutableBufferPointer { ac in
-                    for cy in 1...coarseN {
-                        for cx in 1...coarseN {
-                            let c = cy * cs + cx
-                            if coarseGeneric[c], let stencil = genericStencil {
-                                for k in 0..<9 { ac[9 * c + k] = stencil[k] }
-                                continue
-                            }
-                            // Fine points i in the support of coarse point c, weight P[i, c].
-                            for a1 in -1...1 {
-                                for b1 in -1...1 {
-                                    let iy = 2 * cy + a1, ix = 2 * cx + b1
-                                    let i = iy * fs + ix
-                                    let pic = (a1 == 0 ? 1.0 : 0.5) * (b1 == 0 ? 1.0 : 0.5) * mask[i]
-                                    if pic == 0 { continue }
-                                    // Neighbours j of i, coefficient A[i, j].
-                                    for k in 0..<9 {
-                                        let aij = fine.coefficient(at: i, k)
-                                        if aij == 0 { continue }
-                                        let jy = iy + k / 3 - 1, jx = ix + k % 3 - 1
-                                        let mj = mask[i + fineOffsets[k]]
-                                        if mj == 0 { continue }
-                                        let (y0, wy0, y1, wy1) = parents(jy)
-                                        let (x0, wx0, x1, wx1) = parents(jx)
-                                        let scale = pic * aij * mj
-                                        for t in 0..<2 {
-                                            let (dy, wy) = t == 0 ? (y0, wy0) : (y1, wy1)
-                                            if wy == 0 || dy < 1 || dy > coarseN { continue }
-                                            for u in 0..<2 {
-                                                let (dx, wx) = u == 0 ? (x0, wx0) : (x1, wx1)
-                                                if wx == 0 || dx < 1 || dx > coarseN { continue }
-                                                let kc = (dy - cy + 1) * 3 + (dx - cx + 1)
-                                                ac[9 * c + kc] += scale * wy * wx
-                                            }
-                                        }
-                                    }
-                                }
-                            }
-                            if coarseGeneric[c] { genericStencil = Array(ac[(9 * c)..<(9 * c + 9)]) }
-                        }
+                    for h in 1...(fineN >> 1) {
+                        let p = base &+ 2 &* h
+                        fine[p] += mask[p] * line[h]
                     }
                 }
             }
         }
-        coarse.finalize()
-        return (coarse, coarseGeneric)
     }
 }

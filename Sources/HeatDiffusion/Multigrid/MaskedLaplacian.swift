@@ -18,15 +18,26 @@ struct MaskedLaplacian: StencilCoefficients {
 
     init(mask: SquareGrid<Bool>) {
         size = mask.size
-        var free = [Double](repeating: 0, count: size * size)
-        var residual = free
-        for row in 1..<(size - 1) {
-            for column in 1..<(size - 1) where !mask[row, column] { free[row * size + column] = 1 }
-        }
-        for row in 1..<(size - 1) {
-            for column in 1..<(size - 1) where free[row * size + column] == 1 {
-                let p = row * size + column
-                for q in [p - size, p - 1, p + 1, p + size] where mask.values[q] { residual[p] += 1 }
+        // 1 at interior source points, 0 elsewhere (the boundary is never a source point).
+        var source = [Double](repeating: 0, count: size * size)
+        var free = source, residual = source
+        let s = size
+        mask.values.withUnsafeBufferPointer { mask in
+            source.withUnsafeMutableBufferPointer { source in
+                free.withUnsafeMutableBufferPointer { free in
+                    residual.withUnsafeMutableBufferPointer { residual in
+                        for row in 1..<(s - 1) {
+                            for p in (row * s + 1)..<(row * s + s - 1) {
+                                if mask[p] { source[p] = 1 } else { free[p] = 1 }
+                            }
+                        }
+                        for row in 1..<(s - 1) {
+                            for p in (row * s + 1)..<(row * s + s - 1) {
+                                residual[p] = free[p] * (source[p &- 1] + source[p &+ 1] + source[p &- s] + source[p &+ s])
+                            }
+                        }
+                    }
+                }
             }
         }
         freeMask = free
@@ -43,57 +54,53 @@ struct MaskedLaplacian: StencilCoefficients {
         return freeMask[p] * freeMask[q] * -1
     }
 
+    @inline(__always)
+    func coefficientBetweenFreePoints(at p: Int, _ k: Int) -> Double { k == 4 ? 4 : -1 }
+
+    static var galerkinTable: GalerkinTable { .fivePoint }
+
     /// Free points whose four neighbours are free: their rows are the plain 5-point stencil.
     var genericPoints: [Bool] {
-        freeMask.indices.map { p in
-            freeMask[p] == 1 && freeMask[p - 1] == 1 && freeMask[p + 1] == 1
-                && freeMask[p - size] == 1 && freeMask[p + size] == 1
-        }
-    }
-
-    /// `y = A x`, for `x` that is 0 at source points.
-    func apply(_ x: UnsafeBufferPointer<Double>, into y: UnsafeMutableBufferPointer<Double>) {
         let s = size
+        var generic = [Bool](repeating: false, count: s * s)
         freeMask.withUnsafeBufferPointer { m in
-            for row in 1..<(s - 1) {
-                for p in (row * s + 1)..<(row * s + s - 1) {
-                    y[p] = m[p] * (4 * x[p] - x[p - 1] - x[p + 1] - x[p - s] - x[p + s])
+            generic.withUnsafeMutableBufferPointer { generic in
+                for row in 1..<(s - 1) {
+                    for p in (row * s + 1)..<(row * s + s - 1) {
+                        generic[p] = m[p] + m[p &- 1] + m[p &+ 1] + m[p &- s] + m[p &+ s] == 5
+                    }
                 }
             }
         }
+        return generic
     }
 
-    /// `r = b − A x`, for `x` and `b` that are 0 at source points.
-    func residual(_ x: UnsafeBufferPointer<Double>, _ b: UnsafeBufferPointer<Double>,
-                  into r: UnsafeMutableBufferPointer<Double>) {
+    /// `y = A x`, for `x` that is 0 at source points; returns `x · y`.
+    func apply(_ x: UnsafeBufferPointer<Double>, into y: UnsafeMutableBufferPointer<Double>) -> Double {
         let s = size
+        var dot0 = 0.0, dot1 = 0.0
         freeMask.withUnsafeBufferPointer { m in
             for row in 1..<(s - 1) {
-                for p in (row * s + 1)..<(row * s + s - 1) {
-                    r[p] = m[p] * (b[p] - 4 * x[p] + x[p - 1] + x[p + 1] + x[p - s] + x[p + s])
+                var p = row * s + 1
+                let end = row * s + s - 1
+                // Two points per step with separate sums, so the loop vectorises.
+                while p &+ 1 < end {
+                    let q = p &+ 1
+                    let y0 = m[p] * (4 * x[p] - x[p &- 1] - x[q] - x[p &- s] - x[p &+ s])
+                    let y1 = m[q] * (4 * x[q] - x[p] - x[q &+ 1] - x[q &- s] - x[q &+ s])
+                    y[p] = y0
+                    y[q] = y1
+                    dot0 += x[p] * y0
+                    dot1 += x[q] * y1
+                    p &+= 2
+                }
+                if p < end {
+                    let y0 = m[p] * (4 * x[p] - x[p &- 1] - x[p &+ 1] - x[p &- s] - x[p &+ s])
+                    y[p] = y0
+                    dot0 += x[p] * y0
                 }
             }
         }
-    }
-
-    /// Gauss–Seidel in red–black order: points with even `row + column` first, then odd
-    /// ones (`forward`), or the reverse. With the 5-point stencil each colour's updates are
-    /// independent, so a sweep vectorises, and forward followed by reverse is symmetric.
-    /// Expects `b` that is 0 at source points.
-    func gaussSeidel(_ x: UnsafeMutableBufferPointer<Double>, _ b: UnsafeBufferPointer<Double>, forward: Bool) {
-        for colour in forward ? [0, 1] : [1, 0] { relax(colour: colour, x, b) }
-    }
-
-    /// Updates the points of one colour from their neighbours (all of the other colour).
-    private func relax(colour: Int, _ x: UnsafeMutableBufferPointer<Double>, _ b: UnsafeBufferPointer<Double>) {
-        let s = size
-        freeMask.withUnsafeBufferPointer { m in
-            for row in 1..<(s - 1) {
-                let first = row * s + 1 + ((row + 1 + colour) & 1)
-                for p in Swift.stride(from: first, to: row * s + s - 1, by: 2) {
-                    x[p] = 0.25 * m[p] * (b[p] + x[p - 1] + x[p + 1] + x[p - s] + x[p + s])
-                }
-            }
-        }
+        return dot0 + dot1
     }
 }

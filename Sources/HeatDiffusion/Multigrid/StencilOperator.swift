@@ -24,6 +24,11 @@ struct StencilOperator: StencilCoefficients {
     @inline(__always)
     func coefficient(at p: Int, _ k: Int) -> Double { coefficients[9 * p + k] }
 
+    @inline(__always)
+    func coefficientBetweenFreePoints(at p: Int, _ k: Int) -> Double { coefficients[9 * p + k] }
+
+    static var galerkinTable: GalerkinTable { .ninePoint }
+
     /// A copy of another operator's interior coefficients, finalized.
     init(copying source: some StencilCoefficients, n: Int) {
         self.init(n: n)
@@ -46,39 +51,59 @@ struct StencilOperator: StencilCoefficients {
         }
     }
 
-    /// The weighted sum of the 8 off-diagonal neighbours of `p`: `Σ_{k≠4} a[9p+k] x[p+offset(k)]`.
-    @inline(__always)
-    private func offDiagonalSum(_ a: UnsafeBufferPointer<Double>, _ x: UnsafePointer<Double>, _ p: Int) -> Double {
-        let s = stride, c = 9 * p
-        let above = a[c] * x[p - s - 1] + a[c + 1] * x[p - s] + a[c + 2] * x[p - s + 1]
-        let below = a[c + 6] * x[p + s - 1] + a[c + 7] * x[p + s] + a[c + 8] * x[p + s + 1]
-        return above + below + a[c + 3] * x[p - 1] + a[c + 5] * x[p + 1]
-    }
+    // The smoother is lexicographic Gauss–Seidel: a forward sweep from x = 0 before the
+    // coarse correction, a backward sweep after it, which together are symmetric. Starting
+    // from 0, the forward sweep needs only the neighbours already updated (NW, N, NE, W:
+    // the others are still 0), and afterwards the residual at a point is exactly what the
+    // neighbours updated after it contribute: r = −(a_E x_E + a_SW x_SW + a_S x_S + a_SE x_SE).
+    // Index arithmetic wraps instead of checking: every index is inside the padded grid.
 
-    /// `r = b − A x` on the interior.
-    func residual(_ x: UnsafeBufferPointer<Double>, _ b: UnsafeBufferPointer<Double>,
-                  into r: UnsafeMutableBufferPointer<Double>) {
-        guard let xs = x.baseAddress else { return }
+    /// The forward Gauss–Seidel sweep from x = 0 for `A x = b`; writes every interior point.
+    func forwardSweepFromZero(_ x: UnsafeMutablePointer<Double>, _ b: UnsafePointer<Double>) {
+        let s = stride
         coefficients.withUnsafeBufferPointer { a in
-            for row in 1...n {
-                for p in (row * stride + 1)...(row * stride + n) {
-                    r[p] = b[p] - a[9 * p + 4] * xs[p] - offDiagonalSum(a, xs, p)
+            inverseDiagonal.withUnsafeBufferPointer { inverse in
+                let a = a.baseAddress!
+                for row in 1...n {
+                    for p in (row * s + 1)...(row * s + n) {
+                        let c = 9 &* p
+                        let earlier = a[c] * x[p &- s &- 1] + a[c &+ 1] * x[p &- s] + a[c &+ 2] * x[p &- s &+ 1]
+                            + a[c &+ 3] * x[p &- 1]
+                        x[p] = (b[p] - earlier) * inverse[p]
+                    }
                 }
             }
         }
     }
 
-    /// One Gauss–Seidel sweep for `A x = b`, in lexicographic order (`forward`) or reversed.
-    /// A forward sweep followed by a backward one is a symmetric smoother.
-    func gaussSeidel(_ x: UnsafeMutableBufferPointer<Double>, _ b: UnsafeBufferPointer<Double>, forward: Bool) {
-        guard let xs = x.baseAddress else { return }
+    /// `r = b − A x` right after ``forwardSweepFromZero(_:_:)``.
+    func residualAfterForwardSweep(_ x: UnsafePointer<Double>, into r: UnsafeMutablePointer<Double>) {
+        let s = stride
+        coefficients.withUnsafeBufferPointer { a in
+            let a = a.baseAddress!
+            for row in 1...n {
+                for p in (row * s + 1)...(row * s + n) {
+                    let c = 9 &* p
+                    r[p] = -(a[c &+ 5] * x[p &+ 1] + a[c &+ 6] * x[p &+ s &- 1] + a[c &+ 7] * x[p &+ s]
+                        + a[c &+ 8] * x[p &+ s &+ 1])
+                }
+            }
+        }
+    }
+
+    /// One backward (reverse lexicographic) Gauss–Seidel sweep for `A x = b`.
+    func backwardSweep(_ x: UnsafeMutablePointer<Double>, _ b: UnsafePointer<Double>) {
+        let s = stride
         coefficients.withUnsafeBufferPointer { a in
             inverseDiagonal.withUnsafeBufferPointer { inverse in
+                let a = a.baseAddress!
                 for i in 0..<n {
-                    let row = forward ? 1 + i : n - i
+                    let last = (n - i) * s + n
                     for j in 0..<n {
-                        let p = row * stride + (forward ? 1 + j : n - j)
-                        xs[p] = (b[p] - offDiagonalSum(a, xs, p)) * inverse[p]
+                        let p = last &- j, c = 9 &* p
+                        let above = a[c] * x[p &- s &- 1] + a[c &+ 1] * x[p &- s] + a[c &+ 2] * x[p &- s &+ 1]
+                        let below = a[c &+ 6] * x[p &+ s &- 1] + a[c &+ 7] * x[p &+ s] + a[c &+ 8] * x[p &+ s &+ 1]
+                        x[p] = (b[p] - (above + below + a[c &+ 3] * x[p &- 1] + a[c &+ 5] * x[p &+ 1])) * inverse[p]
                     }
                 }
             }
@@ -91,4 +116,8 @@ protocol StencilCoefficients {
     /// The coefficient coupling padded point `p` to its neighbour `k` (`k = 4`: itself), in
     /// the order of ``StencilOperator``.
     func coefficient(at p: Int, _ k: Int) -> Double
+    /// The same, for `p` and its neighbour `k` both free (mask 1); may be cheaper.
+    func coefficientBetweenFreePoints(at p: Int, _ k: Int) -> Double
+    /// The Galerkin terms for this operator's stencil (which coefficients can be nonzero).
+    static var galerkinTable: GalerkinTable { get }
 }

@@ -1,0 +1,29 @@
+#ifndef CTANDEMSPAWN_H
+#define CTANDEMSPAWN_H
+
+#include <sys/types.h>
+
+/// Starts `path` as a child process the way TandemExperiment's local launcher needs it:
+///
+/// - in its own process group (`setpgid(0, 0)`), so stopping a job signals the whole group
+///   (a shell script and what it started), and a Ctrl-C in the terminal reaches only the
+///   driver, which then stops its children itself;
+/// - with `setsid()` instead when `new_session` is non-zero (a detached orchestrator that
+///   must outlive the driver and its terminal);
+/// - working in `directory`, stdin from /dev/null, stdout and stderr truncated into the
+///   two given files (created with mode 0644);
+/// - with every signal at its default disposition and an empty signal mask (the driver
+///   ignores SIGINT/SIGTERM to handle them itself; children must not inherit that);
+/// - with every descriptor above 2 closed, so pipes and sockets of the driver never leak
+///   into a child (a leaked pipe end would keep a reader in the driver waiting forever).
+///
+/// Why C: `posix_spawn_file_actions_addchdir_np` and `posix_spawn_file_actions_addclosefrom_np`
+/// are GNU extensions that Swift's Glibc module does not import (it does not define
+/// `_GNU_SOURCE`). The shim can go when Foundation-free Swift can call them.
+///
+/// Returns 0 and stores the child's pid, or an errno value (nothing was started).
+int CTandemSpawn_spawn(const char *path, char *const argv[], char *const envp[],
+                       const char *directory, const char *output_path, const char *error_path,
+                       int new_session, pid_t *pid);
+
+#endif

@@ -1,0 +1,182 @@
+import Foundation
+import Glibc
+import RESP
+import Synchronization
+
+extension Experiment {
+    /// Starts entities: databases first (each waited for until ready), then every model and
+    /// ensemble member, with `SSDB`, `SSKEYIN` and `SSKEYOUT` set as SmartSim sets them.
+    ///
+    /// Everything is checked before anything starts — executables found, each database's port
+    /// free, `redis-server` and the module file present — so a refused start leaves no process.
+    /// If a launch fails midway, what this call already started is stopped again.
+    ///
+    /// Each job writes `<name>.out` and `<name>.err` in its directory. Starting a job that
+    /// finished earlier starts a new run of it (its run id goes up by one).
+    ///
+    /// - Parameters:
+    ///   - entities: what to start.
+    ///   - block: wait until every started model has finished (databases keep running).
+    /// - Throws: ``ExperimentError``; see its codes.
+    public func start(_ entities: any Entity..., block: Bool = true) throws(ExperimentError) {
+        try start(entities, block: block)
+    }
+
+    /// Starts entities given as an array; see ``start(_:block:)-(any Entity...,_)``.
+    public func start(_ entities: [any Entity], block: Bool = true) throws(ExperimentError) {
+        var databases: [Orchestrator] = []
+        var models: [Model] = []
+        for entity in entities {
+            switch entity.kind {
+            case .orchestrator(let orchestrator): databases.append(orchestrator)
+            case .model(let model): models.append(model)
+            case .ensemble(let ensemble): models += ensemble.members
+            }
+        }
+        let names = databases.map(\.nodeName) + models.map(\.name)
+        if let duplicate = Dictionary(grouping: names, by: { $0 }).first(where: { $0.value.count > 1 })?.key {
+            throw ExperimentError(.invalidDeclaration, "\(duplicate) is given twice")
+        }
+        refresh()
+        let running = state.withLock { state in names.filter { state.latest($0)?.lifecycle.status == .running } }
+        guard running.isEmpty else {
+            throw ExperimentError(.invalidDeclaration, "already running: \(running.joined(separator: ", "))")
+        }
+
+        // Check everything before starting anything.
+        let plans = try databases.map { database throws(ExperimentError) in try database.preflight(environment: environment) }
+        let executables = try models.map { model throws(ExperimentError) in try resolveExecutable(of: model) }
+        for entity in entities { try prepare(entity) }
+
+        var started: [String] = []
+        do {
+            for (database, plan) in zip(databases, plans) {
+                started.append(database.nodeName)
+                try launch(database, plan: plan)
+            }
+            let active = state.withLock { Array($0.databases.values).sorted { $0.name < $1.name } }
+            for (model, executable) in zip(models, executables) {
+                started.append(model.name)
+                let step = LaunchStep(
+                    name: model.name, executable: executable, arguments: model.runSettings.arguments,
+                    environment: model.launchEnvironment(inheriting: environment, databases: active),
+                    workingDirectory: model.runSettings.workingDirectory ?? model.directory,
+                    outputFile: model.directory.appendingPathComponent("\(model.name).out"),
+                    errorFile: model.directory.appendingPathComponent("\(model.name).err"))
+                try launch(step, entityType: "Model")
+            }
+        } catch {
+            stop(jobNames: started, grace: .seconds(2))
+            throw error
+        }
+        if block {
+            try waitUntilFinished(jobNames: models.map(\.name), timeout: nil)
+        }
+    }
+
+    /// Launches one job and records its new run.
+    @discardableResult
+    func launch(_ step: LaunchStep, entityType: String) throws(ExperimentError) -> JobID {
+        let runID = state.withLock { state in state.latest(step.name).map { $0.runID + 1 } ?? 0 }
+        var record = JobRecord(name: step.name, entityType: entityType, runID: runID)
+        record.jobID = try launcher.launch(step)
+        record.lifecycle.launched(at: .now)
+        state.withLock { state in
+            state.runs.append(record)
+            state.latestRun[step.name] = state.runs.count - 1
+        }
+        return record.jobID!
+    }
+
+    /// Writes the database's configuration, launches `redis-server` and waits until it is
+    /// ready; on failure it is killed and the error carries the end of its log.
+    private func launch(_ database: Orchestrator, plan: DatabaseLaunchPlan) throws(ExperimentError) {
+        do {
+            try database.configuration(modulePath: plan.modulePath)
+                .write(to: database.configurationFile, atomically: true, encoding: .utf8)
+        } catch {
+            throw ExperimentError(.generationFailed, "cannot write \(database.configurationFile.path): \(error)")
+        }
+        let output = database.directory.appendingPathComponent("\(database.nodeName).out")
+        let step = LaunchStep(
+            name: database.nodeName, executable: plan.redisServer, arguments: [database.configurationFile.path],
+            environment: environment, workingDirectory: database.directory,
+            outputFile: output, errorFile: database.directory.appendingPathComponent("\(database.nodeName).err"),
+            outlivesDriver: database.outlivesDriver)
+        let job = try launch(step, entityType: "DBNode")
+        do {
+            try waitUntilReady(database, job: job, modulePath: plan.modulePath)
+        } catch {
+            stop(jobNames: [database.nodeName], grace: .milliseconds(500))
+            let log = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+            let tail = log.split(separator: "\n").suffix(8).joined(separator: "\n")
+            throw ExperimentError(.databaseNotReady, error.message + (tail.isEmpty ? "" : "\nredis-server log:\n" + tail))
+        }
+        state.withLock { $0.databases[database.name] = database }
+    }
+
+    /// Probes until ``ReadinessCheck`` says ready or failed.
+    private func waitUntilReady(_ database: Orchestrator, job: JobID, modulePath: String) throws(ExperimentError) {
+        let clock = ContinuousClock()
+        var check = ReadinessCheck(address: database.address, modulePath: modulePath,
+                                   directory: Self.realPath(database.directory.path),
+                                   deadline: clock.now + database.readinessTimeout)
+        var pause: useconds_t = 1_000
+        while true {
+            if case .ended(let termination, _) = launcher.state(of: job) {
+                if case .failed(let reason) = check.processExited(termination) {
+                    throw ExperimentError(.databaseNotReady, reason)
+                }
+            }
+            switch check.probed(Self.probe(database), at: clock.now) {
+            case .ready: return
+            case .failed(let reason): throw ExperimentError(.databaseNotReady, reason)
+            case .retry:
+                usleep(pause)
+                pause = min(pause * 2, 4_000)
+            }
+        }
+    }
+
+    /// One readiness probe: connect, PING, MODULE LIST, CONFIG GET dir.
+    static func probe(_ database: Orchestrator) -> ReadinessCheck.Probe {
+        do {
+            let connection = try DatabaseConnection(host: database.host, port: database.port, timeoutMilliseconds: 1000)
+            let pong = try connection.send("PING")
+            if case .error(let message) = pong {
+                return message.hasPrefix("LOADING") ? .loading : .unreachable(message)
+            }
+            let modules = try connection.modules().map { ReadinessCheck.ModuleEntry(name: $0.name, path: $0.path) }
+            let directory = try connection.send("CONFIG", "GET", "dir").array?.last?.string ?? ""
+            return .answered(modules: modules, directory: directory)
+        } catch {
+            return .unreachable(error.message)
+        }
+    }
+
+    /// The program a model runs, as an absolute path.
+    private func resolveExecutable(of model: Model) throws(ExperimentError) -> String {
+        let settings = model.runSettings
+        let path = settings.environment["PATH"] ?? environment["PATH"]
+        let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true)
+        guard let found = ExecutableLookup.find(settings.executable, path: path, relativeTo: cwd) else {
+            throw ExperimentError(.executableNotFound,
+                "cannot start \(model.name): executable \"\(settings.executable)\" not found"
+                + (settings.executable.contains("/") ? " or not executable" : " in PATH"))
+        }
+        return found
+    }
+
+    static func realPath(_ path: String) -> String {
+        guard let resolved = Glibc.realpath(path, nil) else { return path }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+}
+
+extension Experiment.State {
+    /// The latest run of job `name`.
+    func latest(_ name: String) -> JobRecord? {
+        latestRun[name].map { runs[$0] }
+    }
+}

@@ -1,0 +1,37 @@
+extension Model {
+    /// The variables the experiment sets for this model so its SmartRedis-compatible client
+    /// finds the databases and uses the right key prefixes — exactly as SmartSim sets them:
+    ///
+    /// | variable | value | when |
+    /// |---|---|---|
+    /// | `SSDB` (`SSDB_<id>`) | the database's `host:port` | per running database; suffixed unless its identifier is `orchestrator` |
+    /// | `SR_DB_TYPE` (`SR_DB_TYPE_<id>`) | `Standalone` | alongside each address |
+    /// | `SSKEYOUT` | the model's name | key prefixing enabled |
+    /// | `SSKEYIN` | incoming entity names, comma-joined | at least one registered |
+    ///
+    /// `SSKEYIN` and `SSKEYOUT` are never suffixed.
+    ///
+    /// - Parameter databases: the databases running when the model starts.
+    public func clientEnvironment(databases: [Orchestrator]) -> [String: String] {
+        var variables: [String: String] = [:]
+        for database in databases {
+            variables[database.addressVariable] = database.address
+            variables[database.typeVariable] = "Standalone"
+        }
+        if isKeyPrefixingEnabled { variables["SSKEYOUT"] = name }
+        if !incomingEntities.isEmpty { variables["SSKEYIN"] = incomingEntities.joined(separator: ",") }
+        return variables
+    }
+
+    /// The model's complete environment: `inherited` (without any `SSKEYIN`/`SSKEYOUT` of the
+    /// driver's own, which belong to the driver), then ``RunSettings/environment``, then
+    /// ``clientEnvironment(databases:)``.
+    func launchEnvironment(inheriting inherited: [String: String], databases: [Orchestrator]) -> [String: String] {
+        var environment = inherited
+        environment["SSKEYIN"] = nil
+        environment["SSKEYOUT"] = nil
+        environment.merge(runSettings.environment) { $1 }
+        environment.merge(clientEnvironment(databases: databases)) { $1 }
+        return environment
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+
+/// A database for an experiment: one `redis-server` with the TandemAI module loaded, as
+/// SmartSim's `Orchestrator` is a Redis deployment with RedisAI.
+///
+/// Create it with ``Experiment/createDatabase(port:interface:threadsPerQueue:)``; starting it
+/// writes a configuration file into its directory, launches `redis-server` with it and waits
+/// until the database is ready (PING answers and `MODULE LIST` shows the module). Entities
+/// started while it runs get its address as `SSDB`.
+///
+/// ```swift
+/// var database = try experiment.createDatabase(port: 6780, interface: "lo")
+/// database.persistence = .snapshots(everySeconds: 60, changes: 1)
+/// try experiment.start(database)
+/// ```
+public struct Orchestrator: Entity, Hashable {
+    /// The database identifier; `orchestrator` is the default one, whose address goes into
+    /// `SSDB` (any other identifier `id` sets `SSDB_<id>`).
+    public var name: String
+    /// The TCP port.
+    public var port: Int
+    /// The interface asked for (`lo`, `eth0`, or an IPv4 address).
+    public var interface: String
+    /// The IPv4 address `interface` resolved to; the server binds only to it.
+    public var host: String
+    /// The database's directory: configuration, log (`.out`/`.err`) and any saved data.
+    public var directory: URL
+    /// TandemAI worker threads per device queue (`THREADS_PER_QUEUE`).
+    public var threadsPerQueue: Int
+    /// More TandemAI load-time arguments, as `KEY VALUE` words (e.g. `["MODEL_CHUNK_SIZE", "1048576"]`).
+    public var moduleArguments: [String] = []
+    /// Whether and how the data is saved to disk; off by default.
+    public var persistence: Persistence = .none
+    /// The `redis-server` to run: a path, or `nil` to look in `REDIS_SERVER`, then `PATH`.
+    public var redisServer: String?
+    /// The module file: a path, or `nil` to use `TANDEM_MODULE_PATH`.
+    public var modulePath: String?
+    /// How long to wait for the database to become ready.
+    public var readinessTimeout: Duration = .seconds(15)
+    /// Whether the database keeps running after the driver exits (an admin's `tandem start
+    /// --detach`): it then runs in its own session and is not stopped on exit or interrupt.
+    /// Off by default: an experiment leaves nothing behind.
+    public var outlivesDriver = false
+
+    /// Creates a declaration; see ``Experiment/createDatabase(port:interface:threadsPerQueue:)``.
+    ///
+    /// - Throws: ``ExperimentError/Code-swift.struct/unknownInterface`` when `interface` has no IPv4 address.
+    public init(name: String = "orchestrator", port: Int = 6780, interface: String = "lo",
+                threadsPerQueue: Int = 1, directory: URL) throws(ExperimentError) {
+        guard (1...65535).contains(port) else {
+            throw ExperimentError(.invalidDeclaration, "database port must be 1…65535, got \(port)")
+        }
+        guard threadsPerQueue >= 1 else {
+            throw ExperimentError(.invalidDeclaration, "threadsPerQueue must be at least 1, got \(threadsPerQueue)")
+        }
+        self.name = name
+        self.port = port
+        self.interface = interface
+        self.host = try NetworkInterface.ipv4Address(of: interface)
+        self.threadsPerQueue = threadsPerQueue
+        self.directory = directory
+    }
+
+    public var kind: EntityKind { .orchestrator(self) }
+
+    /// The address clients use: `host:port`.
+    public var address: String { "\(host):\(port)" }
+
+    /// The name of its (single) database node, as the summary shows it.
+    public var nodeName: String { "\(name)_0" }
+
+    /// The environment variable that carries the address: `SSDB` for the default identifier,
+    /// `SSDB_<name>` otherwise (SmartSim's rule).
+    public var addressVariable: String { name == "orchestrator" ? "SSDB" : "SSDB_\(name)" }
+
+    /// The matching database-type variable (`SR_DB_TYPE`, or `SR_DB_TYPE_<name>`).
+    public var typeVariable: String { name == "orchestrator" ? "SR_DB_TYPE" : "SR_DB_TYPE_\(name)" }
+
+    /// The configuration file written when the database starts.
+    public var configurationFile: URL { directory.appendingPathComponent("\(nodeName).conf") }
+}
+
+/// Whether a database saves its data to disk.
+public enum Persistence: Sendable, Hashable {
+    /// Nothing is saved (the default: staging data is transient).
+    case none
+    /// An RDB snapshot after `everySeconds` if at least `changes` keys changed (Redis `save`).
+    case snapshots(everySeconds: Int, changes: Int)
+    /// Every write appended to a log, synced once a second (Redis `appendonly yes`).
+    case appendOnly
+}

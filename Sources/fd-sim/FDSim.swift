@@ -1,0 +1,82 @@
+import ArgumentParser
+import Foundation
+import HeatDiffusion
+import TandemClient
+import TandemML
+import TandemTensor
+
+/// The ensemble member of the online-training workflow: runs heat-diffusion simulations,
+/// stages each one in the database as the dataset `sim_data_⟨i⟩` (`u_init`, `u_steady`),
+/// and every `--batch` simulations uploads their 8-fold augmentation as a training batch.
+///
+/// The database comes from `SSDB`; under an ensemble with key prefixing, `SSKEYOUT` keeps
+/// each member's keys apart.
+@main
+struct FDSim: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fd-sim",
+        abstract: "Run heat-diffusion simulations and stage them for online training.")
+
+    @Option(help: "Number of simulations.")
+    var steps = 100
+
+    @Option(help: "Grid points per side.")
+    var size = 64
+
+    @Option(help: "Simulations per training batch (each uploaded ×8 augmented).")
+    var batch = 50
+
+    @Option(help: "Seed for repeatable simulations (random when omitted).")
+    var seed: UInt64?
+
+    func validate() throws {
+        guard steps >= 1 else { throw ValidationError("--steps must be at least 1") }
+        guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
+        guard (3...HeatProblem.maximumSize).contains(size) else {
+            throw ValidationError("--size must be between 3 and \(HeatProblem.maximumSize)")
+        }
+    }
+
+    func run() throws {
+        let client: Client
+        do {
+            client = try Client()
+        } catch {
+            FileHandle.standardError.write(Data("fd-sim: cannot reach the database: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+        let uploader = try TrainingDataUploader(client: client)
+        try uploader.publishInfo()
+
+        var generator = seed.map(SeededGenerator.init(seed:)) ?? SeededGenerator()
+        let solver = SteadyStateSolver()
+        let progress = Progress(total: steps)
+        var initial: [SquareGrid<Float>] = [], steady: [SquareGrid<Float>] = []
+        for i in 0..<steps {
+            let problem = try HeatProblem.random(size: size, using: &generator)
+            let uInit = problem.initialTemperature
+            let uSteady = try solver.solve(problem)
+            var dataset = Dataset(name: "sim_data_\(i)")
+            try dataset.addTensor("u_init", uInit.values, shape: [1, size, size, 1])
+            try dataset.addTensor("u_steady", uSteady.values, shape: [1, size, size, 1])
+            try client.putDataset(dataset)
+            initial.append(uInit)
+            steady.append(uSteady)
+            if initial.count == batch {
+                try upload(initial, steady, with: uploader)
+                initial.removeAll(keepingCapacity: true)
+                steady.removeAll(keepingCapacity: true)
+            }
+            progress.advance(to: i + 1, batches: uploader.batchIndex)
+        }
+        progress.finish(batches: uploader.batchIndex)
+    }
+
+    /// Uploads the 8 symmetries of a batch: samples are the initial fields, targets the steady states.
+    private func upload(_ initial: [SquareGrid<Float>], _ steady: [SquareGrid<Float>], with uploader: TrainingDataUploader) throws {
+        let samples = Symmetry.augment(initial), targets = Symmetry.augment(steady)
+        let shape = [samples.count, size, size, 1]
+        try uploader.putBatch(samples: Tensor(shape: shape, scalars: samples.flatMap(\.values)),
+                              targets: Tensor(shape: shape, scalars: targets.flatMap(\.values)))
+    }
+}

@@ -1,0 +1,158 @@
+import ArgumentParser
+import Foundation
+import Glibc
+import RESP
+import TandemExperiment
+
+/// `tandem-bench experiment`: what launching costs.
+///
+/// - `orchestrator_ready`: from `Experiment.start(database)` to its return, i.e. until the
+///   database answers PING, lists TandemAI in `MODULE LIST` and reports its own directory
+///   (target ≤ 300 ms). Peer: a bare `redis-server --loadmodule` (no config file, no checks) until
+///   PING answers, i.e. the floor for the same work; `no_module_ms` is redis-server alone.
+/// - `members_running`: from `start(ensemble, block: false)` to its return with every member
+///   launched and `running` (members are `sleep`; `SSDB`/`SSKEYOUT` are set as usual).
+/// - `members_started`: the same, until every member process has actually executed (each
+///   member's first act is to create a file; the clock stops when all files exist).
+/// - `stop_members`: stopping those members (SIGTERM to each process group, until all are reaped).
+struct ExperimentBenchmark: BenchmarkArea {
+    static let configuration = CommandConfiguration(
+        commandName: "experiment", abstract: "Launch costs: a ready orchestrator, running ensemble members.")
+
+    @OptionGroup var options: BenchmarkOptions
+
+    @Option(help: "libTandemAI.so (default: $TANDEM_MODULE_PATH).")
+    var module: String?
+
+    @Option(help: "The redis-server executable.")
+    var redisServer = "/usr/bin/redis-server"
+
+    @Option(help: "Ensemble members.")
+    var members = 8
+
+    func run() throws {
+        guard let module = module ?? ProcessInfo.processInfo.environment["TANDEM_MODULE_PATH"] else {
+            throw ValidationError("give --module or set TANDEM_MODULE_PATH to libTandemAI.so (make module builds it)")
+        }
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("tandem-bench-experiment-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let experiment = try Experiment(name: "bench", directory: root)
+        let repeats = options.quick ? 3 : max(5, options.measuredRepeats)
+
+        // A ready orchestrator, against a bare redis-server answering PING.
+        var ready: [Double] = [], bare: [Double] = [], alone: [Double] = []
+        var database = try experiment.createDatabase(port: try Self.freePort())
+        database.modulePath = module
+        database.redisServer = redisServer
+        for round in 0..<(repeats + 1) {
+            database.port = try Self.freePort()
+            let ms = try Self.milliseconds { try experiment.start(database) }
+            experiment.stop(database)
+            let peer = try Self.bareRedisUntilPing(redisServer, module: module, directory: root)
+            let noModule = try Self.bareRedisUntilPing(redisServer, module: nil, directory: root)
+            if round > 0 { ready.append(ms); bare.append(peer); alone.append(noModule) }  // round 0 warms the caches
+        }
+        BenchmarkRecord(bench: "experiment", case: "orchestrator_ready", [
+            "threads_per_queue": 1, "repeats": repeats, "median_ms": median(ready), "target_ms": 300,
+            "peer": "bare redis-server --loadmodule until PING", "peer_median_ms": median(bare),
+            "ratio": median(bare) / median(ready), "no_module_ms": median(alone),
+        ]).emit()
+
+        // Running ensemble members (with a database running, so they get SSDB as in real use).
+        database.port = try Self.freePort()
+        try experiment.start(database)
+        defer { experiment.stop(database) }
+        var running: [Double] = [], started: [Double] = [], stopping: [Double] = []
+        for round in 0..<(repeats + 1) {
+            let marks = root.appendingPathComponent("marks-\(round)", isDirectory: true)
+            try FileManager.default.createDirectory(at: marks, withIntermediateDirectories: true)
+            let script = "touch \"\(marks.path)/$SSKEYOUT\"; exec sleep 600"
+            let ensemble = experiment.createEnsemble("members", runSettings: RunSettings(executable: "/bin/sh", arguments: ["-c", script]),
+                                                     replicas: members)
+            let clock = ContinuousClock()
+            let t0 = clock.now
+            try experiment.start(ensemble, block: false)
+            let launched = clock.now
+            guard experiment.status(of: ensemble).values.allSatisfy({ $0 == .running }) else {
+                throw ValidationError("not every member is running: \(experiment.status(of: ensemble))")
+            }
+            while (try? FileManager.default.contentsOfDirectory(atPath: marks.path).count) ?? 0 < members {
+                guard clock.now - t0 < .seconds(30) else { throw ValidationError("members did not start within 30 s") }
+                usleep(200)
+            }
+            let executed = clock.now
+            let stopMs = Self.milliseconds { experiment.stop(ensemble, grace: .seconds(5)) }
+            guard experiment.status(of: ensemble).values.allSatisfy({ $0 == .cancelled }) else {
+                throw ValidationError("not every member stopped: \(experiment.status(of: ensemble))")
+            }
+            if round > 0 {
+                running.append(Self.milliseconds(launched - t0))
+                started.append(Self.milliseconds(executed - t0))
+                stopping.append(stopMs)
+            }
+        }
+        for (name, times) in [("members_running", running), ("members_started", started), ("stop_members", stopping)] {
+            BenchmarkRecord(bench: "experiment", case: name, [
+                "members": members, "repeats": repeats, "median_ms": median(times),
+                "per_s": Double(members) * 1000 / median(times),
+            ]).emit()
+        }
+    }
+
+    private static func milliseconds(_ body: () throws -> Void) rethrows -> Double {
+        let clock = ContinuousClock()
+        let start = clock.now
+        try body()
+        return milliseconds(clock.now - start)
+    }
+
+    private static func milliseconds(_ duration: Duration) -> Double {
+        let (seconds, attoseconds) = duration.components
+        return Double(seconds) * 1000 + Double(attoseconds) / 1e15
+    }
+
+    /// Starts `redis-server` with only a port (and the module, if given), times until PING
+    /// answers, then stops it.
+    ///
+    /// - Returns: milliseconds from launch to the first PONG.
+    private static func bareRedisUntilPing(_ executable: String, module: String?, directory: URL) throws -> Double {
+        let port = try freePort()
+        let clock = ContinuousClock()
+        let start = clock.now
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = ["--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+            + (module.map { ["--loadmodule", $0, "THREADS_PER_QUEUE", "1"] } ?? [])
+        process.currentDirectoryURL = directory
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        defer {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            if let connection = try? DatabaseConnection(host: "127.0.0.1", port: port, timeoutMilliseconds: 500),
+               (try? connection.send("PING")) == .simpleString("PONG") {
+                return milliseconds(clock.now - start)
+            }
+            usleep(1_000)
+        }
+        throw ValidationError("bare redis-server did not answer within 10 s")
+    }
+
+    /// A loopback port the kernel just handed out.
+    private static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard bound else { throw ValidationError("no free port: errno \(errno)") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}

@@ -1,0 +1,23 @@
+import ArgumentParser
+import TandemClient
+
+/// How the data commands reach the database: ``AddressOptions`` plus an optional data source
+/// (an entity name whose prefix is added to the names read, as `SSKEYIN` would).
+struct ClientOptions: ParsableArguments {
+    @OptionGroup var target: AddressOptions
+
+    @Option(help: "Read names with this entity's prefix (e.g. fd_simulation_0), as its SSKEYIN reader would.")
+    var source: String?
+
+    /// A client for the address, without retries worth waiting for: an admin wants to know now.
+    ///
+    /// - Parameter withSource: read through ``source``'s prefix (when one is given).
+    func client(withSource: Bool = true) throws(ClientError) -> Client {
+        var configuration = ClientConfiguration(address: try ServerAddress(parsing: target.resolved))
+        configuration.connectionRetry = RetryPolicy(timeoutMilliseconds: 2000, intervalMilliseconds: 200)
+        configuration.commandRetry = RetryPolicy(timeoutMilliseconds: 2000, intervalMilliseconds: 200)
+        configuration.socketTimeoutMilliseconds = 5000
+        if withSource, let source { configuration.keyPrefixes = KeyPrefixConfiguration(inputs: [source]) }
+        return try Client(configuration: configuration)
+    }
+}
