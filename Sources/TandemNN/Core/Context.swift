@@ -34,6 +34,7 @@ public protocol Layer: AnyObject {
 }
 
 extension Layer {
+    /// `forward` in inference mode.
     public func infer(_ input: FeatureMap<Scalar>, context: PassContext) -> FeatureMap<Scalar> {
         forward(input, context: PassContext(pool: context.pool, training: false))
     }

@@ -8,6 +8,7 @@ public struct TrainingSet<Scalar: NNScalar>: Sendable {
     public let targets: [Scalar]
     /// The number of sample/target pairs.
     public let count: Int
+    /// The grid and channel count of every sample.
     public let height: Int, width: Int, channels: Int
 
     /// Creates a set from NHWC arrays of shape `shape` (`[count, height, width, channels]`).
