@@ -28,4 +28,14 @@ public protocol Layer: AnyObject {
     func forward(_ input: FeatureMap<Scalar>, context: PassContext) -> FeatureMap<Scalar>
     /// Back-propagates `outputGradient` and returns the input gradient.
     func backward(_ outputGradient: FeatureMap<Scalar>, context: PassContext) -> FeatureMap<Scalar>
+    /// The inference-mode output, possibly by a faster path that keeps nothing for a
+    /// backward pass (the default is `forward` in inference mode).
+    func infer(_ input: FeatureMap<Scalar>, context: PassContext) -> FeatureMap<Scalar>
+}
+
+extension Layer {
+    /// `forward` in inference mode.
+    public func infer(_ input: FeatureMap<Scalar>, context: PassContext) -> FeatureMap<Scalar> {
+        forward(input, context: PassContext(pool: context.pool, training: false))
+    }
 }

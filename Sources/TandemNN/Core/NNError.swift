@@ -19,6 +19,7 @@ public struct NNError: Error, Equatable, Sendable, CustomStringConvertible {
     /// What went wrong, in words.
     public let message: String
 
+    /// Creates an error of `code` with a message for people.
     public init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message

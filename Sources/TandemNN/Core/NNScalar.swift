@@ -30,7 +30,9 @@ extension Float: NNScalar {
 
     @inline(__always)
     public static func fastExp(_ v: Float) -> Float {
-        let x = v < -87 ? -87 : (v > 88 ? 88 : v)
+        // Written as max then min so each compiles to one vector instruction.
+        let low = v > -87 ? v : -87
+        let x = low < 88 ? low : 88
         // n = round(x / ln 2) via the 1.5·2²³ trick: the low mantissa bits of t then hold n.
         let t = x * 1.442_695_04 + 12_582_912
         let n = t - 12_582_912

@@ -6,6 +6,7 @@
 public final class Add<Scalar: NNScalar> {
     private let output = FeatureMap<Scalar>()
 
+    /// Creates the layer.
     public init() {}
 
     /// Returns `a + b` (owned by this layer).

@@ -19,6 +19,7 @@ public final class BatchNormalization<Scalar: NNScalar>: Layer {
     public let momentum: Scalar
     /// Added to the variance before the square root.
     public let epsilon: Scalar
+    /// The number of channels normalised.
     public let channels: Int
     public var parameters: [Parameter<Scalar>] { [gamma, beta, movingMean, movingVariance] }
 
@@ -29,6 +30,8 @@ public final class BatchNormalization<Scalar: NNScalar>: Layer {
     private let stats = Workspace<Scalar>()
     private let partial = WorkerWorkspaces<Scalar>()
 
+    /// Creates a layer with γ = 1, β = 0, moving mean 0 and moving variance 1;
+    /// parameter names start with `name`.
     public init(name: String, channels: Int, momentum: Scalar = 0.99, epsilon: Scalar = 1e-3) {
         self.channels = channels
         self.momentum = momentum

@@ -25,6 +25,8 @@ public final class Conv2D<Scalar: NNScalar>: Convolution {
     private let output = FeatureMap<Scalar>()
     private let inputGradient = FeatureMap<Scalar>()
 
+    /// Creates a convolution with a Glorot-uniform kernel drawn from `generator` and a zero
+    /// bias; parameter names start with `name`.
     public init(name: String, inputChannels: Int, filters: Int, kernel: Int, stride: Int, generator: inout SeededGenerator) {
         precondition(inputChannels > 0 && filters > 0 && kernel > 0 && stride > 0, "Conv2D sizes must be positive")
         self.inputChannels = inputChannels
@@ -36,6 +38,7 @@ public final class Conv2D<Scalar: NNScalar>: Convolution {
         GlorotUniform.fill(self.kernel, using: &generator)
     }
 
+    /// A layer with `other`'s parameters (the same objects) and its own buffers.
     public init(sharing other: Conv2D) {
         inputChannels = other.inputChannels
         filters = other.filters

@@ -9,6 +9,7 @@ public final class SELU<Scalar: NNScalar>: Layer {
     private let output = FeatureMap<Scalar>()
     private let inputGradient = FeatureMap<Scalar>()
 
+    /// Creates the layer.
     public init() {}
 
     @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)

@@ -22,11 +22,17 @@ public final class DiffusionResNet<Scalar: NNScalar>: Network {
     public let depth: Int
     /// The number of input (and output) channels, c.
     public let channels: Int
+    /// The encoder blocks E₁…E_d.
     public let encoders: [ResBlock<Conv2D<Scalar>>]
+    /// The skip convolutions S₀…S_{d−1} (their SELU is applied by the network).
     public let skips: [Conv2D<Scalar>]
+    /// The decoder blocks D₁…D_d.
     public let decoders: [ResBlock<Conv2DTranspose<Scalar>>]
+    /// The dropout after E₁ (its generator may be reseeded).
     public let inputDropout: SpatialDropout2D<Scalar>
+    /// The dropout before the output normalisation.
     public let outputDropout: SpatialDropout2D<Scalar>
+    /// The output batch normalisation.
     public let outputNorm: BatchNormalization<Scalar>
     private let skipActivations: [SELU<Scalar>]
     private let joins: [Add<Scalar>]

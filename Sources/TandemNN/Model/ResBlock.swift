@@ -9,6 +9,7 @@ import TandemTensor
 /// onto the requested `outputSize`).
 public final class ResBlock<Conv: Convolution> {
     public typealias Scalar = Conv.Scalar
+    /// The block's layers, in the order of the definition above.
     public let conv1: Conv
     public let selu1 = SELU<Scalar>()
     public let norm1: BatchNormalization<Scalar>

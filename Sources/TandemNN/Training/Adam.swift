@@ -9,6 +9,7 @@ import Glibc
 public final class Adam<Scalar: NNScalar> {
     /// The learning rate by step.
     public var schedule: LearningRateSchedule
+    /// β₁, β₂ and ε (Keras defaults 0.9, 0.999, 1e-7).
     public let beta1: Double
     public let beta2: Double
     public let epsilon: Double

@@ -76,7 +76,7 @@ public final class Trainer<Model: Layer> {
     /// The model's output in inference mode (owned by the model; valid until its next pass).
     @_specialize(where Model == DiffusionResNet<Float>) @_specialize(where Model == DiffusionResNet<Double>)
     public func predict(_ inputs: FeatureMap<Scalar>) -> FeatureMap<Scalar> {
-        model.forward(inputs, context: PassContext(pool: pool, training: false))
+        model.infer(inputs, context: PassContext(pool: pool, training: false))
     }
 
     /// The loss over `data` in inference mode, batch by batch, weighted by batch size.

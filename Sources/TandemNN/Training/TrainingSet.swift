@@ -8,6 +8,7 @@ public struct TrainingSet<Scalar: NNScalar>: Sendable {
     public let targets: [Scalar]
     /// The number of sample/target pairs.
     public let count: Int
+    /// The grid and channel count of every sample.
     public let height: Int, width: Int, channels: Int
 
     /// Creates a set from NHWC arrays of shape `shape` (`[count, height, width, channels]`).
@@ -27,21 +28,27 @@ public struct TrainingSet<Scalar: NNScalar>: Sendable {
     /// The values of one sample.
     public var sampleSize: Int { height * width * channels }
 
-    /// Copies the pairs at `indices` into `inputs` and `outputs` (reshaped to fit).
+    /// Copies the pairs at `indices` into `inputs` and `outputs` (reshaped to fit; their
+    /// storage is reused, nothing is allocated once they are large enough).
     @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public func fill(_ indices: [Int], inputs: FeatureMap<Scalar>, outputs: FeatureMap<Scalar>) {
         for map in [inputs, outputs] { map.resize(batch: indices.count, channels: channels, height: height, width: width) }
-        let size = sampleSize
-        let staging = UnsafeMutablePointer<Scalar>.allocate(capacity: indices.count * size)
-        defer { staging.deallocate() }
+        let size = sampleSize, hw = height * width, C = channels
         for (source, map) in [(samples, inputs), (targets, outputs)] {
             source.withUnsafeBufferPointer { values in
                 for (slot, index) in indices.enumerated() {
                     precondition(index >= 0 && index < count, "sample index \(index) out of range")
-                    (staging + slot * size).update(from: values.baseAddress! + index * size, count: size)
+                    let sample = values.baseAddress! + index * size
+                    if C == 1 {
+                        map.plane(slot, 0).update(from: sample, count: size)
+                        continue
+                    }
+                    for c in 0..<C {
+                        let plane = map.plane(slot, c)
+                        for i in 0..<hw { plane[i] = sample[i * C + c] }
+                    }
                 }
             }
-            map.copyIn(nhwc: staging)
         }
     }
 }
