@@ -11,7 +11,7 @@ public enum Symmetry: Int, CaseIterable, Sendable {
 
     /// The (row, column) of the source point whose value lands at (`row`, `column`) of the
     /// transformed `size × size` grid.
-    @inline(__always)
+    @inlinable @inline(__always)
     func source(row: Int, column: Int, size: Int) -> (row: Int, column: Int) {
         let last = size - 1
         // rot90ᵏ of a grid g: rot90(g)[i][j] = g[j][last − i].
@@ -31,6 +31,8 @@ public enum Symmetry: Int, CaseIterable, Sendable {
     }
 
     /// The transformed grid.
+    /// Inlinable, so callers get it specialised for their element type.
+    @inlinable
     public func apply<Element>(to grid: SquareGrid<Element>) -> SquareGrid<Element> {
         let size = grid.size
         var values: [Element] = []
@@ -50,6 +52,7 @@ extension Symmetry {
     /// batch under the identity, then the whole batch under rot90, and so on.
     ///
     /// - Returns: `8 × grids.count` grids.
+    @inlinable
     public static func augment<Element>(_ grids: [SquareGrid<Element>]) -> [SquareGrid<Element>] {
         allCases.flatMap { symmetry in grids.map(symmetry.apply) }
     }

@@ -51,25 +51,32 @@ struct FDSim: ParsableCommand {
         var generator = seed.map(SeededGenerator.init(seed:)) ?? SeededGenerator()
         let solver = SteadyStateSolver()
         let progress = Progress(total: steps)
+        // Uploads run on a staging thread while the next simulation is solved.
+        let staging = StagingQueue(limit: 8)
         var initial: [SquareGrid<Float>] = [], steady: [SquareGrid<Float>] = []
+        var batches = 0
         for i in 0..<steps {
+            if let failure = staging.failure { throw failure }
             let problem = try HeatProblem.random(size: size, using: &generator)
             let uInit = problem.initialTemperature
             let uSteady = try solver.solve(problem)
             var dataset = Dataset(name: "sim_data_\(i)")
             try dataset.addTensor("u_init", uInit.values, shape: [1, size, size, 1])
             try dataset.addTensor("u_steady", uSteady.values, shape: [1, size, size, 1])
-            try client.putDataset(dataset)
+            staging.submit { try client.putDataset(dataset) }
             initial.append(uInit)
             steady.append(uSteady)
             if initial.count == batch {
-                try upload(initial, steady, with: uploader)
+                let (samples, targets) = (initial, steady)
+                staging.submit { try upload(samples, targets, with: uploader) }
+                batches += 1
                 initial.removeAll(keepingCapacity: true)
                 steady.removeAll(keepingCapacity: true)
             }
-            progress.advance(to: i + 1, batches: uploader.batchIndex)
+            progress.advance(to: i + 1, batches: batches)
         }
-        progress.finish(batches: uploader.batchIndex)
+        try staging.finish()
+        progress.finish(batches: batches)
     }
 
     /// Uploads the 8 symmetries of a batch: samples are the initial fields, targets the steady states.

@@ -89,8 +89,8 @@ struct PipelineBenchmark: BenchmarkArea {
         }
         let fromDatabase = trainer(), fromMemory = trainer()
         let inputs = FeatureMap<Float>(), outputs = FeatureMap<Float>()
-        let repeats = options.quick ? 1 : 3
-        let databaseMs = try measureMedian(warmup: 1, repeats: repeats) {
+        var shuffle = SeededGenerator(seed: 1)
+        func databaseEpoch() throws {
             for b in try downloader.epoch() {
                 inputs.resize(batch: b.samples.shape[0], channels: 1, height: size, width: size)
                 outputs.resize(like: inputs)
@@ -99,10 +99,16 @@ struct PipelineBenchmark: BenchmarkArea {
                 fromDatabase.step(inputs: inputs, targets: outputs)
             }
         }
-        var shuffle = SeededGenerator(seed: 1)
-        let memoryMs = measureMedian(warmup: 1, repeats: repeats) {
-            fromMemory.fit(epoch: memory, batchSize: batch, generator: &shuffle)
+        func memoryEpoch() { fromMemory.fit(epoch: memory, batchSize: batch, generator: &shuffle) }
+        // Interleaved, so both see the same machine load.
+        try databaseEpoch()
+        memoryEpoch()
+        var databaseTimes: [Double] = [], memoryTimes: [Double] = []
+        for _ in 0..<(options.quick ? 1 : 3) {
+            databaseTimes.append(try measureMedian(warmup: 0, repeats: 1) { try databaseEpoch() })
+            memoryTimes.append(measureMedian(warmup: 0, repeats: 1) { memoryEpoch() })
         }
+        let databaseMs = median(databaseTimes), memoryMs = median(memoryTimes)
         let count = Double(memory.count)
         BenchmarkRecord(bench: "pipeline", case: "train-from-database", [
             "depth": 4, "size": size, "batch": batch, "samples": Int(count), "median_ms": databaseMs,
