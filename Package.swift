@@ -34,7 +34,6 @@ let package = Package(
         .library(name: "TandemML", targets: ["TandemML"]),
         .library(name: "TandemNN", targets: ["TandemNN"]),
         .library(name: "TandemExperiment", targets: ["TandemExperiment"]),
-        .library(name: "TandemNN", targets: ["TandemNN"]),
         .executable(name: "tandem-bench", targets: ["tandem-bench"]),
         .executable(name: "heat-demo", targets: ["heat-demo"]),
         .executable(name: "fd-sim", targets: ["fd-sim"]),
