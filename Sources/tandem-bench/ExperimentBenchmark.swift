@@ -41,11 +41,11 @@ struct ExperimentBenchmark: BenchmarkArea {
 
         // A ready orchestrator, against a bare redis-server answering PING.
         var ready: [Double] = [], bare: [Double] = [], alone: [Double] = []
-        var database = try experiment.createDatabase(port: try Self.freePort())
+        var database = try experiment.createDatabase(port: try BenchConnection.freePort())
         database.modulePath = module
         database.redisServer = redisServer
         for round in 0..<(repeats + 1) {
-            database.port = try Self.freePort()
+            database.port = try BenchConnection.freePort()
             let ms = try Self.milliseconds { try experiment.start(database) }
             experiment.stop(database)
             let peer = try Self.bareRedisUntilPing(redisServer, module: module, directory: root)
@@ -59,7 +59,7 @@ struct ExperimentBenchmark: BenchmarkArea {
         ]).emit()
 
         // Running ensemble members (with a database running, so they get SSDB as in real use).
-        database.port = try Self.freePort()
+        database.port = try BenchConnection.freePort()
         try experiment.start(database)
         defer { experiment.stop(database) }
         var running: [Double] = [], started: [Double] = [], stopping: [Double] = []
@@ -116,7 +116,7 @@ struct ExperimentBenchmark: BenchmarkArea {
     ///
     /// - Returns: milliseconds from launch to the first PONG.
     private static func bareRedisUntilPing(_ executable: String, module: String?, directory: URL) throws -> Double {
-        let port = try freePort()
+        let port = try BenchConnection.freePort()
         let clock = ContinuousClock()
         let start = clock.now
         let process = Process()
@@ -139,20 +139,5 @@ struct ExperimentBenchmark: BenchmarkArea {
             usleep(1_000)
         }
         throw ValidationError("bare redis-server did not answer within 10 s")
-    }
-
-    /// A loopback port the kernel just handed out.
-    private static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound else { throw ValidationError("no free port: errno \(errno)") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }
