@@ -32,7 +32,9 @@ extension Orchestrator {
                 + "build it with `make module`")
         }
         try Self.checkPortIsFree(host: host, port: port, database: name)
-        return DatabaseLaunchPlan(redisServer: server, modulePath: module)
+        // redis-server runs in the database's own directory, so a relative path must be made absolute here.
+        let absoluteModule = URL(fileURLWithPath: module).standardizedFileURL.path
+        return DatabaseLaunchPlan(redisServer: server, modulePath: absoluteModule)
     }
 
     /// Binds a socket to `host:port` as `redis-server` would (with `SO_REUSEADDR`) and closes it.

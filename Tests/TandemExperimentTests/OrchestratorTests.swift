@@ -28,6 +28,26 @@ import _TestSupport
         #expect(try connection.info()["tcp_port"] == String(database.port))
     }
 
+    @Test func aModulePathRelativeToTheCurrentDirectoryLoads() throws {
+        guard let module = Peers.module() else { return }
+        let (experiment, _) = try makeExperiment()
+        var database = try experiment.createDatabase(port: try TestEnvironment.freePort())
+        database.modulePath = Self.relativeToCurrentDirectory(module)
+        #expect(database.modulePath?.hasPrefix("/") == false)
+        try experiment.start(database)
+        defer { experiment.stop(database) }
+        let connection = try DatabaseConnection(address: database.address)
+        #expect(try connection.modules().map(\.name) == ["ai"])
+    }
+
+    /// `path` written relative to the process's current directory (`../..` as needed).
+    static func relativeToCurrentDirectory(_ path: String) -> String {
+        let target = URL(fileURLWithPath: path).standardizedFileURL.pathComponents
+        let here = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).standardizedFileURL.pathComponents
+        let common = zip(target, here).prefix { $0 == $1 }.count
+        return (Array(repeating: "..", count: here.count - common) + target.dropFirst(common)).joined(separator: "/")
+    }
+
     @Test func stoppingTheDatabaseLeavesNoProcessAndCancelsIt() throws {
         guard let module = Peers.module() else { return }
         let (experiment, _) = try makeExperiment()
