@@ -18,6 +18,8 @@ struct TrainBenchmark: BenchmarkArea {
     @Option(help: "Threads (default: all processors).") var threads = ComputePool.processorCount
     @Option(help: "Cases to run: throughput, accuracy.") var cases: [String] = ["throughput", "accuracy"]
     @Option(help: "Seed of the accuracy case (data and weights).") var seed: UInt64 = 1
+    @Option(help: "Folder where the accuracy case also writes its data as raw little-endian float32 NHWC files (train_inputs.f32, train_targets.f32, test_inputs.f32, test_targets.f32), for scripts/reference.")
+    var saveData: String?
 
     func run() throws {
         if cases.contains("throughput") { throughput() }
@@ -51,6 +53,7 @@ struct TrainBenchmark: BenchmarkArea {
         let train = try HeatDataset.make(simulations: simulations, size: size, augmented: true, generator: &generator)
         let test = try HeatDataset.make(simulations: tests, size: size, augmented: false, generator: &generator)
         let dataSeconds = Date().timeIntervalSince(start)
+        if let folder = saveData { try HeatDataset.save(train: train, test: test, to: folder) }
         let model = DiffusionResNet<Float>(depth: depth, channels: 1, seed: generator.next())
         let trainer = Trainer(model: model, optimizer: Adam(schedule: .exponentialDecay(initial: 0.01, decaySteps: 80, rate: 0.9, staircase: true)),
                               loss: .meanAbsoluteError, threads: threads)
@@ -87,6 +90,16 @@ enum HeatDataset {
             outputs = Symmetry.augment(outputs)
         }
         return TrainingSet(samples: inputs.flatMap(\.values), targets: outputs.flatMap(\.values), shape: [inputs.count, size, size, 1])
+    }
+
+    /// Writes both sets as raw float32 files into `folder` (created if missing).
+    static func save(train: TrainingSet<Float>, test: TrainingSet<Float>, to folder: String) throws {
+        let directory = URL(fileURLWithPath: folder)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        for (name, values) in [("train_inputs", train.samples), ("train_targets", train.targets),
+                               ("test_inputs", test.samples), ("test_targets", test.targets)] {
+            try values.withUnsafeBytes { try Data($0).write(to: directory.appendingPathComponent(name + ".f32")) }
+        }
     }
 
     /// The MAE of predicting zeros, or of returning the input.

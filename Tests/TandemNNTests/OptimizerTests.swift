@@ -54,16 +54,18 @@ import _TestSupport
         #expect(maxAbsDifference(gradient.nhwc(), [0.5, 0, -1, 0.25]) < 1e-15)
     }
 
-    @Test func trainingIsRepeatableWithTheSameSeeds() {
-        func run() -> [Float] {
+    @Test func trainingIsRepeatableWithTheSameSeedsOnAnyNumberOfThreads() {
+        func run(threads: Int) -> [Float] {
             let trainer = Trainer(model: DiffusionResNet<Float>(depth: 2, channels: 1, seed: 8),
-                                  optimizer: Adam(schedule: .constant(0.01)), loss: .meanAbsoluteError, threads: 1)
+                                  optimizer: Adam(schedule: .constant(0.01)), loss: .meanAbsoluteError, threads: threads)
             var g = SeededGenerator(seed: 9)
             let values = (0..<(12 * 16 * 16)).map { _ in Float.random(in: 0...1, using: &g) }
             let data = TrainingSet(samples: values, targets: values.map { $0 * 0.5 }, shape: [12, 16, 16, 1])
             for _ in 0..<2 { trainer.fit(epoch: data, batchSize: 5, generator: &g) }
             return trainer.model.parameters.flatMap(\.values)
         }
-        #expect(run() == run())
+        let reference = run(threads: 1)
+        #expect(run(threads: 1) == reference)
+        for _ in 0..<3 { #expect(run(threads: 2) == reference) }
     }
 }

@@ -8,16 +8,16 @@ extension DirectConv {
         bigGradient: FeatureMap<Scalar>, weightGradient: UnsafeMutablePointer<Scalar>, pool: ComputePool
     ) {
         let w = prepareScatterWeights(weights)
-        prepareWorkers(pool)
+        prepareWorkers(pool, samples: big.batch)
         pool.run(tasks: big.batch) { n, worker in
             let buffer = self.buffer(worker)
             self.padSmall(smallGradient, sample: n, into: buffer + self.smallRegion)
             self.scatterSample(n, padded: buffer + self.smallRegion, temp: buffer + self.tempRegion, weights: w, bias: nil, into: bigGradient)
             self.padBig(big, sample: n, into: buffer + self.bigRegion)
             self.copyRows(smallGradient, sample: n, into: buffer + self.rowsRegion)
-            self.accumulateWeightGradient(paddedBig: buffer + self.bigRegion, smallRows: buffer + self.rowsRegion, into: self.partial[worker].base)
+            self.accumulateWeightGradient(paddedBig: buffer + self.bigRegion, smallRows: buffer + self.rowsRegion, into: self.samplePartial(n))
         }
-        reducePartials(pool, into: weightGradient)
+        reducePartials(samples: big.batch, into: weightGradient)
     }
 
     /// Conv2DTranspose's backward pass: `bigGradient` (∂loss/∂output) gives `smallGradient`
@@ -27,22 +27,28 @@ extension DirectConv {
         smallGradient: FeatureMap<Scalar>, weightGradient: UnsafeMutablePointer<Scalar>, pool: ComputePool
     ) {
         let w = prepareGatherWeights(weights)
-        prepareWorkers(pool)
+        prepareWorkers(pool, samples: small.batch)
         pool.run(tasks: small.batch) { n, worker in
             let buffer = self.buffer(worker)
             self.padBig(bigGradient, sample: n, into: buffer + self.bigRegion)
             self.gatherSample(n, padded: buffer + self.bigRegion, weights: w, bias: nil, rows: 0..<self.geometry.smallHeight, into: smallGradient)
             self.copyRows(small, sample: n, into: buffer + self.rowsRegion)
-            self.accumulateWeightGradient(paddedBig: buffer + self.bigRegion, smallRows: buffer + self.rowsRegion, into: self.partial[worker].base)
+            self.accumulateWeightGradient(paddedBig: buffer + self.bigRegion, smallRows: buffer + self.rowsRegion, into: self.samplePartial(n))
         }
-        reducePartials(pool, into: weightGradient)
+        reducePartials(samples: small.batch, into: weightGradient)
     }
 
-    private func prepareWorkers(_ pool: ComputePool) {
+    /// Scratch per worker, and one zeroed kernel-gradient partial per sample.
+    private func prepareWorkers(_ pool: ComputePool, samples: Int) {
         scratch.prepare(workers: pool.threads)
-        partial.prepare(workers: pool.threads)
-        for worker in 0..<pool.threads { partial[worker].zero(gatherTaps.count * smallChannels) }
+        partials.zero(samples * partialSize)
     }
+
+    /// The size of one sample's kernel-gradient partial (tap order).
+    private var partialSize: Int { gatherTaps.count * smallChannels }
+
+    /// Sample `n`'s kernel-gradient partial.
+    private func samplePartial(_ n: Int) -> UnsafeMutablePointer<Scalar> { partials.base + n * partialSize }
 
     /// Copies sample `n`'s planes into rows of `roundedSmallWidth` (zero past the width,
     /// from the scratch's allocation).
@@ -127,11 +133,12 @@ extension DirectConv {
         }
     }
 
-    /// Adds the workers' partial sums, rearranged from tap order to Keras order.
-    private func reducePartials(_ pool: ComputePool, into gradient: UnsafeMutablePointer<Scalar>) {
+    /// Adds the samples' partial sums in sample order (so a run repeats exactly whatever the
+    /// threads did), rearranged from tap order to Keras order.
+    private func reducePartials(samples: Int, into gradient: UnsafeMutablePointer<Scalar>) {
         let k2 = geometry.kernel * geometry.kernel, cs = smallChannels
-        for worker in 0..<pool.threads {
-            let p = partial[worker].base
+        for n in 0..<samples {
+            let p = samplePartial(n)
             for t in 0..<gatherTaps.count {
                 let cb = t / k2, kk = t % k2
                 for c in 0..<cs { gradient[(kk * bigChannels + cb) * cs + c] += p[t * cs + c] }

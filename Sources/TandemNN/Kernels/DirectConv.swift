@@ -54,7 +54,8 @@ final class DirectConv<Scalar: NNScalar>: @unchecked Sendable {
     let weightsGather = Workspace<Scalar>()
     let weightsScatter = Workspace<Scalar>()
     let scratch = WorkerWorkspaces<Scalar>()
-    let partial = WorkerWorkspaces<Scalar>()
+    /// Per-sample kernel-gradient partials of the backward passes.
+    let partials = Workspace<Scalar>()
 
     init(geometry g: ConvGeometry, bigChannels: Int, smallChannels: Int) {
         geometry = g

@@ -28,7 +28,8 @@ public final class BatchNormalization<Scalar: NNScalar>: Layer {
     private var lastTraining = false
     /// Per channel: mean, 1/√(σ²+ε) of the last pass; then Σdy and Σdy·x̂ in backward.
     private let stats = Workspace<Scalar>()
-    private let partial = WorkerWorkspaces<Scalar>()
+    /// Per sample and channel: the plane sums of the current reduction.
+    private let planeSums = Workspace<Scalar>()
 
     /// Creates a layer with γ = 1, β = 0, moving mean 0 and moving variance 1;
     /// parameter names start with `name`.
@@ -64,13 +65,13 @@ public final class BatchNormalization<Scalar: NNScalar>: Layer {
         if context.training {
             // Two passes (mean, then squared deviations) for accuracy in Float.
             let count = Scalar(input.batch * input.planeSize)
-            reduce(input, context: context) { n, c, _ in planeSum(input.plane(n, c), count: input.planeSize) }
-            for c in 0..<C { mean[c] = partialTotal(c, context: context) / count }
-            reduce(input, context: context) { n, c, _ in
+            reduce(input, context: context, into: mean) { n, c in planeSum(input.plane(n, c), count: input.planeSize) }
+            for c in 0..<C { mean[c] /= count }
+            reduce(input, context: context, into: invStd) { n, c in
                 Self.squaredDeviation(input.plane(n, c), mean: mean[c], count: input.planeSize)
             }
             for c in 0..<C {
-                let variance = partialTotal(c, context: context) / count
+                let variance = invStd[c] / count
                 invStd[c] = 1 / (variance + epsilon).squareRoot()
                 let unbiased = count > 1 ? variance * count / (count - 1) : variance
                 movingMean.pointer[c] = momentum * movingMean.pointer[c] + (1 - momentum) * mean[c]
@@ -121,14 +122,12 @@ public final class BatchNormalization<Scalar: NNScalar>: Layer {
             return inputGradient
         }
         // x̂ is recovered from the output, x̂ = (y − β)/γ, to save a buffer and a pass.
-        reduce(dy, context: context) { n, c, _ in planeSum(dy.plane(n, c), count: dy.planeSize) }
-        for c in 0..<C { sumDy[c] = partialTotal(c, context: context) }
-        reduce(dy, context: context) { n, c, _ in
+        reduce(dy, context: context, into: sumDy) { n, c in planeSum(dy.plane(n, c), count: dy.planeSize) }
+        reduce(dy, context: context, into: sumDyXhat) { n, c in
             Self.dotShifted(dy.plane(n, c), y.plane(n, c), shift: b[c], count: dy.planeSize)
         }
         for c in 0..<C {
-            let dyY = partialTotal(c, context: context)
-            sumDyXhat[c] = g[c] == 0 ? 0 : dyY / g[c]
+            sumDyXhat[c] = g[c] == 0 ? 0 : sumDyXhat[c] / g[c]
             beta.gradientPointer[c] += sumDy[c]
             gamma.gradientPointer[c] += sumDyXhat[c]
         }
@@ -148,21 +147,20 @@ public final class BatchNormalization<Scalar: NNScalar>: Layer {
         return inputGradient
     }
 
-    /// Runs `value(n, c, worker)` for every plane and sums it per channel into per-worker partials.
-    private func reduce(_ map: FeatureMap<Scalar>, context: PassContext, _ value: (Int, Int, Int) -> Scalar) {
+    /// `totals[c] = Σ_n value(n, c)`: the planes are computed in parallel and summed in sample
+    /// order, so the totals do not depend on how tasks met threads (runs repeat exactly).
+    private func reduce(_ map: FeatureMap<Scalar>, context: PassContext, into totals: UnsafeMutablePointer<Scalar>,
+                        _ value: (Int, Int) -> Scalar) {
         let C = channels
-        partial.prepare(workers: context.pool.threads)
-        for w in 0..<context.pool.threads { partial[w].zero(C) }
-        context.pool.run(tasks: map.batch) { n, worker in
-            let p = self.partial[worker].base
-            for c in 0..<C { p[c] += value(n, c, worker) }
+        let sums = planeSums.reserve(map.batch * C)
+        context.pool.run(tasks: map.batch) { n, _ in
+            for c in 0..<C { sums[n * C + c] = value(n, c) }
         }
-    }
-
-    private func partialTotal(_ c: Int, context: PassContext) -> Scalar {
-        var total: Scalar = 0
-        for w in 0..<context.pool.threads { total += partial[w].base[c] }
-        return total
+        for c in 0..<C {
+            var total: Scalar = 0
+            for n in 0..<map.batch { total += sums[n * C + c] }
+            totals[c] = total
+        }
     }
 
     @inline(__always)
