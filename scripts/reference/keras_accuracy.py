@@ -18,8 +18,11 @@ import os
 import time
 
 import numpy as np
-import keras
-from keras import layers
+
+# TensorFlow 2.21's oneDNN kernels crashed (SIGSEGV) training this model on our machines.
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+import keras  # noqa: E402
+from keras import layers  # noqa: E402
 
 
 def res_block(x, filters, stride, transpose):

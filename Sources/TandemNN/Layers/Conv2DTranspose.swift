@@ -9,47 +9,17 @@ import TandemTensor
 /// "same" convolution gives back the input size (`⌈output / stride⌉ = input`, e.g. 25 from
 /// 13 at stride 2): DiffusionResNet does so to undo an odd downsampling exactly, where
 /// Keras would fail to add the skip connection.
-public final class Conv2DTranspose<Scalar: NNScalar>: Convolution {
-    /// The kernel, `[k, k, filters, inputChannels]`.
-    public let kernel: Parameter<Scalar>
-    /// The bias, `[filters]`.
-    public let bias: Parameter<Scalar>
-    /// The number of input channels.
-    public let inputChannels: Int
-    /// The number of output channels.
-    public let filters: Int
-    /// The kernel size.
-    public let kernelSize: Int
-    /// The stride.
-    public let stride: Int
-    public var parameters: [Parameter<Scalar>] { [kernel, bias] }
-
-    private var engine: DirectConv<Scalar>?
-    private var input: FeatureMap<Scalar>?
-    private let output = FeatureMap<Scalar>()
-    private let inputGradient = FeatureMap<Scalar>()
-
-    /// Creates a transposed convolution with a Glorot-uniform kernel drawn from `generator`
-    /// and a zero bias; parameter names start with `name`.
+public final class Conv2DTranspose<Scalar: NNScalar>: ConvolutionLayer<Scalar>, Convolution {
+    /// Creates a transposed convolution with a Glorot-uniform kernel `[kernel, kernel, filters, inputChannels]` drawn
+    /// from `generator` and a zero bias; parameter names start with `name`.
     public init(name: String, inputChannels: Int, filters: Int, kernel: Int, stride: Int, generator: inout SeededGenerator) {
-        precondition(inputChannels > 0 && filters > 0 && kernel > 0 && stride > 0, "Conv2DTranspose sizes must be positive")
-        self.inputChannels = inputChannels
-        self.filters = filters
-        kernelSize = kernel
-        self.stride = stride
-        self.kernel = Parameter(name: name + ".kernel", shape: [kernel, kernel, filters, inputChannels], trainable: true)
-        bias = Parameter(name: name + ".bias", shape: [filters], trainable: true)
-        GlorotUniform.fill(self.kernel, using: &generator)
+        super.init(name: name, inputChannels: inputChannels, filters: filters, kernel: kernel, stride: stride,
+                   kernelShape: [kernel, kernel, filters, inputChannels], generator: &generator)
     }
 
     /// A layer with `other`'s parameters (the same objects) and its own buffers.
     public init(sharing other: Conv2DTranspose) {
-        inputChannels = other.inputChannels
-        filters = other.filters
-        kernelSize = other.kernelSize
-        stride = other.stride
-        kernel = other.kernel
-        bias = other.bias
+        super.init(sharing: other)
     }
 
     public func forward(_ input: FeatureMap<Scalar>, context: PassContext) -> FeatureMap<Scalar> {
@@ -63,11 +33,7 @@ public final class Conv2DTranspose<Scalar: NNScalar>: Convolution {
     public func forward(_ input: FeatureMap<Scalar>, outputSize: (height: Int, width: Int)?, context: PassContext) -> FeatureMap<Scalar> {
         precondition(input.channels == inputChannels, "Conv2DTranspose expects \(inputChannels) channels, got \(input.channels)")
         let size = outputSize ?? (input.height * stride, input.width * stride)
-        if engine?.geometry.bigHeight != size.height || engine?.geometry.bigWidth != size.width {
-            let geometry = ConvGeometry(kernel: kernelSize, stride: stride, bigHeight: size.height, bigWidth: size.width)
-            engine = DirectConv(geometry: geometry, bigChannels: filters, smallChannels: inputChannels)
-        }
-        let engine = engine!
+        let engine = engine(bigHeight: size.height, bigWidth: size.width, bigChannels: filters, smallChannels: inputChannels)
         precondition(engine.geometry.smallHeight == input.height && engine.geometry.smallWidth == input.width,
                      "Conv2DTranspose cannot map \(input.height)x\(input.width) to \(size.height)x\(size.width) at stride \(stride)")
         self.input = input

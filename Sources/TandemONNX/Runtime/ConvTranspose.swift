@@ -6,63 +6,27 @@ import TandemTensor
 /// convolution (square kernel, equal strides, no dilation, one group, pads that start as
 /// that convolution's: what TandemNN exports, and PyTorch's usual upsampling) runs on
 /// TandemNN's ``Conv2DTranspose``; anything else on sgemm and col2im.
-final class ConvTransposeOperator: Operator, @unchecked Sendable {
-    let window: Window
-    let group: Int
+final class ConvTransposeOperator: ConvolutionOperator, @unchecked Sendable {
     let outputPadding: [Int]
     let outputShape: [Int]?
-    let weights: [Float]   // [in, out/group, kh, kw]
-    let bias: [Float]
-    let inChannels: Int, outChannels: Int
-    private let layer: Conv2DTranspose<Float>?
+    private var layer: Conv2DTranspose<Float>?
     private var columns: [Float] = []
 
     init(_ reader: inout NodeReader) throws(ONNXError) {
         let label = reader.label
-        guard let (w, wShape) = reader.constantFloats(1) else { throw .unsupported("\(label): weights computed at run time (they must be an initializer)") }
-        guard wShape.count == 4 else { throw .unsupported("\(label): only 2-D transposed convolutions (4-D weights)") }
-        window = try Window(&reader, kernel: Array(wShape[2...]))
-        guard window.kernel == Array(wShape[2...]) else { throw .invalid("\(label): kernel_shape differs from the weights") }
-        group = try reader.int("group", default: 1)
         outputPadding = try reader.ints("output_padding") ?? [0, 0]
         outputShape = try reader.ints("output_shape").map { Array($0.suffix(2)) }
-        inChannels = wShape[0]
-        guard group > 0, inChannels % group == 0, inChannels > 0, wShape[1] > 0 else { throw .invalid("\(label): group \(group) does not divide \(wShape[0]) input channels") }
         guard outputPadding.count == 2, outputPadding.allSatisfy({ $0 >= 0 }) else { throw .invalid("\(label): output_padding must be two non-negative sizes") }
         if let outputShape, outputShape.count != 2 || outputShape.contains(where: { $0 <= 0 }) { throw .invalid("\(label): output_shape must be two positive sizes") }
-        outChannels = wShape[1] * group
-        weights = w
-        if reader.hasInput(2) {
-            guard let (b, _) = reader.constantFloats(2), b.count == outChannels else { throw .invalid("\(label): bias must be a constant of \(outChannels) values") }
-            bias = b
-        } else {
-            bias = [Float](repeating: 0, count: outChannels)
-        }
-        let k = window.kernel
-        if group == 1, k[0] == k[1], window.strides[0] == window.strides[1], window.dilations == [1, 1] {
-            var generator = SeededGenerator(seed: 0)
-            let conv = Conv2DTranspose<Float>(name: label, inputChannels: inChannels, filters: outChannels, kernel: k[0],
-                                              stride: window.strides[0], generator: &generator)
-            conv.kernel.values = kerasKernel(weights, out: inChannels, in: outChannels, k: k[0], outFirst: false)
-            conv.bias.values = bias
-            layer = conv
-        } else {
-            layer = nil
-        }
-        super.init(label: label)
+        try super.init(&reader, transposed: true)
+        layer = tandemLayer(Conv2DTranspose<Float>.self)
     }
 
     private init(copying other: ConvTransposeOperator) {
-        window = other.window
-        group = other.group
         outputPadding = other.outputPadding
         outputShape = other.outputShape
-        weights = other.weights
-        bias = other.bias
-        inChannels = other.inChannels
-        outChannels = other.outChannels
+        super.init(copying: other)
         layer = other.layer.map { Conv2DTranspose(sharing: $0) }
-        super.init(label: other.label)
     }
 
     override func replica() -> Operator { ConvTransposeOperator(copying: self) }

@@ -2,110 +2,21 @@ import ONNX
 import TandemNN
 import TandemTensor
 
-/// The geometry attributes Conv, ConvTranspose and the pools share, for 2-D inputs (NCHW).
-struct Window {
-    var kernel: [Int]
-    var strides: [Int]
-    var dilations: [Int]
-    /// `[top, left, bottom, right]` when explicit.
-    var pads: [Int]
-    var autoPad: String
-
-    init(_ reader: inout NodeReader, kernel: [Int]?, dilations allowed: Bool = true) throws(ONNXError) {
-        let label = reader.label
-        guard let kernel = try reader.ints("kernel_shape") ?? kernel, kernel.count == 2, kernel.allSatisfy({ $0 > 0 }) else {
-            throw .unsupported("\(label): only 2-D windows (kernel_shape of two positive sizes)")
-        }
-        self.kernel = kernel
-        strides = try reader.ints("strides") ?? [1, 1]
-        dilations = allowed ? try reader.ints("dilations") ?? [1, 1] : [1, 1]
-        pads = try reader.ints("pads") ?? [0, 0, 0, 0]
-        autoPad = try reader.string("auto_pad", default: "NOTSET")
-        guard strides.count == 2, strides.allSatisfy({ $0 > 0 }), dilations.count == 2, dilations.allSatisfy({ $0 > 0 }),
-              pads.count == 4, pads.allSatisfy({ $0 >= 0 }) else {
-            throw .invalid("\(label): strides, dilations and pads must be positive (non-negative pads) and 2-D")
-        }
-        guard ["NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID"].contains(autoPad) else {
-            throw .unsupported("\(label): auto_pad \(autoPad)")
-        }
-    }
-
-    /// Leading pads and the output size of a gathering window over `size` (Conv, pools).
-    func gather(_ size: [Int], ceilMode: Bool = false) -> (begin: [Int], out: [Int]) {
-        var begin = [0, 0], out = [0, 0]
-        for a in 0..<2 {
-            let extent = (kernel[a] - 1) * dilations[a] + 1
-            switch autoPad {
-            case "SAME_UPPER", "SAME_LOWER":
-                out[a] = (size[a] + strides[a] - 1) / strides[a]
-                let total = max((out[a] - 1) * strides[a] + extent - size[a], 0)
-                begin[a] = autoPad == "SAME_UPPER" ? total / 2 : total - total / 2
-            case "VALID":
-                out[a] = (size[a] - extent) / strides[a] + 1
-            default:
-                begin[a] = pads[a]
-                let span = size[a] + pads[a] + pads[a + 2] - extent
-                out[a] = span < 0 ? 0 : (ceilMode ? (span + strides[a] - 1) / strides[a] : span / strides[a]) + 1
-                if ceilMode && (out[a] - 1) * strides[a] >= size[a] + pads[a] { out[a] -= 1 }
-            }
-        }
-        return (begin, out)
-    }
-}
-
 /// Conv (2-D, NCHW, any channels and groups). A "same" convolution as TensorFlow pads it
 /// (square kernel, equal strides, no dilation, one group: what TandemNN exports) runs on
 /// TandemNN's ``Conv2D``; anything else on im2col and sgemm.
-final class ConvOperator: Operator, @unchecked Sendable {
-    let window: Window
-    let group: Int
-    let weights: [Float]   // [out, in/group, kh, kw]
-    let bias: [Float]
-    let outChannels: Int, inChannels: Int
-    private let layer: Conv2D<Float>?
+final class ConvOperator: ConvolutionOperator, @unchecked Sendable {
+    private var layer: Conv2D<Float>?
     private var columns: [Float] = []
-    private let output = Slot()
 
     init(_ reader: inout NodeReader) throws(ONNXError) {
-        let label = reader.label
-        guard let (w, wShape) = reader.constantFloats(1) else { throw .unsupported("\(label): weights computed at run time (they must be an initializer)") }
-        guard wShape.count == 4 else { throw .unsupported("\(label): only 2-D convolutions (4-D weights)") }
-        window = try Window(&reader, kernel: Array(wShape[2...]))
-        guard window.kernel == Array(wShape[2...]) else { throw .invalid("\(label): kernel_shape differs from the weights") }
-        group = try reader.int("group", default: 1)
-        outChannels = wShape[0]
-        guard group > 0, outChannels % group == 0, outChannels > 0, wShape[1] > 0 else { throw .invalid("\(label): group \(group) does not divide \(wShape[0]) output channels") }
-        inChannels = wShape[1] * group
-        weights = w
-        if reader.hasInput(2) {
-            guard let (b, _) = reader.constantFloats(2), b.count == outChannels else { throw .invalid("\(label): bias must be a constant of \(outChannels) values") }
-            bias = b
-        } else {
-            bias = [Float](repeating: 0, count: outChannels)
-        }
-        let k = window.kernel
-        if group == 1, k[0] == k[1], window.strides[0] == window.strides[1], window.dilations == [1, 1] {
-            var generator = SeededGenerator(seed: 0)
-            let conv = Conv2D<Float>(name: label, inputChannels: inChannels, filters: outChannels, kernel: k[0],
-                                     stride: window.strides[0], generator: &generator)
-            conv.kernel.values = kerasKernel(weights, out: outChannels, in: inChannels, k: k[0], outFirst: true)
-            conv.bias.values = bias
-            layer = conv
-        } else {
-            layer = nil
-        }
-        super.init(label: label)
+        try super.init(&reader, transposed: false)
+        layer = tandemLayer(Conv2D<Float>.self)
     }
 
     private init(copying other: ConvOperator) {
-        window = other.window
-        group = other.group
-        weights = other.weights
-        bias = other.bias
-        outChannels = other.outChannels
-        inChannels = other.inChannels
+        super.init(copying: other)
         layer = other.layer.map { Conv2D(sharing: $0) }
-        super.init(label: other.label)
     }
 
     override func replica() -> Operator { ConvOperator(copying: self) }
@@ -188,21 +99,4 @@ final class ConvOperator: Operator, @unchecked Sendable {
 
     /// Kernels run inside one replica on one thread; parallelism is across replicas.
     static let inline = PassContext(pool: ComputePool(threads: 1), training: false)
-}
-
-/// ONNX weights `[a, b, kh, kw]` as a Keras kernel: `[k, k, b, a]` when `outFirst`
-/// (Conv: a = out, b = in → `[k, k, in, out]`), used as is for ConvTranspose
-/// (a = in, b = out → `[k, k, out, in]`).
-func kerasKernel(_ w: [Float], out a: Int, in b: Int, k: Int, outFirst: Bool) -> [Float] {
-    var result = [Float](repeating: 0, count: w.count)
-    for i in 0..<a {
-        for j in 0..<b {
-            for y in 0..<k {
-                for x in 0..<k {
-                    result[((y * k + x) * b + j) * a + i] = w[((i * b + j) * k + y) * k + x]
-                }
-            }
-        }
-    }
-    return result
 }
