@@ -67,13 +67,8 @@ struct PipelineBenchmark: BenchmarkArea {
         var generator = SeededGenerator(seed: 9)
         var samples: [Float] = [], targets: [Float] = []
         for _ in 0..<batches {
-            var x: [SquareGrid<Float>] = [], y: [SquareGrid<Float>] = []
-            for _ in 0..<50 {
-                let problem = try HeatProblem.random(size: size, using: &generator)
-                x.append(problem.initialTemperature)
-                y.append(try SteadyStateSolver().solve(problem))
-            }
-            let xs = Symmetry.augment(x).flatMap(\.values), ys = Symmetry.augment(y).flatMap(\.values)
+            let examples = try HeatExamples.random(simulations: 50, size: size, augmented: true, using: &generator)
+            let xs = examples.initial, ys = examples.steady
             try uploader.putBatch(samples: Tensor(shape: [400, size, size, 1], scalars: xs), targets: Tensor(shape: [400, size, size, 1], scalars: ys))
             samples += xs
             targets += ys

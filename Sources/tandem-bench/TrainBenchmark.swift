@@ -50,10 +50,11 @@ struct TrainBenchmark: BenchmarkArea {
         let simulations = options.quick ? 24 : 200, tests = options.quick ? 20 : 100, epochs = options.quick ? 3 : 40
         let start = Date()
         var generator = SeededGenerator(seed: seed)
-        let train = try HeatDataset.make(simulations: simulations, size: size, augmented: true, generator: &generator)
-        let test = try HeatDataset.make(simulations: tests, size: size, augmented: false, generator: &generator)
+        let trainExamples = try HeatExamples.random(simulations: simulations, size: size, augmented: true, using: &generator)
+        let testExamples = try HeatExamples.random(simulations: tests, size: size, augmented: false, using: &generator)
         let dataSeconds = Date().timeIntervalSince(start)
-        if let folder = saveData { try HeatDataset.save(train: train, test: test, to: folder) }
+        if let folder = saveData { try save(train: trainExamples, test: testExamples, to: folder) }
+        let train = TrainingSet(trainExamples), test = TrainingSet(testExamples)
         let model = DiffusionResNet<Float>(depth: depth, channels: 1, seed: generator.next())
         let trainer = Trainer(model: model, optimizer: Adam(schedule: .exponentialDecay(initial: 0.01, decaySteps: 80, rate: 0.9, staircase: true)),
                               loss: .meanAbsoluteError, threads: threads)
@@ -65,8 +66,8 @@ struct TrainBenchmark: BenchmarkArea {
         BenchmarkRecord(bench: "train", case: "accuracy", [
             "depth": depth, "size": size, "batch": batch, "threads": threads, "seed": Int(seed),
             "simulations": simulations, "samples": train.count, "epochs": epochs, "test_simulations": tests,
-            "final_train_loss": lastLoss, "test_mae": mae, "test_mae_over_zeros": mae / HeatDataset.baseline(test, identity: false),
-            "zeros_mae": HeatDataset.baseline(test, identity: false), "identity_mae": HeatDataset.baseline(test, identity: true),
+            "final_train_loss": lastLoss, "test_mae": mae, "test_mae_over_zeros": mae / testExamples.zerosMeanAbsoluteError,
+            "zeros_mae": testExamples.zerosMeanAbsoluteError, "identity_mae": testExamples.identityMeanAbsoluteError,
             "data_s": dataSeconds, "train_s": trainSeconds, "median_ms": trainSeconds * 1000,
             "per_s": Double(train.count * epochs) / trainSeconds,
             "peer": "keras (issue 5: 0.092, 0.095; pytorch 0.096)", "peer_test_mae": 0.092,
@@ -74,38 +75,19 @@ struct TrainBenchmark: BenchmarkArea {
     }
 }
 
-/// Heat-diffusion samples (initial temperature) and targets (steady state) for training.
-enum HeatDataset {
-    /// `simulations` random problems solved; with `augmented`, ×8 by the symmetries.
-    static func make(simulations: Int, size: Int, augmented: Bool, generator: inout SeededGenerator) throws -> TrainingSet<Float> {
-        let solver = SteadyStateSolver()
-        var inputs: [SquareGrid<Float>] = [], outputs: [SquareGrid<Float>] = []
-        for _ in 0..<simulations {
-            let problem = try HeatProblem.random(size: size, using: &generator)
-            inputs.append(problem.initialTemperature)
-            outputs.append(try solver.solve(problem))
-        }
-        if augmented {
-            inputs = Symmetry.augment(inputs)
-            outputs = Symmetry.augment(outputs)
-        }
-        return TrainingSet(samples: inputs.flatMap(\.values), targets: outputs.flatMap(\.values), shape: [inputs.count, size, size, 1])
+extension TrainingSet<Float> {
+    /// The examples as samples (initial temperatures) and targets (steady states).
+    init(_ examples: HeatExamples) {
+        self.init(samples: examples.initial, targets: examples.steady, shape: [examples.count, examples.size, examples.size, 1])
     }
+}
 
-    /// Writes both sets as raw float32 files into `folder` (created if missing).
-    static func save(train: TrainingSet<Float>, test: TrainingSet<Float>, to folder: String) throws {
-        let directory = URL(fileURLWithPath: folder)
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        for (name, values) in [("train_inputs", train.samples), ("train_targets", train.targets),
-                               ("test_inputs", test.samples), ("test_targets", test.targets)] {
-            try values.withUnsafeBytes { try Data($0).write(to: directory.appendingPathComponent(name + ".f32")) }
-        }
-    }
-
-    /// The MAE of predicting zeros, or of returning the input.
-    static func baseline(_ data: TrainingSet<Float>, identity: Bool) -> Double {
-        var total = 0.0
-        for i in 0..<data.targets.count { total += Double(abs(data.targets[i] - (identity ? data.samples[i] : 0))) }
-        return total / Double(data.targets.count)
+/// Writes both sets as raw float32 files into `folder` (created if missing).
+private func save(train: HeatExamples, test: HeatExamples, to folder: String) throws {
+    let directory = URL(fileURLWithPath: folder)
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    for (name, values) in [("train_inputs", train.initial), ("train_targets", train.steady),
+                           ("test_inputs", test.initial), ("test_targets", test.steady)] {
+        try values.withUnsafeBytes { try Data($0).write(to: directory.appendingPathComponent(name + ".f32")) }
     }
 }
