@@ -30,7 +30,7 @@ struct ClientBenchmark: BenchmarkArea {
         let environment = ProcessInfo.processInfo.environment
         let modulePath = module ?? environment["TANDEM_MODULE_PATH"]
         let hasModule = modulePath.map { FileManager.default.fileExists(atPath: $0) } ?? false
-        let server = try ClientBenchServer(module: hasModule ? modulePath : nil)
+        let server = try BenchServer(module: hasModule ? modulePath : nil)
         defer { server.stop() }
         let client = try Client(address: .tcp(host: "127.0.0.1", port: server.port))
         let peer = try PythonPeer(python: python ?? environment["TANDEM_PYTHON"], port: server.port, module: hasModule)
@@ -180,44 +180,7 @@ struct ClientBenchmark: BenchmarkArea {
     }
 }
 
-// MARK: - The server and the Python peer
-
-/// A `redis-server` for the benchmark on a free loopback port, optionally with TandemAI.
-private final class ClientBenchServer {
-    let port: Int
-    private let process = Process()
-
-    init(module: String?) throws {
-        port = try BenchConnection.freePort()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tandem-bench-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        process.executableURL = URL(fileURLWithPath: ProcessInfo.processInfo.environment["REDIS_SERVER"] ?? "/usr/bin/redis-server")
-        process.arguments = ["--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                             "--dir", directory.path, "--logfile", "redis.log"] + (module.map { ["--loadmodule", $0] } ?? [])
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let deadline = Date().addingTimeInterval(10)
-        while Date() < deadline {
-            var configuration = ClientConfiguration(address: .tcp(host: "127.0.0.1", port: port))
-            configuration.connectionRetry = RetryPolicy(timeoutMilliseconds: 100, intervalMilliseconds: 50)
-            if (try? Client(configuration: configuration)) != nil { return }
-            guard process.isRunning else { break }
-        }
-        stop()
-        throw ValidationError("redis-server did not start; see \(directory.path)/redis.log")
-    }
-
-    func stop() {
-        guard process.isRunning else { return }
-        if let client = try? Client(address: .tcp(host: "127.0.0.1", port: port)) {
-            _ = try? client.send(Command("SHUTDOWN", "NOSAVE"))
-        }
-        for _ in 0..<200 where process.isRunning { usleep(10_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-    }
-}
+// MARK: - The Python peer
 
 /// The same cases run by the SmartRedis Python client in a long-lived Python process, timed
 /// there with `perf_counter`: each request `case iterations` on stdin is answered with the

@@ -24,8 +24,8 @@ struct ExperimentBenchmark: BenchmarkArea {
     @Option(help: "libTandemAI.so (default: $TANDEM_MODULE_PATH).")
     var module: String?
 
-    @Option(help: "The redis-server executable.")
-    var redisServer = "/usr/bin/redis-server"
+    @Option(help: "The redis-server executable ($REDIS_SERVER if set).")
+    var redisServer = BenchServer.defaultExecutable
 
     @Option(help: "Ensemble members.")
     var members = 8

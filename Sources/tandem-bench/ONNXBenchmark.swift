@@ -25,8 +25,8 @@ struct ONNXBenchmark: BenchmarkArea {
     @Option(help: "libTandemAI.so (default: $TANDEM_MODULE_PATH).")
     var module: String?
 
-    @Option(help: "The redis-server executable.")
-    var redisServer = "/usr/bin/redis-server"
+    @Option(help: "The redis-server executable ($REDIS_SERVER if set).")
+    var redisServer = BenchServer.defaultExecutable
 
     @Option(help: "Python with onnxruntime (default: $TANDEM_PYTHON).")
     var python: String?

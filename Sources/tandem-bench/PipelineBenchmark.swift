@@ -23,7 +23,7 @@ struct PipelineBenchmark: BenchmarkArea {
             BenchmarkRecord(bench: "pipeline", case: "all", ["skipped": "no TandemAI module (set TANDEM_MODULE_PATH or --module)"]).emit()
             return
         }
-        let server = try BenchServer(executable: ProcessInfo.processInfo.environment["REDIS_SERVER"] ?? "/usr/bin/redis-server", module: module)
+        let server = try BenchServer(module: module)
         defer { server.stop() }
         try simulations(port: server.port)
         try training(port: server.port)

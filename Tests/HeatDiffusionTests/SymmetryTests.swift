@@ -54,7 +54,7 @@ import _TestSupport
 
     /// The same augmentation computed by numpy, the reference's own library.
     @Test func matchesNumpy() throws {
-        let python = try TestEnvironment.pythonPath()
+        let python = try Peers.python()
         let script = """
         import numpy as np, json
         g = np.arange(16).reshape(4, 4)

@@ -48,7 +48,7 @@ import _TestSupport
 
     /// Python's `onnx` checks the model Swift wrote and onnxruntime runs it.
     @Test func onnxAndOnnxruntimeAcceptWhatSwiftWrites() throws {
-        let python = try TestEnvironment.pythonPath()
+        let python = try Peers.python()
         let directory = try TestEnvironment.makeTemporaryDirectory(prefix: "onnx")
         let path = directory.appendingPathComponent("sample.onnx").path
         var model = Self.sampleModel()
@@ -75,7 +75,7 @@ import _TestSupport
 
     /// What `onnx.helper` writes, Swift reads: every attribute type, typed and raw tensor data.
     @Test func readsWhatPythonOnnxWrites() throws {
-        let python = try TestEnvironment.pythonPath()
+        let python = try Peers.python()
         let script = """
         import sys, numpy as np, onnx
         from onnx import helper, TensorProto, numpy_helper

@@ -8,33 +8,20 @@ import _TestSupport
 /// `online-training` run as a program at a small setting, with the real `redis-server`, the
 /// TandemAI module, `fd-sim` and `surrogate-train` built next to this test binary.
 @Suite(.serialized) struct OnlineTrainingEndToEndTests {
-    /// What the end-to-end tests need, or `nil` after reporting what is missing (a failure under `CI`).
-    static func peers() -> (driver: String, module: String)? {
-        var missing: [String] = []
-        let module = try? TestEnvironment.modulePath()
-        if module == nil { missing.append("the TandemAI module (TANDEM_MODULE_PATH; `make module`)") }
-        let driver = TestEnvironment.builtProgram("online-training")
-        for program in ["online-training", "fd-sim", "surrogate-train"]
-        where !FileManager.default.isExecutableFile(atPath: TestEnvironment.builtProgram(program)) {
-            missing.append("\(program) next to the test binary")
-        }
-        guard missing.isEmpty, let module else {
-            let message = "online-training end to end needs " + missing.joined(separator: ", ")
-            if TestEnvironment.isCI {
-                Issue.record("missing test peer under CI: \(message)")
-            } else {
-                FileHandle.standardError.write(Data("⚠️  SKIPPED (missing peer): \(message)\n".utf8))
-            }
-            return nil
-        }
-        return (driver, module)
+    /// What the end-to-end tests need: the driver and the module (a missing one skips, or fails under `CI`).
+    static func peers() throws -> (driver: String, module: String) {
+        let module = try Peers.module()
+        let missing = ["online-training", "fd-sim", "surrogate-train"]
+            .filter { !FileManager.default.isExecutableFile(atPath: TestEnvironment.builtProgram($0)) }
+        try Peers.require(missing.isEmpty, "online-training end to end needs \(missing.joined(separator: ", ")) next to the test binary")
+        return (TestEnvironment.builtProgram("online-training"), module)
     }
 
     static let small = ["--size", "32", "--replicas", "2", "--steps", "20", "--depth", "2", "--epochs", "4",
                         "--checkpoint-every", "2", "--seed", "7"]
 
     @Test func aSmallRunEndsWithACompleteReport() throws {
-        guard let peers = Self.peers() else { return }
+        let peers = try Self.peers()
         let output = try TestEnvironment.makeTemporaryDirectory(prefix: "online-training")
         let port = try TestEnvironment.freePort()
         let start = ContinuousClock.now
@@ -111,7 +98,7 @@ import _TestSupport
     }
 
     @Test func ctrlCStopsEverythingAndLeavesAReport() throws {
-        guard let peers = Self.peers() else { return }
+        let peers = try Self.peers()
         let output = try TestEnvironment.makeTemporaryDirectory(prefix: "online-training-interrupt")
         let port = try TestEnvironment.freePort()
         let process = Process()

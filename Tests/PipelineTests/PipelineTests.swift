@@ -11,7 +11,7 @@ import _TestSupport
     let server: RedisServer
 
     init() throws {
-        server = try RedisServer.start(loadModule: (try TestEnvironment.modulePath(), []))
+        server = try Peers.moduleServer()
     }
 
     /// SmartRedis's environment for a program on this server.
@@ -83,7 +83,7 @@ import _TestSupport
 
     /// A Python producer following SmartSim's conventions feeds the Swift trainer.
     @Test func aSmartSimPythonUploaderFeedsTheSwiftTrainer() throws {
-        let python = try TestEnvironment.pythonPath()
+        let python = try Peers.python()
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Python/smartsim_uploader.py").path
         let result = try TestEnvironment.run(python, [script, "16", "3", "10"], environment: environment(keyOut: "py_sim"))
         #expect(result.status == 0, "\(result.error)")
@@ -94,7 +94,7 @@ import _TestSupport
 
     /// What `fd-sim` stages, a Python reader following SmartSim's conventions reads.
     @Test func aSmartSimPythonReaderReadsFDSim() throws {
-        let python = try TestEnvironment.pythonPath()
+        let python = try Peers.python()
         _ = try run("fd-sim", ["--steps", "10", "--size", "16", "--batch", "10", "--seed", "5"], environment: environment(keyOut: "fd_simulation_0"))
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Python/smartsim_reader.py").path
         let result = try TestEnvironment.run(python, [script, "0"], environment: environment(keyIn: ["fd_simulation_0"]))

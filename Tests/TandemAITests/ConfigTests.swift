@@ -5,10 +5,10 @@ import _TestSupport
 /// `AI.CONFIG` (A.16) and the load-time arguments (A.19, D.7).
 @Suite(.needsModule) struct ConfigTests {
     @Test func aiConfig() throws {
-        let server = try startModuleServer()
+        let server = try Peers.moduleServer()
         let c = try server.connect()
         #expect(try c.call("AI.CONFIG", "GET", "MODEL_CHUNK_SIZE") == .integer(535_822_336))
-        let modulePath = try TestEnvironment.modulePath()
+        let modulePath = try Peers.module()
         let folder = modulePath[..<modulePath.lastIndex(of: "/")!]
         #expect(try c.call("AI.CONFIG", "GET", "BACKENDSPATH") == bulk(folder + "/backends"))
         #expect(try c.call("AI.CONFIG", "get", "threads_per_queue") == .integer(1))
@@ -39,7 +39,7 @@ import _TestSupport
 
     @Test func loadTimeArguments() throws {
         // SmartSim's colocated launcher may pass "KEY VALUE" as one argument.
-        let server = try startModuleServer(["THREADS_PER_QUEUE 3", "model_chunk_size", "1000", "Threads", "2"])
+        let server = try Peers.moduleServer(["THREADS_PER_QUEUE 3", "model_chunk_size", "1000", "Threads", "2"])
         let c = try server.connect()
         #expect(try c.call("AI.CONFIG", "GET", "THREADS_PER_QUEUE") == .integer(2))
         #expect(try c.call("AI.CONFIG", "GET", "MODEL_CHUNK_SIZE") == .integer(1000))
@@ -56,14 +56,14 @@ import _TestSupport
         (["TF", "/x/redisai_tensorflow.so"], "ERR error processing argument: TF /x/redisai_tensorflow.so (TandemAI supports only the ONNX backend)"),
     ])
     func badLoadTimeArgumentsFailTheLoad(arguments: [String], logged: String) throws {
-        let failure = #expect(throws: TestEnvironmentError.self) { try startModuleServer(arguments) }
+        let failure = #expect(throws: TestEnvironmentError.self) { try Peers.moduleServer(arguments) }
         #expect(failure?.description.contains(logged) == true, "\(failure?.description ?? "")")
     }
 
     @Test func moduleLoadAfterAFailedLoad() throws {
         let server = try RedisServer.start()
         let c = try server.connect()
-        let path = try TestEnvironment.modulePath()
+        let path = try Peers.module()
         guard case .error(let refused) = try c.call("MODULE", "LOAD", path, "THREADS_PER_QUEUE", "-1") else {
             Issue.record("MODULE LOAD with a bad argument must fail")
             return

@@ -85,7 +85,7 @@ import _TestSupport
     @Test func tenThousandRandomAndMutatedCommands() throws {
         // Redis 7 allocates a ~25 KB latency histogram per command on first use: turned
         // off so that used_memory shows the module's allocations only.
-        let server = try startModuleServer(["THREADS_PER_QUEUE", "2"], extra: ["--latency-tracking", "no"])
+        let server = try Peers.moduleServer(["THREADS_PER_QUEUE", "2"], extra: ["--latency-tracking", "no"])
         let setup = try server.connect()
         let keep = littleEndianBytes((0..<1000).map { Float($0) / 3 })
         #expect(try setup.call("AI.TENSORSET", "keep0", "FLOAT", 10, 100, "BLOB", keep) == .simpleString("OK"))

@@ -5,7 +5,7 @@ import _TestSupport
 /// `AI.INFO` (A.15), `AI._MODELSCAN` (A.17) and the module's `INFO MODULES` sections (A.18).
 @Suite(.needsModule) struct InfoTests {
     @Test func aiInfoLayoutAndErrors() throws {
-        let server = try startModuleServer()
+        let server = try Peers.moduleServer()
         let c = try server.connect()
         #expect(try c.call("AI.MODELSTORE", "m", "ONNX", "gpu", "TAG", "v2", "BLOB", tinyModel()) == .simpleString("OK"))
         #expect(try c.call("AI.INFO", "m") == .array([
@@ -28,7 +28,7 @@ import _TestSupport
     }
 
     @Test func modelScanListsKeysAndTags() throws {
-        let server = try startModuleServer()
+        let server = try Peers.moduleServer()
         let c = try server.connect()
         #expect(try c.call("AI.MODELSTORE", "a", "ONNX", "CPU", "TAG", "ta", "BLOB", tinyModel()) == .simpleString("OK"))
         #expect(try c.call("AI.MODELSTORE", "b", "ONNX", "CPU", "BLOB", tinyModel()) == .simpleString("OK"))
@@ -38,7 +38,7 @@ import _TestSupport
     }
 
     @Test func infoModulesSections() throws {
-        let server = try startModuleServer(["THREADS_PER_QUEUE", "2", "INTER_OP_PARALLELISM", "3", "INTRA_OP_PARALLELISM", "4",
+        let server = try Peers.moduleServer(["THREADS_PER_QUEUE", "2", "INTER_OP_PARALLELISM", "3", "INTRA_OP_PARALLELISM", "4",
                                             "MODEL_EXECUTION_TIMEOUT", "2000", "BACKEND_MEMORY_LIMIT", "64"])
         let c = try server.connect()
         let expected: [(String, String)] = [

@@ -11,7 +11,7 @@ import _TestSupport
     }
 
     @Test func commandGetKeys() throws {
-        let server = try startModuleServer()
+        let server = try Peers.moduleServer()
         let c = try server.connect()
         let cases: [([any CommandArgument], [String])] = [
             (["AI.TENSORSET", "t", "FLOAT", 1], ["t"]),
@@ -39,7 +39,7 @@ import _TestSupport
         // The cluster bus uses port + 10000, so the port must be at most 55535.
         var port = try TestEnvironment.freePort()
         for _ in 0..<100 where port > 55535 { port = try TestEnvironment.freePort() }
-        let server = try RedisServer.start(loadModule: (TestEnvironment.modulePath(), []),
+        let server = try RedisServer.start(loadModule: (Peers.module(), []),
                                            extraArguments: ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf"],
                                            port: port)
         let c = try server.connect()

@@ -12,7 +12,7 @@ import _TestSupport
     static let ok = RESPValue.simpleString("OK")
 
     @Test func runsGoThroughTheWorkersAndCountInStatistics() throws {
-        let server = try startModuleServer(["THREADS_PER_QUEUE", "2"])
+        let server = try Peers.moduleServer(["THREADS_PER_QUEUE", "2"])
         let c = try server.connect()
         #expect(try c.call("AI.MODELSTORE", "m", "ONNX", "CPU", "TAG", "v", "BLOB", tinyModel()) == Self.ok)
         #expect(try c.call("AI.TENSORSET", "a", "FLOAT", 1, 4, "VALUES", 1, -2, 3, -4) == Self.ok)
@@ -35,7 +35,7 @@ import _TestSupport
 
     /// Wrong shape or dtype: the documented error, counted as a failed run; the server keeps serving.
     @Test func badInputsGetTheRuntimesErrors() throws {
-        let server = try startModuleServer()
+        let server = try Peers.moduleServer()
         let c = try server.connect()
         #expect(try c.call("AI.MODELSTORE", "m", "ONNX", "CPU", "BLOB", tinyModel()) == Self.ok)
         #expect(try c.call("AI.TENSORSET", "wide", "FLOAT", 1, 5) == Self.ok)
@@ -56,7 +56,7 @@ import _TestSupport
 
     /// A run that waits in the queue longer than its TIMEOUT is answered `+TIMEDOUT` (B.4).
     @Test func timeoutExceededInTheQueueIsTimedOut() throws {
-        let server = try startModuleServer(["THREADS_PER_QUEUE", "1"])
+        let server = try Peers.moduleServer(["THREADS_PER_QUEUE", "1"])
         let c = try server.connect()
         let slow = DiffusionResNet<Float>(depth: 4, seed: 1).onnxModel(height: 64, width: 64).serialized()
         #expect(try c.call("AI.MODELSTORE", "slow", "ONNX", "CPU", "BLOB", slow) == Self.ok)
@@ -77,7 +77,7 @@ import _TestSupport
     }
 
     @Test func manyClientsAtOnce() throws {
-        let server = try startModuleServer(["THREADS_PER_QUEUE", "3"])
+        let server = try Peers.moduleServer(["THREADS_PER_QUEUE", "3"])
         let setup = try server.connect()
         #expect(try setup.call("AI.MODELSTORE", "m", "ONNX", "GPU:0", "BLOB", tinyModel()) == Self.ok)
         #expect(try setup.call("AI.TENSORSET", "a", "FLOAT", 2, 4, "VALUES", 1, 2, 3, 4, -1, -2, -3, -4) == Self.ok)
@@ -104,7 +104,7 @@ import _TestSupport
     }
 
     @Test func blockingCommandsAreRefusedInMultiAndLua() throws {
-        let server = try startModuleServer()
+        let server = try Peers.moduleServer()
         let c = try server.connect()
         #expect(try c.call("AI.MODELSTORE", "m", "ONNX", "CPU", "BLOB", tinyModel()) == Self.ok)
         #expect(try c.call("AI.TENSORSET", "a", "FLOAT", 1, 4) == Self.ok)
@@ -118,7 +118,7 @@ import _TestSupport
     }
 
     @Test func modelExecuteErrorTexts() throws {
-        let server = try startModuleServer()
+        let server = try Peers.moduleServer()
         let c = try server.connect()
         #expect(try c.call("AI.MODELSTORE", "m", "ONNX", "CPU", "BLOB", tinyModel()) == Self.ok)
         #expect(try c.call("AI.TENSORSET", "a", "FLOAT", 1, 4) == Self.ok)
@@ -160,7 +160,7 @@ import _TestSupport
     }
 
     @Test func readsTheClientsDatabase() throws {
-        let server = try startModuleServer()
+        let server = try Peers.moduleServer()
         let c = try server.connect()
         #expect(try c.call("SELECT", 3) == .simpleString("OK"))
         #expect(try c.call("AI.MODELSTORE", "m", "ONNX", "CPU", "BLOB", tinyModel()) == Self.ok)
@@ -171,7 +171,7 @@ import _TestSupport
     }
 
     @Test func disconnectingWhileBlockedIsHarmless() throws {
-        let server = try startModuleServer()
+        let server = try Peers.moduleServer()
         let setup = try server.connect()
         #expect(try setup.call("AI.MODELSTORE", "m", "ONNX", "CPU", "BLOB", tinyModel()) == Self.ok)
         #expect(try setup.call("AI.TENSORSET", "a", "FLOAT", 1, 4) == Self.ok)

@@ -5,7 +5,7 @@ import _TestSupport
 /// `AI.MODELGET` layouts and chunking by `MODEL_CHUNK_SIZE` (A.9), and `AI.MODELDEL` (A.10).
 @Suite(.needsModule) struct ModelGetTests {
     @Test func layouts() throws {
-        let server = try startModuleServer()
+        let server = try Peers.moduleServer()
         let c = try server.connect()
         #expect(try c.call("AI.MODELSTORE", "m", "ONNX", "CPU", "TAG", "t", "BLOB", tinyModel()) == .simpleString("OK"))
         let meta = ModelStoreTests.meta(tag: bulk("t"))
@@ -18,7 +18,7 @@ import _TestSupport
     }
 
     @Test func blobsAreChunkedByModelChunkSize() throws {
-        let server = try startModuleServer()
+        let server = try Peers.moduleServer()
         let c = try server.connect()
         // Valid models of exactly 2500 and 2000 bytes (the doc string pads them).
         let blob = sizedModel(2500), even = sizedModel(2000)
@@ -42,7 +42,7 @@ import _TestSupport
     }
 
     @Test func modelDel() throws {
-        let server = try startModuleServer()
+        let server = try Peers.moduleServer()
         let c = try server.connect()
         #expect(try c.call("AI.MODELSTORE", "m", "ONNX", "CPU", "BLOB", tinyModel()) == .simpleString("OK"))
         #expect(try c.call("AI.TENSORSET", "t", "FLOAT", 1) == .simpleString("OK"))

@@ -13,7 +13,7 @@ import _TestSupport
     }
 
     @Test func storesEveryOptionAndConcatenatesChunks() throws {
-        let server = try startModuleServer()
+        let server = try Peers.moduleServer()
         let c = try server.connect()
         let tag: [UInt8] = [0, 255, 10, 13, 65]
         let model = tinyModel("chunks")
@@ -31,7 +31,7 @@ import _TestSupport
     }
 
     @Test func storesInsideMultiAndLuaWithoutBlocking() throws {
-        let server = try startModuleServer()
+        let server = try Peers.moduleServer()
         let c = try server.connect()
         #expect(try c.call("MULTI") == .simpleString("OK"))
         #expect(try c.call("AI.MODELSTORE", "m", "ONNX", "CPU", "BLOB", tinyModel("in-multi")) == .simpleString("QUEUED"))
@@ -47,7 +47,7 @@ import _TestSupport
     }
 
     @Test func otherBackendsAreRefusedNamingONNX() throws {
-        let server = try startModuleServer()
+        let server = try Peers.moduleServer()
         let c = try server.connect()
         for backend in ["TF", "TFLITE", "TORCH", "torch"] {
             var command: [any CommandArgument] = ["AI.MODELSTORE", "m", backend, "CPU"]
@@ -59,7 +59,7 @@ import _TestSupport
     }
 
     @Test func modelStoreErrorTexts() throws {
-        let server = try startModuleServer()
+        let server = try Peers.moduleServer()
         let c = try server.connect()
         #expect(try c.call("SET", "str", "v") == .simpleString("OK"))
         let cases: [([any CommandArgument], String)] = [
@@ -96,7 +96,7 @@ import _TestSupport
     }
 
     @Test func deprecatedModelSet() throws {
-        let server = try startModuleServer()
+        let server = try Peers.moduleServer()
         let c = try server.connect()
         // Non-TF backends ignore an INPUTS/OUTPUTS section without counts.
         #expect(try c.call("AI.MODELSET", "m", "ONNX", "CPU", "TAG", "v1", "BATCHSIZE", 2, "INPUTS", "a", "b", "OUTPUTS", "c",

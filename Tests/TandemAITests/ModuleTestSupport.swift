@@ -6,16 +6,11 @@ import _TestSupport
 
 extension Trait where Self == ConditionTrait {
     /// Runs a suite only when the module is configured (always in CI, where a missing
-    /// module then fails loudly in ``TestEnvironment/modulePath()``).
+    /// module then fails loudly in ``Peers/module()``).
     static var needsModule: Self {
-        .enabled(if: TestEnvironment.moduleTestsEnabled,
+        .enabled(if: Peers.moduleTestsEnabled,
                  "TANDEM_MODULE_PATH is not set: the TandemAI integration tests are SKIPPED (run `make test`)")
     }
-}
-
-/// Starts `redis-server` with the TandemAI module and `arguments`.
-func startModuleServer(_ arguments: [String] = [], extra: [String] = [], directory: URL? = nil) throws -> RedisServer {
-    try RedisServer.start(loadModule: (TestEnvironment.modulePath(), arguments), extraArguments: extra, directory: directory)
 }
 
 /// Something that can be a command argument in tests: text, bytes or an integer.

@@ -11,8 +11,8 @@ import _TestSupport
 /// Python client, and fuzzed blobs refused without harm.
 @Suite(.needsModule) struct ONNXModelTests {
     @Test func smartRedisRunsAnExportedModelAndGetsTandemNNsNumbers() throws {
-        let python = try TestEnvironment.pythonPath()
-        let server = try startModuleServer()
+        let python = try Peers.python()
+        let server = try Peers.moduleServer()
         let model = DiffusionResNet<Float>(depth: 3, seed: 12)
         var generator = SeededGenerator(seed: 4)
         for p in model.parameters where !p.name.hasSuffix(".kernel") {
@@ -46,7 +46,7 @@ import _TestSupport
     /// Truncated, mutated and random blobs: each store is refused with an error (or, rarely,
     /// accepted as a valid model); the server keeps serving and a good model still runs.
     @Test func fuzzedBlobsAreRefusedWithoutCrashingTheServer() throws {
-        let server = try startModuleServer(["THREADS_PER_QUEUE", "2"])
+        let server = try Peers.moduleServer(["THREADS_PER_QUEUE", "2"])
         let c = try server.connect()
         let valid = DiffusionResNet<Float>(depth: 2, seed: 3).onnxModel(height: 16, width: 16).serialized()
         #expect(try c.call("AI.MODELSTORE", "good", "ONNX", "CPU", "BLOB", valid) == .simpleString("OK"))

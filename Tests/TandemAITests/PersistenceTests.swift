@@ -39,7 +39,7 @@ import _TestSupport
     }
 
     @Test func debugReload() throws {
-        let server = try startModuleServer()
+        let server = try Peers.moduleServer()
         let c = try server.connect()
         let checks = try Self.populate(c)
         #expect(try c.call("DEBUG", "RELOAD") == .simpleString("OK"))
@@ -47,7 +47,7 @@ import _TestSupport
     }
 
     @Test func saveAndRestartFromRDB() throws {
-        let server = try startModuleServer()
+        let server = try Peers.moduleServer()
         let checks = try Self.populate(try server.connect())
         #expect(try server.connect().call("SAVE") == .simpleString("OK"))
         let restarted = try server.restart()
@@ -55,7 +55,7 @@ import _TestSupport
     }
 
     @Test func backgroundSaveInAForkedChild() throws {
-        let server = try startModuleServer()
+        let server = try Peers.moduleServer()
         let c = try server.connect()
         let checks = try Self.populate(c)
         // Keep the workers busy while the child writes the RDB.
@@ -72,7 +72,7 @@ import _TestSupport
     }
 
     @Test func aofRewriteAndRestartFromAOF() throws {
-        let server = try startModuleServer(extra: ["--appendonly", "yes", "--aof-use-rdb-preamble", "no"])
+        let server = try Peers.moduleServer(extra: ["--appendonly", "yes", "--aof-use-rdb-preamble", "no"])
         let c = try server.connect()
         let checks = try Self.populate(c)
         #expect(try c.call("BGREWRITEAOF").string?.contains("rewriting") == true)
@@ -92,7 +92,7 @@ import _TestSupport
     }
 
     @Test func dumpIsRedisAIsEncodingAndRestores() throws {
-        let server = try startModuleServer()
+        let server = try Peers.moduleServer()
         let c = try server.connect()
         #expect(try c.call("AI.TENSORSET", "t", "INT32", 2, 1, "VALUES", 1, 2) == .simpleString("OK"))
         let dump = try #require(try c.call("DUMP", "t").bytes)
@@ -116,7 +116,7 @@ import _TestSupport
 
     /// A STRING tensor payload as RedisAI writes it (code 7, element offsets after the data).
     @Test func restoresRedisAIStringTensors() throws {
-        let server = try startModuleServer()
+        let server = try Peers.moduleServer()
         let c = try server.connect()
         var body = DumpPayload.unsigned(7) + DumpPayload.unsigned(8) + DumpPayload.unsigned(1) + DumpPayload.unsigned(2)
         body += DumpPayload.string(Array("ab\0c\0".utf8)) + DumpPayload.unsigned(0) + DumpPayload.unsigned(3) + [0]
@@ -129,7 +129,7 @@ import _TestSupport
 
     /// Malformed payloads with valid checksums: each is refused, nothing traps.
     @Test func malformedPayloadsAreRefused() throws {
-        let server = try startModuleServer()
+        let server = try Peers.moduleServer()
         let c = try server.connect()
         typealias P = DumpPayload
         let data8 = P.string([1, 0, 0, 0, 2, 0, 0, 0])
@@ -171,7 +171,7 @@ import _TestSupport
     }
 
     @Test func copyAndRenameKeepValues() throws {
-        let server = try startModuleServer()
+        let server = try Peers.moduleServer()
         let c = try server.connect()
         #expect(try c.call("AI.TENSORSET", "a", "FLOAT", 2, "VALUES", 1, 2) == .simpleString("OK"))
         #expect(try c.call("COPY", "a", "b") == .integer(1))
@@ -184,7 +184,7 @@ import _TestSupport
     }
 
     @Test func asyncFlushFreesOnTheLazyFreeThread() throws {
-        let server = try startModuleServer()
+        let server = try Peers.moduleServer()
         let c = try server.connect()
         let before = try #require(Int(try c.infoField("memory", "used_memory") ?? ""))
         let blob = [UInt8](repeating: 7, count: 100_000)
@@ -202,10 +202,10 @@ import _TestSupport
     }
 
     @Test func replicaReceivesTensorsAndModels() throws {
-        let master = try startModuleServer()
+        let master = try Peers.moduleServer()
         let c = try master.connect()
         #expect(try c.call("AI.TENSORSET", "before", "INT16", 2, "VALUES", -3, 4) == .simpleString("OK"))
-        let replica = try startModuleServer(extra: ["--replicaof", "127.0.0.1", "\(master.port)"])
+        let replica = try Peers.moduleServer(extra: ["--replicaof", "127.0.0.1", "\(master.port)"])
         let r = try replica.connect()
         // Full sync (RDB load on the replica), then the command stream.
         #expect(try c.call("AI.TENSORSET", "after", "FLOAT", 1, "VALUES", "0.5") == .simpleString("OK"))

@@ -6,7 +6,7 @@ import _TestSupport
 /// reply, and the data written before is intact.
 @Suite(.needsModule) struct RobustnessTests {
     @Test func hostileRequestsGetErrorsAndLoseNothing() throws {
-        let server = try startModuleServer()
+        let server = try Peers.moduleServer()
         let c = try server.connect()
         #expect(try c.call("AI.TENSORSET", "keep", "FLOAT", 2, "VALUES", "1.5", "-2") == .simpleString("OK"))
         #expect(try c.call("AI.MODELSTORE", "model", "ONNX", "CPU", "BLOB", tinyModel()) == .simpleString("OK"))
@@ -69,7 +69,7 @@ import _TestSupport
     }
 
     @Test func argumentsOfEveryLength() throws {
-        let server = try startModuleServer()
+        let server = try Peers.moduleServer()
         let c = try server.connect()
         let commands = ["AI.TENSORSET", "AI.TENSORGET", "AI.MODELSTORE", "AI.MODELSET", "AI.MODELGET", "AI.MODELDEL",
                         "AI.MODELEXECUTE", "AI.MODELRUN", "AI._MODELSCAN", "AI.SCRIPTSTORE", "AI.SCRIPTSET", "AI.SCRIPTGET",

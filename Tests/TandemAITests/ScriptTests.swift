@@ -10,7 +10,7 @@ import _TestSupport
     static let noScript = RESPValue.error("ERR script key is empty (TandemAI stores no scripts: it runs ONNX models only)")
 
     @Test func scriptCommands() throws {
-        let server = try startModuleServer()
+        let server = try Peers.moduleServer()
         let c = try server.connect()
         #expect(try c.call("AI.TENSORSET", "t", "FLOAT", 1) == .simpleString("OK"))
         let cases: [([any CommandArgument], RESPValue)] = [

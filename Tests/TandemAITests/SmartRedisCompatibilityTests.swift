@@ -5,12 +5,11 @@ import _TestSupport
 /// The real SmartRedis Python client (0.6.1, the test peer in `TANDEM_PYTHON`) against the
 /// module: tensors of every dtype and several shapes bit-exactly, datasets with metadata,
 /// and ONNX models (`Python/smartredis_roundtrip.py`).
-@Suite(.needsModule, .enabled(if: TestEnvironment.isCI || ProcessInfo.processInfo.environment["TANDEM_PYTHON"] != nil,
-                              "TANDEM_PYTHON is not set: the SmartRedis compatibility test is SKIPPED (run `make test`)"))
+@Suite(.needsModule)
 struct SmartRedisCompatibilityTests {
     @Test func smartRedisPythonClientRoundTrips() throws {
-        let server = try startModuleServer()
-        let python = try TestEnvironment.pythonPath()
+        let server = try Peers.moduleServer()
+        let python = try Peers.python()
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("Python/smartredis_roundtrip.py").path
         var environment = ProcessInfo.processInfo.environment

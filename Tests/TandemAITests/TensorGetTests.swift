@@ -10,7 +10,7 @@ import _TestSupport
     static let values: RESPValue = .array([bulk("1"), bulk("2"), bulk("3"), bulk("4.5")])
 
     @Test func everyLayout() throws {
-        let server = try startModuleServer()
+        let server = try Peers.moduleServer()
         let c = try server.connect()
         #expect(try c.call("AI.TENSORSET", "t1", "FLOAT", 2, 2, "VALUES", 1, 2, 3, "4.5") == .simpleString("OK"))
         let metaBlob = RESPValue.array(Self.meta + [bulk("blob"), .bulkString(Self.blob)])
@@ -33,7 +33,7 @@ import _TestSupport
     }
 
     @Test func errorTexts() throws {
-        let server = try startModuleServer()
+        let server = try Peers.moduleServer()
         let c = try server.connect()
         #expect(try c.call("AI.TENSORSET", "t", "INT8", 1) == .simpleString("OK"))
         #expect(try c.call("RPUSH", "list", "a") == .integer(1))
@@ -51,7 +51,7 @@ import _TestSupport
     }
 
     @Test func largeTensorsRoundTripIntact() throws {
-        let server = try startModuleServer()
+        let server = try Peers.moduleServer()
         let c = try server.connect()
         let floats = (0..<400_000).map { Float($0) * 0.25 - 7 }
         let blob = littleEndianBytes(floats)

@@ -46,7 +46,7 @@ import _TestSupport
 
     @Test(arguments: samples)
     func blobRoundTripsForEveryDType(sample: Sample) throws {
-        let server = try startModuleServer()
+        let server = try Peers.moduleServer()
         let c = try server.connect()
         #expect(try c.call(["AI.TENSORSET", "t", sample.dtype] + sample.shape + ["BLOB", sample.blob]) == .simpleString("OK"))
         #expect(try c.call("AI.TENSORGET", "t", "BLOB") == .bulkString(sample.blob))
@@ -59,7 +59,7 @@ import _TestSupport
 
     @Test(arguments: samples)
     func valuesGiveTheSameBytesAsBlob(sample: Sample) throws {
-        let server = try startModuleServer()
+        let server = try Peers.moduleServer()
         let c = try server.connect()
         #expect(try c.call(["AI.TENSORSET", "t", sample.dtype.lowercased()] + sample.shape + ["values"] + sample.values) == .simpleString("OK"))
         #expect(try c.call("AI.TENSORGET", "t", "BLOB") == .bulkString(sample.blob))
@@ -70,7 +70,7 @@ import _TestSupport
     }
 
     @Test func scalarsAndZeroFilledTensors() throws {
-        let server = try startModuleServer()
+        let server = try Peers.moduleServer()
         let c = try server.connect()
         // A tensor with no dimensions is a scalar: empty shape, one element.
         #expect(try c.call("AI.TENSORSET", "s", "FLOAT", "VALUES", "2.5") == .simpleString("OK"))
@@ -90,7 +90,7 @@ import _TestSupport
     /// Outside MULTI/Lua the module keeps the BLOB argument itself; inside them it copies.
     /// Either way the stored bytes stay right after the command and its neighbours.
     @Test func blobsSurviveInEveryCallingContext() throws {
-        let server = try startModuleServer()
+        let server = try Peers.moduleServer()
         let c = try server.connect()
         let small = littleEndianBytes([1, 2, 3] as [Int32])
         let big = (0..<100_000).map { UInt8(truncatingIfNeeded: $0 &* 13) }
@@ -113,7 +113,7 @@ import _TestSupport
     }
 
     @Test func overwritingReplacesTheTensor() throws {
-        let server = try startModuleServer()
+        let server = try Peers.moduleServer()
         let c = try server.connect()
         #expect(try c.call("AI.TENSORSET", "t", "INT8", 2, "VALUES", 1, 2) == .simpleString("OK"))
         #expect(try c.call("AI.TENSORSET", "t", "UINT16", 1, "VALUES", 9) == .simpleString("OK"))
@@ -124,7 +124,7 @@ import _TestSupport
 
     /// Every error of spec A.5, in RedisAI's order and with its exact text.
     @Test func errorTexts() throws {
-        let server = try startModuleServer()
+        let server = try Peers.moduleServer()
         let c = try server.connect()
         #expect(try c.call("SET", "str", "x") == .simpleString("OK"))
         let cases: [([any CommandArgument], String)] = [
@@ -173,7 +173,7 @@ import _TestSupport
     /// Deliberate deviations from RedisAI's bugs (A.5 [Q]): negative INT values, empty
     /// STRING values and a STRING value ending in one NUL are accepted.
     @Test func saneValueRanges() throws {
-        let server = try startModuleServer()
+        let server = try Peers.moduleServer()
         let c = try server.connect()
         #expect(try c.call("AI.TENSORSET", "z", "INT8", 2, "VALUES", -1, -128) == .simpleString("OK"))
         #expect(try c.call("AI.TENSORGET", "z", "VALUES") == .array([.integer(-1), .integer(-128)]))
@@ -182,7 +182,7 @@ import _TestSupport
     }
 
     @Test func tensorSetIsReplicatedVerbatimToTheAOF() throws {
-        let server = try startModuleServer(extra: ["--appendonly", "yes", "--appendfsync", "always"])
+        let server = try Peers.moduleServer(extra: ["--appendonly", "yes", "--appendfsync", "always"])
         let c = try server.connect()
         #expect(try c.call("AI.TENSORSET", "t", "float", 1, "BLOB", [0, 0, 128, 63]) == .simpleString("OK"))
         #expect(try c.call("AI.TENSORSET", "bad", "float", 2, "BLOB", [0]) != .simpleString("OK"))

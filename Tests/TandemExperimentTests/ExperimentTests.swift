@@ -7,7 +7,7 @@ import _TestSupport
 /// Whole experiments: a database, ensembles and models that talk to it.
 @Suite struct ExperimentTests {
     @Test func aThreeMemberPrefixedEnsembleWritesToItsOwnKeys() throws {
-        guard let module = Peers.module(), let cli = Peers.redisCLI() else { return }
+        let module = try Peers.module(), cli = try Peers.redisCLI()
         let (experiment, _) = try makeExperiment()
         var database = try experiment.createDatabase(port: try TestEnvironment.freePort())
         database.modulePath = module
@@ -30,7 +30,7 @@ import _TestSupport
     }
 
     @Test func smartRedisMembersPrefixTheirTensorsWithTheirNames() throws {
-        guard let module = Peers.module(), let python = Peers.python() else { return }
+        let module = try Peers.module(), python = try Peers.python()
         let (experiment, directory) = try makeExperiment()
         var database = try experiment.createDatabase(port: try TestEnvironment.freePort())
         database.modulePath = module
@@ -61,7 +61,7 @@ import _TestSupport
     /// The flagship's structure: database; a 2-member ensemble with prefixing; a model with both
     /// members as incoming entities; started non-blocking, waited for, summarised; database stopped.
     @Test func theTutorialsStructureRunsThroughTheAPI() throws {
-        guard let module = Peers.module(), let python = Peers.python() else { return }
+        let module = try Peers.module(), python = try Peers.python()
         let (experiment, directory) = try makeExperiment("surrogate_training")
         var database = try experiment.createDatabase(port: try TestEnvironment.freePort(), interface: "lo")
         database.modulePath = module

@@ -52,8 +52,7 @@ import _TestSupport
     func interruptLeavesNoChild(signal: Int32, withDatabase: Bool) throws {
         var port: Int?, module: String?
         if withDatabase {
-            guard let found = Peers.module() else { return }
-            module = found
+            module = try Peers.module()
             port = try TestEnvironment.freePort()
         }
         let directory = try TestEnvironment.makeTemporaryDirectory(prefix: "driver")
@@ -86,7 +85,7 @@ import _TestSupport
 
 extension InterruptTests {
     @Test func aDriverExitingWithoutStoppingLeavesNoChild() throws {
-        guard let module = Peers.module() else { return }
+        let module = try Peers.module()
         let directory = try TestEnvironment.makeTemporaryDirectory(prefix: "driver")
         let port = try TestEnvironment.freePort()
         let driver = try startDriver(members: 2, port: port, module: module, directory: directory, exitWhenReady: true)

@@ -8,7 +8,7 @@ import _TestSupport
 /// The database through the experiment: a real redis-server with the real TandemAI module.
 @Suite struct OrchestratorTests {
     @Test func startsReadyWithTheModuleLoadedAndPersistenceOff() throws {
-        guard let module = Peers.module() else { return }
+        let module = try Peers.module()
         let (experiment, _) = try makeExperiment()
         var database = try experiment.createDatabase(port: try TestEnvironment.freePort(), threadsPerQueue: 2)
         database.modulePath = module
@@ -29,7 +29,7 @@ import _TestSupport
     }
 
     @Test func aModulePathRelativeToTheCurrentDirectoryLoads() throws {
-        guard let module = Peers.module() else { return }
+        let module = try Peers.module()
         let (experiment, _) = try makeExperiment()
         var database = try experiment.createDatabase(port: try TestEnvironment.freePort())
         database.modulePath = Self.relativeToCurrentDirectory(module)
@@ -49,7 +49,7 @@ import _TestSupport
     }
 
     @Test func stoppingTheDatabaseLeavesNoProcessAndCancelsIt() throws {
-        guard let module = Peers.module() else { return }
+        let module = try Peers.module()
         let (experiment, _) = try makeExperiment()
         var database = try experiment.createDatabase(port: try TestEnvironment.freePort())
         database.modulePath = module
@@ -63,7 +63,7 @@ import _TestSupport
     }
 
     @Test func snapshotsAreConfiguredWhenAsked() throws {
-        guard let module = Peers.module() else { return }
+        let module = try Peers.module()
         let (experiment, _) = try makeExperiment()
         var database = try experiment.createDatabase(port: try TestEnvironment.freePort())
         database.modulePath = module
@@ -75,7 +75,7 @@ import _TestSupport
     }
 
     @Test func aBusyPortFailsFastWithAClearErrorAndStartsNothing() throws {
-        guard let module = Peers.module() else { return }
+        let module = try Peers.module()
         let occupant = try RedisServer.start()
         defer { occupant.stop() }
         let (experiment, directory) = try makeExperiment()
@@ -118,7 +118,7 @@ import _TestSupport
     }
 
     @Test func aModuleThatFailsToLoadIsReportedWithTheServersLog() throws {
-        guard let module = Peers.module() else { return }
+        let module = try Peers.module()
         let (experiment, _) = try makeExperiment()
         var database = try experiment.createDatabase(port: try TestEnvironment.freePort())
         database.modulePath = module

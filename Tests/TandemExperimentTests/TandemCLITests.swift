@@ -15,7 +15,7 @@ import _TestSupport
     }
 
     @Test func startDetachedThenStatusThenStop() throws {
-        guard let module = Peers.module() else { return }
+        let module = try Peers.module()
         let directory = try TestEnvironment.makeTemporaryDirectory(prefix: "cli")
         let port = try TestEnvironment.freePort()
         let address = "127.0.0.1:\(port)"
@@ -37,7 +37,7 @@ import _TestSupport
     }
 
     @Test func aBusyPortIsRefusedWithTheLibrarysMessage() throws {
-        guard let module = Peers.module() else { return }
+        let module = try Peers.module()
         let occupant = try RedisServer.start()
         defer { occupant.stop() }
         let directory = try TestEnvironment.makeTemporaryDirectory(prefix: "cli")
@@ -57,7 +57,7 @@ import _TestSupport
 extension TandemCLITests {
     /// A running database (through the experiment) and a way to run Python against it.
     func withDatabase(_ body: (_ address: String, _ python: (String) throws -> Void) throws -> Void) throws {
-        guard let module = Peers.module(), let python = Peers.python() else { return }
+        let module = try Peers.module(), python = try Peers.python()
         let (experiment, _) = try makeExperiment("cli")
         var database = try experiment.createDatabase(port: try TestEnvironment.freePort())
         database.modulePath = module

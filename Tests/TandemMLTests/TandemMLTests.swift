@@ -11,7 +11,7 @@ struct Database {
     let server: RedisServer
 
     init() throws {
-        server = try RedisServer.start(loadModule: (try TestEnvironment.modulePath(), []))
+        server = try Peers.moduleServer()
     }
 
     /// A client with SmartRedis's environment: standalone, with the given prefixes.

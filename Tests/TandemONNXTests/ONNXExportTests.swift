@@ -102,7 +102,7 @@ enum ExportFixtures {
 
     /// Runs ONNX models (bytes) on float32 inputs in onnxruntime, one Python process for all.
     static func runInOnnxruntime(_ runs: [(model: [UInt8], input: Tensor)]) throws -> [Tensor] {
-        let python = try TestEnvironment.pythonPath()
+        let python = try Peers.python()
         let directory = try TestEnvironment.makeTemporaryDirectory(prefix: "onnx-export")
         defer { try? FileManager.default.removeItem(at: directory) }
         var manifest = ""

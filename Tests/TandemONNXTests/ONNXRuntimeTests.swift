@@ -29,7 +29,7 @@ import _TestSupport
 
     /// One model per operator (and a small NCHW classifier), written by `op_models.py`.
     @Test func runtimeAgreesWithOnnxruntimePerOperator() throws {
-        let python = try TestEnvironment.pythonPath()
+        let python = try Peers.python()
         let directory = try TestEnvironment.makeTemporaryDirectory(prefix: "onnx-ops")
         defer { try? FileManager.default.removeItem(at: directory) }
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Python/op_models.py").path

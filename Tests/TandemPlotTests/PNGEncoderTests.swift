@@ -42,7 +42,7 @@ import _TestSupport
 
     /// An independent reader: Python's own zlib and struct parse the file.
     @Test func pythonReadsThePixelsBack() throws {
-        let python = try TestEnvironment.pythonPath()
+        let python = try Peers.python()
         let directory = try TestEnvironment.makeTemporaryDirectory(prefix: "png")
         let path = directory.appendingPathComponent("sample.png").path
         try Data(PNGEncoder.encode(Self.sampleImage())).write(to: URL(fileURLWithPath: path))

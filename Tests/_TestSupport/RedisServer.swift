@@ -6,7 +6,7 @@ import RESP
 /// directory, and stopped (SIGTERM, then SIGKILL) when ``stop()`` is called or the value dies.
 ///
 /// ```swift
-/// let server = try RedisServer.start(loadModule: (TestEnvironment.modulePath(), []))
+/// let server = try RedisServer.start(loadModule: (Peers.module(), []))
 /// let connection = try server.connect()
 /// ```
 public final class RedisServer: @unchecked Sendable {

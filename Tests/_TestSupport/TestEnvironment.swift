@@ -7,11 +7,9 @@ public struct TestEnvironmentError: Error, CustomStringConvertible {
     public init(_ description: String) { self.description = description }
 }
 
-/// Where tests find their real peers: `redis-server`, the module, the Python test peers.
-///
-/// `make test` sets every variable below, so there they are always found. A bare
-/// `swift test` without them makes the integration tests fail with a message that says
-/// which variable or program is missing.
+/// What tests need from the machine: `redis-server`, temporary directories, free ports,
+/// programs built with the tests. The other peers (module, Python, `redis-cli`) are in
+/// ``Peers``.
 public enum TestEnvironment {
     /// Whether this is a CI run (`CI` set): a missing peer is then a failure, never a skip.
     public static var isCI: Bool { ProcessInfo.processInfo.environment["CI"] != nil }
@@ -25,33 +23,6 @@ public enum TestEnvironment {
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         }
         throw TestEnvironmentError("redis-server not found: install it (apt-get install redis-server) or run `make test`")
-    }
-
-    /// The Python interpreter holding the test peers, from `TANDEM_PYTHON` (set by `make test`).
-    public static func pythonPath() throws -> String {
-        guard let path = ProcessInfo.processInfo.environment["TANDEM_PYTHON"],
-              FileManager.default.isExecutableFile(atPath: path) else {
-            throw TestEnvironmentError("TANDEM_PYTHON is not set to the test peers' Python: run `make test`")
-        }
-        return path
-    }
-
-    /// The TandemAI Redis module, from `TANDEM_MODULE_PATH` (set by `make test`, which
-    /// builds it with `make module`).
-    public static func modulePath() throws -> String {
-        guard let path = ProcessInfo.processInfo.environment["TANDEM_MODULE_PATH"], !path.isEmpty else {
-            throw TestEnvironmentError("TANDEM_MODULE_PATH is not set: run `make test`, or `make module` and export TANDEM_MODULE_PATH=<path of libTandemAI.so>")
-        }
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw TestEnvironmentError("TANDEM_MODULE_PATH=\(path) does not exist: run `make module`")
-        }
-        return path
-    }
-
-    /// Whether tests that load the module should run: the module is configured, or this is
-    /// CI (where ``modulePath()`` then fails loudly instead of the tests being skipped).
-    public static var moduleTestsEnabled: Bool {
-        isCI || !(ProcessInfo.processInfo.environment["TANDEM_MODULE_PATH"] ?? "").isEmpty
     }
 
     /// The path of an executable of this package built with the tests: products land

@@ -5,48 +5,8 @@ import RESP
 import TandemClient
 import _TestSupport
 
-/// The real peers the integration tests need, found through the environment.
-///
-/// A missing peer skips the test with a loud message on a developer machine, and fails it
-/// when `CI` is set.
-enum Peers {
-    /// The TandemAI module from `TANDEM_MODULE_PATH`, if set to an existing file.
-    static var modulePath: String? {
-        guard let path = ProcessInfo.processInfo.environment["TANDEM_MODULE_PATH"],
-              FileManager.default.fileExists(atPath: path) else { return nil }
-        return path
-    }
-
-    /// Skips (or, in CI, fails) the current test when `available` is false.
-    static func require(_ available: Bool, _ what: String) throws {
-        guard !available else { return }
-        let message = "SKIPPED: \(what)"
-        if TestEnvironment.isCI {
-            Issue.record("\(what) (CI is set, so a missing peer is a failure)")
-            throw TestEnvironmentError(what)
-        }
-        FileHandle.standardError.write(Data("\n*** \(message) ***\n".utf8))
-        try Test.cancel(Comment(rawValue: message))
-    }
-
-    /// A plain `redis-server`.
-    static func plainServer() throws -> RedisServer {
-        try RedisServer.start()
-    }
-
-    /// A `redis-server` with TandemAI loaded; skips without `TANDEM_MODULE_PATH`.
-    static func moduleServer() throws -> RedisServer {
-        try require(modulePath != nil, "TANDEM_MODULE_PATH does not name the built TandemAI module (run `make test`)")
-        return try RedisServer.start(loadModule: (modulePath!, []))
-    }
-
-    /// The Python interpreter with smartredis; skips when `TANDEM_PYTHON` is unset.
-    static func python() throws -> String {
-        let path = try? TestEnvironment.pythonPath()
-        try require(path != nil, "TANDEM_PYTHON does not name the Python with smartredis==0.6.1 (run `make test`)")
-        return path!
-    }
-
+/// The client tests' Python peer scripts (`Python/`), run against a test server.
+extension Peers {
     /// The directory of the Python peer scripts.
     static let scripts = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Python")
