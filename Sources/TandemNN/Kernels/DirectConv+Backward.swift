@@ -134,15 +134,19 @@ extension DirectConv {
     }
 
     /// Adds the samples' partial sums in sample order (so a run repeats exactly whatever the
-    /// threads did), rearranged from tap order to Keras order.
+    /// threads did) into sample 0's, then that total, rearranged from tap order to Keras
+    /// order, into `gradient`.
     private func reducePartials(samples: Int, into gradient: UnsafeMutablePointer<Scalar>) {
+        guard samples > 0 else { return }
         let k2 = geometry.kernel * geometry.kernel, cs = smallChannels
-        for n in 0..<samples {
+        let total = samplePartial(0)
+        for n in 1..<samples {
             let p = samplePartial(n)
-            for t in 0..<gatherTaps.count {
-                let cb = t / k2, kk = t % k2
-                for c in 0..<cs { gradient[(kk * bigChannels + cb) * cs + c] += p[t * cs + c] }
-            }
+            for i in 0..<partialSize { total[i] += p[i] }
+        }
+        for t in 0..<gatherTaps.count {
+            let cb = t / k2, kk = t % k2
+            for c in 0..<cs { gradient[(kk * bigChannels + cb) * cs + c] += total[t * cs + c] }
         }
     }
 }
