@@ -14,7 +14,14 @@ public final class DatabaseConnection {
     /// - Parameter timeoutMilliseconds: the limit for connecting and for each reply.
     /// - Throws: ``ExperimentError/Code-swift.struct/databaseUnreachable``.
     public init(host: String, port: Int, timeoutMilliseconds: Int = 2000) throws(ExperimentError) {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        fd = try Self.connectedSocket(host: host, port: port, timeoutMilliseconds: timeoutMilliseconds)
+    }
+
+    /// A socket connected to `host:port` with timeouts set, or an error with nothing left open.
+    /// (Opened here rather than in `init`: a class whose stored properties are all set runs
+    /// `deinit` when its `init` throws, and a second `close` could hit another thread's socket.)
+    private static func connectedSocket(host: String, port: Int, timeoutMilliseconds: Int) throws(ExperimentError) -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw ExperimentError(.databaseUnreachable, "socket() failed: errno \(errno)") }
         var timeout = timeval(tv_sec: timeoutMilliseconds / 1000, tv_usec: (timeoutMilliseconds % 1000) * 1000)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
@@ -39,6 +46,7 @@ public final class DatabaseConnection {
             throw ExperimentError(.databaseUnreachable,
                 "cannot connect to \(host):\(port): \(String(cString: strerror(error)))")
         }
+        return fd
     }
 
     /// Connects to an address written `host:port` (an `SSDB` entry, `tcp://` allowed).

@@ -11,7 +11,13 @@ final class BenchConnection {
     private var output: [UInt8] = []
 
     init(port: Int) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        fd = try Self.connectedSocket(port: port)
+    }
+
+    /// A socket connected to 127.0.0.1:`port`, or an error with nothing left open (not in
+    /// `init`: a throwing `init` of a fully set class runs `deinit`, which would close twice).
+    private static func connectedSocket(port: Int) throws -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw ValidationError("socket() failed") }
         var address = BenchConnection.loopback(port: port)
         let connected = withUnsafePointer(to: &address) {
@@ -25,6 +31,7 @@ final class BenchConnection {
         }
         var one: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        return fd
     }
 
     deinit { close(fd) }

@@ -9,7 +9,13 @@ public final class RedisTestConnection {
 
     /// Connects to 127.0.0.1:`port`.
     public init(port: Int) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        fd = try Self.connectedSocket(port: port)
+    }
+
+    /// A socket connected to 127.0.0.1:`port`, or an error with nothing left open (not in
+    /// `init`: a throwing `init` of a fully set class runs `deinit`, which would close twice).
+    private static func connectedSocket(port: Int) throws -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestEnvironmentError("socket() failed: errno \(errno)") }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -21,11 +27,13 @@ public final class RedisTestConnection {
             }
         }
         guard connected else {
+            let error = errno
             close(fd)
-            throw TestEnvironmentError("connect to 127.0.0.1:\(port) failed: errno \(errno)")
+            throw TestEnvironmentError("connect to 127.0.0.1:\(port) failed: errno \(error)")
         }
         var one: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        return fd
     }
 
     deinit { close(fd) }
