@@ -3,12 +3,13 @@
 public struct HeatExamples: Sendable {
     /// Grid points per side.
     public let size: Int
-    /// The number of examples (simulations, ×8 when augmented).
-    public let count: Int
     /// The initial temperatures, one grid after the other.
     public let initial: [Float]
     /// The steady states, in the same order.
     public let steady: [Float]
+
+    /// The number of examples (simulations, ×8 when augmented).
+    public var count: Int { initial.count / (size * size) }
 
     /// `simulations` random problems drawn from `generator` and solved; with `augmented`,
     /// each batch of simulations ×8 by the symmetries, symmetry-major (as fd-sim uploads it).
@@ -25,7 +26,7 @@ public struct HeatExamples: Sendable {
             initial = Symmetry.augment(initial)
             steady = Symmetry.augment(steady)
         }
-        return HeatExamples(size: size, count: initial.count, initial: initial.flatMap(\.values), steady: steady.flatMap(\.values))
+        return HeatExamples(size: size, initial: initial.flatMap(\.values), steady: steady.flatMap(\.values))
     }
 
     /// The mean absolute error of predicting all zeros.
