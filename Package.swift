@@ -27,6 +27,8 @@ let package = Package(
     products: [
         .library(name: "TandemTensor", targets: ["TandemTensor"]),
         .library(name: "RESP", targets: ["RESP"]),
+        .library(name: "TandemRedis", targets: ["TandemRedis"]),
+        .library(name: "TandemTesting", targets: ["TandemTesting"]),
         .library(name: "ONNX", targets: ["ONNX"]),
         .library(name: "HeatDiffusion", targets: ["HeatDiffusion"]),
         .library(name: "TandemPlot", targets: ["TandemPlot"]),
@@ -52,15 +54,17 @@ let package = Package(
 
         .target(name: "TandemTensor", swiftSettings: swiftSettings),
         .target(name: "RESP", swiftSettings: swiftSettings),
+        // The one place that talks to Redis: the blocking RESP connection, free ports, a redis-server launcher.
+        .target(name: "TandemRedis", dependencies: ["RESP"], swiftSettings: swiftSettings),
         .target(name: "ONNX", swiftSettings: swiftSettings),
         .target(name: "HeatDiffusion", dependencies: ["TandemTensor"], swiftSettings: swiftSettings),
         .target(name: "TandemPlot", dependencies: ["CZlib"], swiftSettings: swiftSettings),
-        .target(name: "TandemClient", dependencies: ["TandemTensor", "RESP"], swiftSettings: swiftSettings),
+        .target(name: "TandemClient", dependencies: ["TandemTensor", "RESP", "TandemRedis"], swiftSettings: swiftSettings),
         .target(name: "TandemML", dependencies: ["TandemClient", "TandemTensor"], swiftSettings: swiftSettings),
         .target(name: "TandemNN", dependencies: ["TandemTensor", "CBLAS"], swiftSettings: nnSwiftSettings),
         // The Redis module (build with `make module`: release, Swift stdlib linked statically).
         .target(name: "TandemAI", dependencies: ["CRedisModule", "TandemTensor", "ONNX", "TandemONNX"], swiftSettings: swiftSettings),
-        .target(name: "TandemExperiment", dependencies: ["RESP", "TandemTensor", "CTandemSpawn"], swiftSettings: swiftSettings),
+        .target(name: "TandemExperiment", dependencies: ["RESP", "TandemTensor", "TandemRedis", "CTandemSpawn"], swiftSettings: swiftSettings),
         // ONNX export of TandemNN models and the ONNX runtime on TandemNN's kernels (Foundation-free: the module links it).
         .target(name: "TandemONNX", dependencies: ["ONNX", "TandemNN", "TandemTensor", "CBLAS"], swiftSettings: nnSwiftSettings),
         // The online-training workflow (driver of `online-training`).
@@ -79,7 +83,7 @@ let package = Package(
             name: "tandem-bench",
             dependencies: [
                 "HeatDiffusion", "TandemTensor", "RESP", "TandemClient", "TandemExperiment",
-                "TandemNN", "CBLAS", "TandemONNX", "ONNX", "TandemML",
+                "TandemNN", "CBLAS", "TandemONNX", "ONNX", "TandemML", "TandemRedis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
@@ -120,27 +124,30 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
 
+        // Helpers for tests and benchmarks that use the real peers (servers with the module, Python, redis-cli).
+        .target(name: "TandemTesting", dependencies: ["TandemTensor", "RESP", "TandemRedis"], swiftSettings: swiftSettings),
+
         // MARK: - Test support
 
-        .target(name: "_TestSupport", dependencies: ["TandemTensor", "RESP"], path: "Tests/_TestSupport", swiftSettings: swiftSettings),
         .executableTarget(name: "experiment-test-driver", dependencies: ["TandemExperiment"], path: "Tests/ExperimentTestDriver", swiftSettings: swiftSettings),
 
         // MARK: - Tests
 
-        .testTarget(name: "ONNXTests", dependencies: ["ONNX", "TandemTensor", "_TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "RESPTests", dependencies: ["RESP", "_TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "TandemTensorTests", dependencies: ["TandemTensor", "_TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "HeatDiffusionTests", dependencies: ["HeatDiffusion", "CBLAS", "_TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "TandemPlotTests", dependencies: ["TandemPlot", "CZlib", "_TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "TandemNNTests", dependencies: ["TandemNN", "HeatDiffusion", "TandemTensor", "_TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "ONNXTests", dependencies: ["ONNX", "TandemTensor", "TandemTesting"], swiftSettings: swiftSettings),
+        .testTarget(name: "TandemRedisTests", dependencies: ["TandemRedis", "RESP", "TandemTesting"], swiftSettings: swiftSettings),
+        .testTarget(name: "RESPTests", dependencies: ["RESP", "TandemTesting"], swiftSettings: swiftSettings),
+        .testTarget(name: "TandemTensorTests", dependencies: ["TandemTensor", "TandemTesting"], swiftSettings: swiftSettings),
+        .testTarget(name: "HeatDiffusionTests", dependencies: ["HeatDiffusion", "CBLAS", "TandemTesting"], swiftSettings: swiftSettings),
+        .testTarget(name: "TandemPlotTests", dependencies: ["TandemPlot", "CZlib", "TandemTesting"], swiftSettings: swiftSettings),
+        .testTarget(name: "TandemNNTests", dependencies: ["TandemNN", "HeatDiffusion", "TandemTensor", "TandemTesting"], swiftSettings: swiftSettings),
         // Integration tests of the Redis module: a real redis-server loading TANDEM_MODULE_PATH.
-        .testTarget(name: "TandemAITests", dependencies: ["RESP", "TandemTensor", "ONNX", "TandemNN", "TandemONNX", "_TestSupport"], exclude: ["Python"], swiftSettings: swiftSettings),
-        .testTarget(name: "PipelineTests", dependencies: ["HeatDiffusion", "RESP", "TandemTensor", "_TestSupport", "fd-sim", "surrogate-train"], exclude: ["Python"], swiftSettings: swiftSettings),
-        .testTarget(name: "TandemMLTests", dependencies: ["TandemML", "TandemClient", "TandemTensor", "RESP", "_TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "TandemONNXTests", dependencies: ["TandemONNX", "ONNX", "TandemNN", "TandemTensor", "_TestSupport"], exclude: ["Python"], swiftSettings: swiftSettings),
-        .testTarget(name: "TandemClientTests", dependencies: ["TandemClient", "TandemNN", "TandemONNX", "ONNX", "_TestSupport"], exclude: ["Python"], swiftSettings: swiftSettings),
+        .testTarget(name: "TandemAITests", dependencies: ["RESP", "TandemTensor", "ONNX", "TandemNN", "TandemONNX", "TandemTesting"], exclude: ["Python"], swiftSettings: swiftSettings),
+        .testTarget(name: "PipelineTests", dependencies: ["HeatDiffusion", "RESP", "TandemTensor", "TandemTesting", "fd-sim", "surrogate-train"], exclude: ["Python"], swiftSettings: swiftSettings),
+        .testTarget(name: "TandemMLTests", dependencies: ["TandemML", "TandemClient", "TandemTensor", "RESP", "TandemTesting"], swiftSettings: swiftSettings),
+        .testTarget(name: "TandemONNXTests", dependencies: ["TandemONNX", "ONNX", "TandemNN", "TandemTensor", "TandemTesting"], exclude: ["Python"], swiftSettings: swiftSettings),
+        .testTarget(name: "TandemClientTests", dependencies: ["TandemClient", "TandemNN", "TandemONNX", "ONNX", "TandemTesting"], exclude: ["Python"], swiftSettings: swiftSettings),
         // End to end: online-training with fd-sim and surrogate-train, built next to the test binary.
-        .testTarget(name: "OnlineTrainingTests", dependencies: ["OnlineTraining", "TandemPlot", "CZlib", "_TestSupport", "online-training", "fd-sim", "surrogate-train"], swiftSettings: swiftSettings),
-        .testTarget(name: "TandemExperimentTests", dependencies: ["TandemExperiment", "_TestSupport", "experiment-test-driver", "tandem"], swiftSettings: swiftSettings),
+        .testTarget(name: "OnlineTrainingTests", dependencies: ["OnlineTraining", "TandemPlot", "CZlib", "TandemTesting", "online-training", "fd-sim", "surrogate-train"], swiftSettings: swiftSettings),
+        .testTarget(name: "TandemExperimentTests", dependencies: ["TandemExperiment", "TandemTesting", "experiment-test-driver", "tandem"], swiftSettings: swiftSettings),
     ]
 )

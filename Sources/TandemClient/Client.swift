@@ -1,5 +1,6 @@
 import RESP
 import Synchronization
+import TandemRedis
 
 /// A SmartRedis-compatible client: stages tensors, datasets, aggregation lists and models
 /// in a Redis database with the TandemAI (RedisAI-compatible) module, speaking the same

@@ -33,7 +33,12 @@ extension ClientConfiguration {
         guard let ssdb = reader.string("SSDB") else {
             throw .invalidArgument("The environment variable \(reader.name("SSDB")) must be set to use the client (for example \(reader.name("SSDB"))=127.0.0.1:6379).")
         }
-        let addresses = try ServerAddress.list(parsing: ssdb)
+        let addresses: [ServerAddress]
+        do {
+            addresses = try ServerAddress.list(parsing: ssdb)
+        } catch {
+            throw .invalidArgument(error.description)
+        }
         let kind: DatabaseKind = (reader.string("SR_DB_TYPE") ?? "Clustered").lowercased() == "clustered" ? .clustered : .standalone
 
         let connTimeout = try reader.integer("SR_CONN_TIMEOUT", default: 100, range: 1...2_147_483)

@@ -1,5 +1,5 @@
-import Glibc
 import RESP
+import TandemRedis
 
 /// How a command may be retried and how long its reply may take.
 struct ExecutionOptions {
@@ -12,16 +12,16 @@ struct ExecutionOptions {
     static let slowCommand = ExecutionOptions(slow: true)
 }
 
-/// A ``Connection`` with SmartRedis's retry rules: connect with the connection policy, and
+/// A `RedisConnection` with SmartRedis's retry rules: connect with the connection policy, and
 /// re-send a command or pipeline on a fresh connection after an I/O failure, under the
 /// command policy, before giving up with a clear error.
 final class Session {
-    let connection: Connection
+    let connection: RedisConnection
     let connectionRetry: RetryPolicy
     let commandRetry: RetryPolicy
 
     init(address: ServerAddress, configuration: ClientConfiguration) {
-        connection = Connection(address: address, socketTimeoutMilliseconds: configuration.socketTimeoutMilliseconds)
+        connection = RedisConnection(address: address, timeoutMilliseconds: configuration.socketTimeoutMilliseconds)
         connectionRetry = configuration.connectionRetry
         commandRetry = configuration.commandRetry
     }
@@ -41,8 +41,10 @@ final class Session {
                 switch error {
                 case .protocolViolation(let error):
                     throw ClientError(.protocolViolation, "\(connection.address) does not speak RESP2 (\(error)); is SSDB pointing at a Redis server?")
-                case .transport(let error):
+                case .socket(let error):
                     lastFailure = error.description
+                case .authentication(let reply):
+                    throw ClientError(.connection, "\(connection.address) refused the password: \(reply)")
                 }
             }
             if attempt < policy.attempts { sleep(milliseconds: policy.intervalMilliseconds) }
@@ -64,8 +66,8 @@ final class Session {
         // SmartRedis does not retry the pipelines of aggregation-list reads; Tandem retries
         // every command and pipeline alike.
         let attempts = policy.attempts
-        let readTimeout = options.slow ? max(policy.timeoutMilliseconds, connection.socketTimeoutMilliseconds) : nil
-        var lastFailure = TransportError(description: "")
+        let readTimeout = options.slow ? max(policy.timeoutMilliseconds, connection.timeoutMilliseconds) : nil
+        var lastFailure = SocketError("")
         for attempt in 1...attempts {
             do {
                 return try connection.exchange(commands, readTimeoutMilliseconds: readTimeout)
@@ -73,8 +75,10 @@ final class Session {
                 switch error {
                 case .protocolViolation(let error):
                     throw ClientError(.protocolViolation, "\(Self.describe(commands)): the reply from \(connection.address) is not RESP2 (\(error)).")
-                case .transport(let error):
+                case .socket(let error):
                     lastFailure = error
+                case .authentication(let reply):
+                    throw ClientError(.connection, "\(connection.address) refused the password: \(reply)")
                 }
                 if options.slow && lastFailure.isTimeout { break }
             }
@@ -101,11 +105,4 @@ final class Session {
     private static func seconds(_ milliseconds: Int) -> String {
         milliseconds % 1000 == 0 ? "\(milliseconds / 1000) s" : "\(Double(milliseconds) / 1000) s"
     }
-}
-
-/// Sleeps the calling thread.
-func sleep(milliseconds: Int) {
-    var request = timespec(tv_sec: milliseconds / 1000, tv_nsec: (milliseconds % 1000) * 1_000_000)
-    var remaining = timespec()
-    while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
 }

@@ -1,66 +1,51 @@
-import Glibc
 import RESP
+import TandemRedis
 
 /// A small blocking RESP connection for administering a database: readiness checks, status,
 /// shutdown. Data goes through `TandemClient`; this only speaks a few admin commands.
 ///
 /// Every read and write has a timeout, so a stuck server can never hang the driver.
 public final class DatabaseConnection {
-    private let fd: Int32
-    private var decoder = RESPDecoder(maximumLength: 1 << 26)
+    private let connection: RedisConnection
 
-    /// Connects to `host:port` (IPv4).
+    private init(connection: RedisConnection) { self.connection = connection }
+
+    /// Connects to `host:port`.
     ///
-    /// - Parameter timeoutMilliseconds: the limit for connecting and for each reply.
+    /// - Parameters:
+    ///   - timeoutMilliseconds: the limit for connecting and for each reply.
+    ///   - password: sent with `AUTH` after connecting, when the database has one.
     /// - Throws: ``ExperimentError/Code-swift.struct/databaseUnreachable``.
-    public init(host: String, port: Int, timeoutMilliseconds: Int = 2000) throws(ExperimentError) {
-        fd = try Self.connectedSocket(host: host, port: port, timeoutMilliseconds: timeoutMilliseconds)
+    public convenience init(host: String, port: Int, timeoutMilliseconds: Int = 2000,
+                            password: String? = nil) throws(ExperimentError) {
+        guard (1...65535).contains(port) else {
+            throw ExperimentError(.databaseUnreachable, "\(port) is not a port number from 1 to 65535")
+        }
+        try self.init(address: .tcp(host: host, port: port), timeoutMilliseconds: timeoutMilliseconds, password: password)
     }
 
-    /// A socket connected to `host:port` with timeouts set, or an error with nothing left open.
-    /// (Opened here rather than in `init`: a class whose stored properties are all set runs
-    /// `deinit` when its `init` throws, and a second `close` could hit another thread's socket.)
-    private static func connectedSocket(host: String, port: Int, timeoutMilliseconds: Int) throws(ExperimentError) -> Int32 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw ExperimentError(.databaseUnreachable, "socket() failed: errno \(errno)") }
-        var timeout = timeval(tv_sec: timeoutMilliseconds / 1000, tv_usec: (timeoutMilliseconds % 1000) * 1000)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var one: Int32 = 1
-        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = UInt16(port).bigEndian
-        guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else {
-            close(fd)
-            throw ExperimentError(.databaseUnreachable, "\(host) is not an IPv4 address")
+    /// Connects to an address written `host:port` (an `SSDB` entry, `tcp://` or `unix://` allowed).
+    public convenience init(address: String, timeoutMilliseconds: Int = 2000,
+                            password: String? = nil) throws(ExperimentError) {
+        let parsed: ServerAddress
+        do throws(AddressError) {
+            parsed = try ServerAddress(parsing: address)
+        } catch {
+            throw ExperimentError(.databaseUnreachable, error.description)
         }
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
-            }
-        }
-        guard connected else {
-            let error = errno
-            close(fd)
-            throw ExperimentError(.databaseUnreachable,
-                "cannot connect to \(host):\(port): \(String(cString: strerror(error)))")
-        }
-        return fd
+        try self.init(address: parsed, timeoutMilliseconds: timeoutMilliseconds, password: password)
     }
 
-    /// Connects to an address written `host:port` (an `SSDB` entry, `tcp://` allowed).
-    public convenience init(address: String, timeoutMilliseconds: Int = 2000) throws(ExperimentError) {
-        var text = Substring(address)
-        if text.hasPrefix("tcp://") { text = text.dropFirst(6) }
-        guard let colon = text.firstIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
-              colon != text.startIndex else {
-            throw ExperimentError(.databaseUnreachable, "\(address) is not a host:port address")
+    /// Connects to `address`.
+    public convenience init(address: ServerAddress, timeoutMilliseconds: Int = 2000,
+                            password: String? = nil) throws(ExperimentError) {
+        do throws(ExchangeFailure) {
+            self.init(connection: try RedisConnection.open(address, timeoutMilliseconds: timeoutMilliseconds,
+                                                           password: password))
+        } catch {
+            throw ExperimentError(.databaseUnreachable, "cannot connect to \(address): \(error)")
         }
-        try self.init(host: String(text[..<colon]), port: port, timeoutMilliseconds: timeoutMilliseconds)
     }
-
-    deinit { close(fd) }
 
     /// Sends one command and waits for its reply (an error reply is returned, not thrown).
     ///
@@ -74,33 +59,10 @@ public final class DatabaseConnection {
     /// Sends one command given as an array.
     @discardableResult
     public func send(_ arguments: [String]) throws(ExperimentError) -> RESPValue {
-        let bytes = RESPEncoder.command(arguments.map { Array($0.utf8) })
-        var offset = 0
-        while offset < bytes.count {
-            let sent = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            if sent < 0 && errno == EINTR { continue }
-            guard sent > 0 else { throw ExperimentError(.databaseUnreachable, "send failed: \(String(cString: strerror(errno)))") }
-            offset += sent
-        }
-        return try readReply()
-    }
-
-    private func readReply() throws(ExperimentError) -> RESPValue {
-        var chunk = [UInt8](repeating: 0, count: 1 << 14)
-        while true {
-            do {
-                if let value = try decoder.next() { return value }
-            } catch {
-                throw ExperimentError(.databaseUnreachable, "the database sent something that is not RESP: \(error)")
-            }
-            let received = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if received < 0 && errno == EINTR { continue }
-            guard received > 0 else {
-                let reason = received == 0 ? "connection closed by the database"
-                    : (errno == EAGAIN ? "no reply in time" : String(cString: strerror(errno)))
-                throw ExperimentError(.databaseUnreachable, reason)
-            }
-            decoder.append(chunk[0..<received])
+        do throws(ExchangeFailure) {
+            return try connection.send(arguments.map { Array($0.utf8) })
+        } catch {
+            throw ExperimentError(.databaseUnreachable, "\(connection.address): \(error)")
         }
     }
 

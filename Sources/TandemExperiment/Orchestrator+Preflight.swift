@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import TandemRedis
 
 /// What starting a database needs, found and checked before anything is launched.
 struct DatabaseLaunchPlan: Sendable {
@@ -37,35 +38,23 @@ extension Orchestrator {
         return DatabaseLaunchPlan(redisServer: server, modulePath: absoluteModule)
     }
 
-    /// Binds a socket to `host:port` as `redis-server` would (with `SO_REUSEADDR`) and closes it.
+    /// Checks that `redis-server` could listen on `host:port`.
     static func checkPortIsFree(host: String, port: Int, database: String) throws(ExperimentError) {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw ExperimentError(.launchFailed, "socket() failed: errno \(errno)") }
-        defer { close(fd) }
-        var one: Int32 = 1
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = UInt16(port).bigEndian
-        inet_pton(AF_INET, host, &address.sin_addr)
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+        do throws(SocketError) {
+            try Ports.checkBindable(host: host, port: port)
+        } catch {
+            switch error.code {
+            case EADDRINUSE:
+                throw ExperimentError(.portInUse,
+                    "cannot start database \(database): port \(port) on \(host) is already in use by another "
+                    + "process; choose another port or stop what listens there")
+            case EACCES:
+                throw ExperimentError(.portInUse,
+                    "cannot start database \(database): not allowed to listen on port \(port) (ports below 1024 need privileges)")
+            default:
+                throw ExperimentError(.unknownInterface,
+                    "cannot start database \(database): \(error)")
             }
-        }
-        guard result != 0 else { return }
-        let error = errno
-        switch error {
-        case EADDRINUSE:
-            throw ExperimentError(.portInUse,
-                "cannot start database \(database): port \(port) on \(host) is already in use by another "
-                + "process; choose another port or stop what listens there")
-        case EACCES:
-            throw ExperimentError(.portInUse,
-                "cannot start database \(database): not allowed to listen on port \(port) (ports below 1024 need privileges)")
-        default:
-            throw ExperimentError(.unknownInterface,
-                "cannot start database \(database): cannot listen on \(host):\(port): \(String(cString: strerror(error)))")
         }
     }
 

@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 import RESP
 import TandemExperiment
+import TandemRedis
 
 /// `tandem-bench experiment`: what launching costs.
 ///
@@ -41,11 +42,11 @@ struct ExperimentBenchmark: BenchmarkArea {
 
         // A ready orchestrator, against a bare redis-server answering PING.
         var ready: [Double] = [], bare: [Double] = [], alone: [Double] = []
-        var database = try experiment.createDatabase(port: try BenchConnection.freePort())
+        var database = try experiment.createDatabase(port: try Ports.free())
         database.modulePath = module
         database.redisServer = redisServer
         for round in 0..<(repeats + 1) {
-            database.port = try BenchConnection.freePort()
+            database.port = try Ports.free()
             let ms = try Self.milliseconds { try experiment.start(database) }
             experiment.stop(database)
             let peer = try Self.bareRedisUntilPing(redisServer, module: module, directory: root)
@@ -59,7 +60,7 @@ struct ExperimentBenchmark: BenchmarkArea {
         ]).emit()
 
         // Running ensemble members (with a database running, so they get SSDB as in real use).
-        database.port = try BenchConnection.freePort()
+        database.port = try Ports.free()
         try experiment.start(database)
         defer { experiment.stop(database) }
         var running: [Double] = [], started: [Double] = [], stopping: [Double] = []
@@ -116,28 +117,12 @@ struct ExperimentBenchmark: BenchmarkArea {
     ///
     /// - Returns: milliseconds from launch to the first PONG.
     private static func bareRedisUntilPing(_ executable: String, module: String?, directory: URL) throws -> Double {
-        let port = try BenchConnection.freePort()
         let clock = ContinuousClock()
         let start = clock.now
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-            + (module.map { ["--loadmodule", $0, "THREADS_PER_QUEUE", "1"] } ?? [])
-        process.currentDirectoryURL = directory
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        defer {
-            process.terminate()
-            process.waitUntilExit()
-        }
-        let deadline = Date().addingTimeInterval(10)
-        while Date() < deadline {
-            if let connection = try? DatabaseConnection(host: "127.0.0.1", port: port, timeoutMilliseconds: 500),
-               (try? connection.send("PING")) == .simpleString("PONG") {
-                return milliseconds(clock.now - start)
-            }
-            usleep(1_000)
-        }
-        throw ValidationError("bare redis-server did not answer within 10 s")
+        let server = try RedisServerProcess.start(executable: executable, directory: directory.path,
+                                                  module: module.map { ($0, ["THREADS_PER_QUEUE", "1"]) })
+        let elapsed = milliseconds(clock.now - start)
+        server.stop()
+        return elapsed
     }
 }

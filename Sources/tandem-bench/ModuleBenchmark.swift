@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RESP
+import TandemRedis
 import TandemTensor
 
 /// `tandem-bench module`: tensor staging through TandemAI against plain Redis strings.
@@ -31,7 +32,7 @@ struct ModuleBenchmark: BenchmarkArea {
         }
         let server = try BenchServer(executable: redisServer, module: module)
         defer { server.stop() }
-        let connection = try BenchConnection(port: server.port)
+        let connection = try server.connect()
         var generator = SeededGenerator(seed: 7)
         for count in elements {
             let floats = (0..<count).map { _ in Float.random(in: -1...1, using: &generator) }
@@ -41,10 +42,10 @@ struct ModuleBenchmark: BenchmarkArea {
             let set = [Array("SET".utf8), Array("s".utf8), blob]
             let get = [Array("GET".utf8), Array("s".utf8)]
             // Both paths must actually move the bytes.
-            guard try connection.call(tensorSet) == .simpleString("OK"),
-                  try connection.call(tensorGet).array?.last == .bulkString(blob),
-                  try connection.call(set) == .simpleString("OK"),
-                  try connection.call(get) == .bulkString(blob) else {
+            guard try connection.send(tensorSet) == .simpleString("OK"),
+                  try connection.send(tensorGet).array?.last == .bulkString(blob),
+                  try connection.send(set) == .simpleString("OK"),
+                  try connection.send(get) == .bulkString(blob) else {
                 throw ValidationError("the server did not round-trip \(blob.count) bytes")
             }
             // Many short samples (about 4 MiB each), the two kinds interleaved in alternating
@@ -57,9 +58,9 @@ struct ModuleBenchmark: BenchmarkArea {
                 var tensor = 0.0, plain = 0.0
                 for first in [tensorFirst, !tensorFirst] {
                     if first {
-                        tensor = try time(perSample) { _ = try connection.call(tensorSet); _ = try connection.call(tensorGet) }
+                        tensor = try time(perSample) { _ = try connection.send(tensorSet); _ = try connection.send(tensorGet) }
                     } else {
-                        plain = try time(perSample) { _ = try connection.call(set); _ = try connection.call(get) }
+                        plain = try time(perSample) { _ = try connection.send(set); _ = try connection.send(get) }
                     }
                 }
                 if sample >= 2 { tensorTimes.append(tensor); plainTimes.append(plain) }

@@ -4,6 +4,7 @@ import ONNX
 import RESP
 import TandemNN
 import TandemONNX
+import TandemRedis
 import TandemTensor
 
 /// `tandem-bench onnx`: in-database inference of an exported DiffusionResNet against
@@ -46,9 +47,9 @@ struct ONNXBenchmark: BenchmarkArea {
         let bytes = model.onnxModel(height: size, width: size).serialized()
         let server = try BenchServer(executable: redisServer, module: module)
         defer { server.stop() }
-        let connection = try BenchConnection(port: server.port)
+        let connection = try server.connect()
         let store = [Array("AI.MODELSTORE".utf8), Array("surrogate".utf8), Array("ONNX".utf8), Array("CPU".utf8), Array("BLOB".utf8), bytes]
-        let stored = try connection.call(store)
+        let stored = try connection.send(store)
         guard stored == .simpleString("OK") else { throw ValidationError("AI.MODELSTORE failed: \(stored)") }
         let peer = try onnxruntimeFigures(bytes, python: python ?? environment["TANDEM_PYTHON"], batches: [1, 50])
         var generator = SeededGenerator(seed: 3)
@@ -60,9 +61,9 @@ struct ONNXBenchmark: BenchmarkArea {
             let run = ["AI.MODELEXECUTE", "surrogate", "INPUTS", "1", "u_init", "OUTPUTS", "1", "u_pred"].map { Array($0.utf8) }
             let get = ["AI.TENSORGET", "u_pred", "BLOB"].map { Array($0.utf8) }
             // The output must be TandemNN's.
-            _ = try connection.call(put)
-            let ran = try connection.call(run)
-            guard ran == .simpleString("OK"), case .bulkString(let out) = try connection.call(get) else {
+            _ = try connection.send(put)
+            let ran = try connection.send(run)
+            guard ran == .simpleString("OK"), case .bulkString(let out) = try connection.send(get) else {
                 throw ValidationError("AI.MODELEXECUTE failed: \(ran)")
             }
             let got = out.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
@@ -71,9 +72,9 @@ struct ONNXBenchmark: BenchmarkArea {
             guard got.count == expected.count, difference < 1e-3 else { throw ValidationError("wrong output (max difference \(difference))") }
             let repeats = options.quick ? (batch == 1 ? 20 : 3) : (batch == 1 ? 200 : 5 * options.measuredRepeats)
             let ms = try measureMedian(warmup: options.quick ? 2 : 5, repeats: repeats) {
-                _ = try connection.call(put)
-                _ = try connection.call(run)
-                _ = try connection.call(get)
+                _ = try connection.send(put)
+                _ = try connection.send(run)
+                _ = try connection.send(get)
             }
             var record = BenchmarkRecord(bench: "onnx", case: "\(name) put+run+get", [
                 "depth": depth, "size": size, "batch": batch, "repeats": repeats,

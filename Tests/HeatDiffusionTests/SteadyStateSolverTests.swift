@@ -1,7 +1,7 @@
 import Testing
 import HeatDiffusion
 import TandemTensor
-import _TestSupport
+import TandemTesting
 
 @Suite struct SteadyStateSolverTests {
     /// Fixed centers: several discs, one near a corner of the [0.2, 0.8]² box, two overlapping.

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import HeatDiffusion
-import _TestSupport
+import TandemTesting
 
 @Suite struct SymmetryTests {
     /// numpy's definitions, written out: rot90(g)[i][j] = g[j][n−1−i], flipud(g)[i][j] = g[n−1−i][j].

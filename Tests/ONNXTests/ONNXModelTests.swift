@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import ONNX
 import TandemTensor
-import _TestSupport
+import TandemTesting
 
 @Suite struct ONNXModelTests {
     /// A small model with every kind of field the reader handles.

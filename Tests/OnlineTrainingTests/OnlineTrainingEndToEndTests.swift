@@ -3,7 +3,7 @@ import Glibc
 import OnlineTraining
 import TandemPlot
 import Testing
-import _TestSupport
+import TandemTesting
 
 /// `online-training` run as a program at a small setting, with the real `redis-server`, the
 /// TandemAI module, `fd-sim` and `surrogate-train` built next to this test binary.

@@ -3,7 +3,7 @@ import Testing
 import HeatDiffusion
 import RESP
 import TandemTensor
-import _TestSupport
+import TandemTesting
 
 /// `fd-sim` and `surrogate-train` as separate processes around a real database, as an
 /// experiment runs them.

@@ -1,6 +1,6 @@
 import Testing
 import RESP
-import _TestSupport
+import TandemTesting
 
 /// The codec against a real `redis-server`: every reply kind, binary payloads, a pipeline.
 @Suite struct RESPRealServerTests {

@@ -1,6 +1,6 @@
 import RESP
 import Testing
-import _TestSupport
+import TandemTesting
 
 /// `AI.CONFIG` (A.16) and the load-time arguments (A.19, D.7).
 @Suite(.needsModule) struct ConfigTests {
@@ -32,7 +32,7 @@ import _TestSupport
             (["AI.CONFIG", "SET", "X"], .error("ERR unsupported subcommand")),
         ]
         for (arguments, expected) in cases {
-            #expect(try c.call(arguments) == expected, "\(arguments.map { String(decoding: $0.argumentBytes, as: UTF8.self) })")
+            #expect(try c.call(arguments) == expected, "\(arguments.map { String(decoding: $0.commandBytes, as: UTF8.self) })")
         }
         #expect(try c.call("AI.CONFIG", "GET", "MODEL_CHUNK_SIZE") == .integer(4096))
     }

@@ -2,7 +2,7 @@ import Glibc
 import RESP
 import TandemTensor
 import Testing
-import _TestSupport
+import TandemTesting
 
 /// At least 10,000 random and mutated `AI.*` commands against a live server: it keeps
 /// answering, tensors written before are intact, and memory returns near its start.

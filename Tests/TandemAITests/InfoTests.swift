@@ -1,6 +1,6 @@
 import RESP
 import Testing
-import _TestSupport
+import TandemTesting
 
 /// `AI.INFO` (A.15), `AI._MODELSCAN` (A.17) and the module's `INFO MODULES` sections (A.18).
 @Suite(.needsModule) struct InfoTests {

@@ -1,12 +1,12 @@
 import Glibc
 import RESP
 import Testing
-import _TestSupport
+import TandemTesting
 
 /// Key positions for Redis Cluster (A.2, B.8): fixed triples, the getkeys-api of
 /// `AI.MODELEXECUTE`/`AI.MODELRUN`, and slot checks on a one-node cluster.
 @Suite(.needsModule) struct KeyPositionsTests {
-    static func keys(_ c: RedisTestConnection, _ command: [any CommandArgument]) throws -> RESPValue {
+    static func keys(_ c: RedisConnection, _ command: [any CommandArgument]) throws -> RESPValue {
         try c.call(["COMMAND", "GETKEYS"] + command)
     }
 
@@ -29,7 +29,7 @@ import _TestSupport
         ]
         for (command, expected) in cases {
             #expect(try Self.keys(c, command) == .array(expected.map(bulk)),
-                    "\(command.map { String(decoding: $0.argumentBytes, as: UTF8.self) })")
+                    "\(command.map { String(decoding: $0.commandBytes, as: UTF8.self) })")
         }
         let info = try #require(try c.call("COMMAND", "INFO", "ai.modelexecute").array?.first?.array)
         #expect(info[2].array?.contains(.simpleString("movablekeys")) == true)

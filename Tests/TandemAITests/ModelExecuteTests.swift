@@ -4,7 +4,7 @@ import RESP
 import TandemNN
 import TandemONNX
 import Testing
-import _TestSupport
+import TandemTesting
 
 /// `AI.MODELEXECUTE` and `AI.MODELRUN`: parsing and every error of spec A.11/A.12, and runs
 /// of a real (tiny) ONNX model, `y = relu(x)` with x float [N, 4], through the workers.
@@ -153,7 +153,7 @@ import _TestSupport
             (["AI.MODELRUN", "str", "INPUTS", "a", "OUTPUTS", "o"], "WRONGTYPE Operation against a key holding the wrong kind of value"),
         ]
         for (arguments, message) in cases {
-            #expect(try c.call(arguments) == .error(message), "\(arguments.map { String(decoding: $0.argumentBytes, as: UTF8.self) })")
+            #expect(try c.call(arguments) == .error(message), "\(arguments.map { String(decoding: $0.commandBytes, as: UTF8.self) })")
         }
         // Parse errors are not runs.
         #expect(try c.call("AI.INFO", "m").array?[15] == .integer(0))

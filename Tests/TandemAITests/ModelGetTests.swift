@@ -1,6 +1,6 @@
 import RESP
 import Testing
-import _TestSupport
+import TandemTesting
 
 /// `AI.MODELGET` layouts and chunking by `MODEL_CHUNK_SIZE` (A.9), and `AI.MODELDEL` (A.10).
 @Suite(.needsModule) struct ModelGetTests {

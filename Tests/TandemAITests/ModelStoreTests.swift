@@ -1,6 +1,6 @@
 import RESP
 import Testing
-import _TestSupport
+import TandemTesting
 
 /// `AI.MODELSTORE` and the deprecated `AI.MODELSET`: options, chunked blobs, the blocking
 /// and the inline (MULTI) paths, and every error text of spec A.7/A.8.
@@ -90,7 +90,7 @@ import _TestSupport
             (["AI.MODELSTORE", "str", "ONNX", "CPU", "BLOB", "x"], "WRONGTYPE Operation against a key holding the wrong kind of value"),
         ]
         for (arguments, message) in cases {
-            #expect(try c.call(arguments) == .error(message), "\(arguments.map { String(decoding: $0.argumentBytes, as: UTF8.self) })")
+            #expect(try c.call(arguments) == .error(message), "\(arguments.map { String(decoding: $0.commandBytes, as: UTF8.self) })")
         }
         #expect(try c.call("EXISTS", "m") == .integer(0))
     }
@@ -118,7 +118,7 @@ import _TestSupport
              "ERR Could not load backend TF: TandemAI supports only the ONNX backend"),
         ]
         for (arguments, message) in cases {
-            #expect(try c.call(arguments) == .error(message), "\(arguments.map { String(decoding: $0.argumentBytes, as: UTF8.self) })")
+            #expect(try c.call(arguments) == .error(message), "\(arguments.map { String(decoding: $0.commandBytes, as: UTF8.self) })")
         }
     }
 }

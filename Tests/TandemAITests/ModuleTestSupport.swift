@@ -2,7 +2,8 @@ import Foundation
 import ONNX
 import RESP
 import Testing
-import _TestSupport
+import TandemRedis
+import TandemTesting
 
 extension Trait where Self == ConditionTrait {
     /// Runs a suite only when the module is configured (always in CI, where a missing
@@ -13,23 +14,17 @@ extension Trait where Self == ConditionTrait {
     }
 }
 
-/// Something that can be a command argument in tests: text, bytes or an integer.
-protocol CommandArgument { var argumentBytes: [UInt8] { get } }
-extension String: CommandArgument { var argumentBytes: [UInt8] { Array(utf8) } }
-extension Array: CommandArgument where Element == UInt8 { var argumentBytes: [UInt8] { self } }
-extension Int: CommandArgument { var argumentBytes: [UInt8] { Array(String(self).utf8) } }
-
-extension RedisTestConnection {
+extension RedisConnection {
     /// Sends a command mixing text, byte and integer arguments.
     @discardableResult
     func call(_ arguments: any CommandArgument...) throws -> RESPValue {
-        try send(arguments.map(\.argumentBytes))
+        try send(arguments.map(\.commandBytes))
     }
 
     /// Sends a command given as an array.
     @discardableResult
     func call(_ arguments: [any CommandArgument]) throws -> RESPValue {
-        try send(arguments.map(\.argumentBytes))
+        try send(arguments.map(\.commandBytes))
     }
 
     /// The integer value of an `INFO` field (e.g. `used_memory`).

@@ -5,7 +5,7 @@ import TandemNN
 import TandemONNX
 import TandemTensor
 import Testing
-import _TestSupport
+import TandemTesting
 
 /// Exported TandemNN models in the database, end to end: stored and run by the SmartRedis
 /// Python client, and fuzzed blobs refused without harm.

@@ -1,13 +1,13 @@
 import Foundation
 import RESP
 import Testing
-import _TestSupport
+import TandemTesting
 
 /// Tensors and models survive `DEBUG RELOAD`, `SAVE` + restart, an AOF rewrite + restart,
 /// `DUMP`/`RESTORE` (RedisAI's encoding version 4, spec A.20) and replication.
 @Suite(.needsModule) struct PersistenceTests {
     /// Writes one tensor per dtype and two models; returns the replies that must not change.
-    static func populate(_ c: RedisTestConnection) throws -> [([any CommandArgument], RESPValue)] {
+    static func populate(_ c: RedisConnection) throws -> [([any CommandArgument], RESPValue)] {
         var checks: [([any CommandArgument], RESPValue)] = []
         for (i, sample) in TensorSetTests.samples.enumerated() {
             #expect(try c.call(["AI.TENSORSET", "t\(i)", sample.dtype] + sample.shape + ["BLOB", sample.blob]) == .simpleString("OK"))
@@ -28,9 +28,9 @@ import _TestSupport
         return checks
     }
 
-    static func verify(_ c: RedisTestConnection, _ checks: [([any CommandArgument], RESPValue)]) throws {
+    static func verify(_ c: RedisConnection, _ checks: [([any CommandArgument], RESPValue)]) throws {
         for (command, expected) in checks {
-            #expect(try c.call(command) == expected, "\(command.map { String(decoding: $0.argumentBytes, as: UTF8.self) })")
+            #expect(try c.call(command) == expected, "\(command.map { String(decoding: $0.commandBytes, as: UTF8.self) })")
         }
         // The statistics entries come back with the models.
         let info = try c.call("AI.INFO", "m{1}")

@@ -1,6 +1,6 @@
 import RESP
 import Testing
-import _TestSupport
+import TandemTesting
 
 /// Hostile input never takes the server down (D.9.1): every request below gets an error
 /// reply, and the data written before is intact.
@@ -55,7 +55,7 @@ import _TestSupport
         ]
         for command in hostile {
             let reply = try c.call(command)
-            let text = command.map { String(decoding: $0.argumentBytes, as: UTF8.self) }
+            let text = command.map { String(decoding: $0.commandBytes, as: UTF8.self) }
             switch reply {
             case .error: break
             case .simpleString("OK") where text[0] == "AI.CONFIG": break

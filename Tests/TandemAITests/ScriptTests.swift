@@ -1,6 +1,6 @@
 import RESP
 import Testing
-import _TestSupport
+import TandemTesting
 
 /// `AI.SCRIPT*` (A.13): syntax checked as RedisAI does, then a clear refusal; no script
 /// can exist, so readers find none.
@@ -40,7 +40,7 @@ import _TestSupport
             (["AI._SCRIPTSCAN"], .array([])),
         ]
         for (arguments, expected) in cases {
-            #expect(try c.call(arguments) == expected, "\(arguments.map { String(decoding: $0.argumentBytes, as: UTF8.self) })")
+            #expect(try c.call(arguments) == expected, "\(arguments.map { String(decoding: $0.commandBytes, as: UTF8.self) })")
         }
         #expect(try c.call("DBSIZE") == .integer(1))
     }

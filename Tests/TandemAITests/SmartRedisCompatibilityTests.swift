@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import _TestSupport
+import TandemTesting
 
 /// The real SmartRedis Python client (0.6.1, the test peer in `TANDEM_PYTHON`) against the
 /// module: tensors of every dtype and several shapes bit-exactly, datasets with metadata,

@@ -1,6 +1,6 @@
 import RESP
 import Testing
-import _TestSupport
+import TandemTesting
 
 /// `AI.TENSORGET`: every reply layout of spec A.6 and its errors.
 @Suite(.needsModule) struct TensorGetTests {

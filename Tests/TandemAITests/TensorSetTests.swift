@@ -1,7 +1,7 @@
 import Foundation
 import RESP
 import Testing
-import _TestSupport
+import TandemTesting
 
 /// `AI.TENSORSET` against a real server: every dtype by BLOB and VALUES, scalars,
 /// zero-filled tensors, case-insensitive keywords, and every error text of spec A.5.
@@ -163,7 +163,7 @@ import _TestSupport
              "ERR tensor shape is too large: a tensor without BLOB or VALUES holds at most 536870912 bytes"),
         ]
         for (arguments, message) in cases {
-            #expect(try c.call(arguments) == .error(message), "\(arguments.map { String(decoding: $0.argumentBytes, as: UTF8.self) })")
+            #expect(try c.call(arguments) == .error(message), "\(arguments.map { String(decoding: $0.commandBytes, as: UTF8.self) })")
         }
         // Nothing was written by any failed command, and the string key is untouched.
         #expect(try c.call("EXISTS", "t") == .integer(0))

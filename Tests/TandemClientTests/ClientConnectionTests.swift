@@ -4,7 +4,7 @@ import Synchronization
 import Testing
 import RESP
 import TandemClient
-import _TestSupport
+import TandemTesting
 
 /// Connecting, retrying and recovering (§1.5, §1.7) against real `redis-server` processes
 /// that are killed and restarted.
@@ -147,7 +147,7 @@ import _TestSupport
 
     /// The server's process id, from `INFO server`.
     private func serverPID(_ port: Int) throws -> Int32 {
-        let text = try RedisTestConnection(port: port).send("INFO", "server").string ?? ""
+        let text = try RedisConnection.open(port: port).send("INFO", "server").string ?? ""
         let line = text.split(separator: "\r\n").first { $0.hasPrefix("process_id:") } ?? ""
         return Int32(line.dropFirst("process_id:".count)) ?? -1
     }

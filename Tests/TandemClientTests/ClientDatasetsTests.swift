@@ -2,7 +2,7 @@ import Testing
 import RESP
 import TandemClient
 import TandemTensor
-import _TestSupport
+import TandemTesting
 
 /// Datasets against a real `redis-server`: keys, `.meta` bytes and command sequences as the
 /// specification captured them from SmartRedis (§4). Metadata-only datasets need no module.

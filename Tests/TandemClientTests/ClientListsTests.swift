@@ -1,7 +1,7 @@
 import Testing
 import RESP
 import TandemClient
-import _TestSupport
+import TandemTesting
 
 /// Aggregation lists against a real `redis-server` (§5), with metadata-only datasets.
 @Suite struct ClientListsTests {

@@ -6,7 +6,7 @@ import TandemClient
 import TandemNN
 import TandemONNX
 import TandemTensor
-import _TestSupport
+import TandemTesting
 
 /// Models against `redis-server` with TandemAI (§6): the commands as SmartRedis sends them,
 /// client-side validation, and — when the module can run ONNX models — the whole cycle.

@@ -1,7 +1,7 @@
 import Testing
 import RESP
 import TandemClient
-import _TestSupport
+import TandemTesting
 
 /// Ensemble key prefixing (§2) against a real `redis-server`: the keys SmartRedis was
 /// observed to send with `SSKEYOUT=out1 SSKEYIN=in1,,in2,`.

@@ -1,7 +1,7 @@
 import Testing
 import RESP
 import TandemClient
-import _TestSupport
+import TandemTesting
 
 /// Server commands (§7) against a real `redis-server`.
 @Suite struct ClientServerTests {

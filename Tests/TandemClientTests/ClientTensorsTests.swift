@@ -2,7 +2,7 @@ import Testing
 import RESP
 import TandemClient
 import TandemTensor
-import _TestSupport
+import TandemTesting
 
 /// Tensors against `redis-server` with TandemAI (§3), including the exact commands.
 @Suite struct ClientTensorsTests {

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import TandemClient
 import TandemTensor
-import _TestSupport
+import TandemTesting
 
 /// Both directions against the real SmartRedis 0.6.1 Python client
 /// (`Python/smartredis_peer.py`): what one stores, the other reads bit for bit — tensors of

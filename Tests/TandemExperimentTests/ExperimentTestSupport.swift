@@ -1,7 +1,7 @@
 import Foundation
 import Glibc
 import TandemExperiment
-import _TestSupport
+import TandemTesting
 
 /// Process checks by pid.
 enum Processes {

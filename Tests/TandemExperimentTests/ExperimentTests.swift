@@ -1,7 +1,7 @@
 import Foundation
 import RESP
 import Testing
-import _TestSupport
+import TandemTesting
 @testable import TandemExperiment
 
 /// Whole experiments: a database, ensembles and models that talk to it.

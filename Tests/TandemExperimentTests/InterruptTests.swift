@@ -1,7 +1,7 @@
 import Foundation
 import Glibc
 import Testing
-import _TestSupport
+import TandemTesting
 @testable import TandemExperiment
 
 /// A driver program (`experiment-test-driver`, built with the tests) starts a database and

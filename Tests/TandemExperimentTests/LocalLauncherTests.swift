@@ -2,7 +2,7 @@ import Foundation
 import Glibc
 import Synchronization
 import Testing
-import _TestSupport
+import TandemTesting
 @testable import TandemExperiment
 
 /// Real child processes through an experiment and the local launcher.

@@ -2,7 +2,7 @@ import Foundation
 import Glibc
 import RESP
 import Testing
-import _TestSupport
+import TandemTesting
 @testable import TandemExperiment
 
 /// The database through the experiment: a real redis-server with the real TandemAI module.

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import _TestSupport
+import TandemTesting
 @testable import TandemExperiment
 
 @Suite struct SummaryTests {

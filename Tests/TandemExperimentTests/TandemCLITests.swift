@@ -1,7 +1,7 @@
 import Foundation
 import Glibc
 import Testing
-import _TestSupport
+import TandemTesting
 @testable import TandemExperiment
 
 /// The `tandem` admin CLI, run as the program it is.

@@ -4,7 +4,7 @@ import RESP
 import TandemClient
 import TandemML
 import TandemTensor
-import _TestSupport
+import TandemTesting
 
 /// A `redis-server` with TandemAI and clients that act as ensemble members.
 struct Database {

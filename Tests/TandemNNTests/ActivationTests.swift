@@ -1,7 +1,7 @@
 import TandemNN
 import TandemTensor
 import Testing
-import _TestSupport
+import TandemTesting
 import Glibc
 
 /// SELU, SpatialDropout2D and Add.

@@ -1,7 +1,7 @@
 import TandemNN
 import TandemTensor
 import Testing
-import _TestSupport
+import TandemTesting
 
 @Suite struct BatchNormalizationTests {
     let pool = ComputePool(threads: 1)

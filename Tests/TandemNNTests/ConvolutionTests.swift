@@ -1,7 +1,7 @@
 import TandemNN
 import TandemTensor
 import Testing
-import _TestSupport
+import TandemTesting
 
 /// Conv2D and Conv2DTranspose: TensorFlow "same" geometry, forward values against naive
 /// loops written from the Keras definitions, and gradients against finite differences.

@@ -2,7 +2,7 @@ import Glibc
 import TandemNN
 import TandemTensor
 import Testing
-import _TestSupport
+import TandemTesting
 
 /// Adam, the learning-rate schedules and the losses.
 @Suite struct OptimizerTests {

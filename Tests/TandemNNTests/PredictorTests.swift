@@ -1,7 +1,7 @@
 import TandemNN
 import TandemTensor
 import Testing
-import _TestSupport
+import TandemTesting
 
 @Suite struct PredictorTests {
     static func input(batch: Int, size: Int, seed: UInt64) -> [Float] {

@@ -4,7 +4,7 @@ import TandemNN
 import TandemONNX
 import TandemTensor
 import Testing
-import _TestSupport
+import TandemTesting
 
 /// ONNX export of DiffusionResNet: the exported graphs pass `onnx.checker`, run in
 /// onnxruntime and agree with TandemNN's own inference.

@@ -4,7 +4,7 @@ import TandemNN
 import TandemONNX
 import TandemTensor
 import Testing
-import _TestSupport
+import TandemTesting
 
 /// The Swift ONNX runtime against onnxruntime: on TandemNN's exported models and on one
 /// small model per supported operator built with the Python `onnx` package.

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import CZlib
 import TandemPlot
-import _TestSupport
+import TandemTesting
 
 @Suite struct PNGEncoderTests {
     static func sampleImage() -> RGBImage {

@@ -4,7 +4,7 @@ import FoundationXML
 #endif
 import Testing
 import TandemPlot
-import _TestSupport
+import TandemTesting
 
 @Suite struct ReportTests {
     static func sample() -> Report {

@@ -3,7 +3,7 @@ import Glibc
 import Testing
 import RESP
 import TandemClient
-import _TestSupport
+import TandemTesting
 
 /// The client tests' Python peer scripts (`Python/`), run against a test server.
 extension Peers {
@@ -48,7 +48,7 @@ extension RedisServer {
 /// Records the commands a server receives, through `MONITOR`, so tests can compare them
 /// with the commands SmartRedis sends.
 final class CommandRecorder {
-    private let connection: RedisTestConnection
+    private let connection: RedisConnection
     private let server: RedisServer
 
     init(_ server: RedisServer) throws {

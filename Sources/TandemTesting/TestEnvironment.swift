@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import TandemRedis
 
 /// Something a test needs from the machine is missing or broken.
 public struct TestEnvironmentError: Error, CustomStringConvertible {
@@ -16,13 +17,10 @@ public enum TestEnvironment {
 
     /// `redis-server` from `REDIS_SERVER`, else from `PATH` or `/usr/bin`.
     public static func redisServerPath() throws -> String {
-        if let path = ProcessInfo.processInfo.environment["REDIS_SERVER"] { return path }
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
-        for directory in path.split(separator: ":") + ["/usr/bin", "/usr/sbin"] {
-            let candidate = "\(directory)/redis-server"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        guard let path = RedisServerProcess.defaultExecutable() else {
+            throw TestEnvironmentError("redis-server not found: install it (apt-get install redis-server) or run `make test`")
         }
-        throw TestEnvironmentError("redis-server not found: install it (apt-get install redis-server) or run `make test`")
+        return path
     }
 
     /// The path of an executable of this package built with the tests: products land
@@ -42,21 +40,7 @@ public enum TestEnvironment {
 
     /// A TCP port on 127.0.0.1 that was free a moment ago (the kernel picks it).
     public static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw TestEnvironmentError("socket() failed: errno \(errno)") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer -> Bool in
-                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
-            }
-        }
-        guard bound else { throw TestEnvironmentError("could not bind a free port: errno \(errno)") }
-        return Int(UInt16(bigEndian: address.sin_port))
+        do { return try Ports.free() } catch { throw TestEnvironmentError("no free port: \(error)") }
     }
 
     /// Runs a program to completion and returns its exit status, standard output and error.

@@ -26,26 +26,26 @@ public enum ServerAddress: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses one address.
     ///
-    /// - Throws: ``ClientError/Code/invalidArgument`` when the text is not an address.
-    public init(parsing text: some StringProtocol) throws(ClientError) {
+    /// - Throws: ``AddressError`` when the text is not an address.
+    public init(parsing text: some StringProtocol) throws(AddressError) {
         let text = String(text)
         if text.hasPrefix("unix://") {
             let path = String(text.dropFirst("unix://".count))
-            guard !path.isEmpty else { throw .invalidArgument("\(text) is not a valid database node address: the socket path is empty.") }
+            guard !path.isEmpty else { throw AddressError("\(text) is not a valid database node address: the socket path is empty.") }
             self = .unix(path: path)
             return
         }
         let body = text.hasPrefix("tcp://") ? String(text.dropFirst("tcp://".count)) : text
         guard let colon = body.firstIndex(of: ":") else {
-            throw .invalidArgument("\(text) is not a valid database node address: expected host:port.")
+            throw AddressError("\(text) is not a valid database node address: expected host:port.")
         }
         let host = String(body[..<colon])
         let portText = String(body[body.index(after: colon)...])
         guard !host.isEmpty, !portText.isEmpty else {
-            throw .invalidArgument("\(text) is not a valid database node address: expected host:port.")
+            throw AddressError("\(text) is not a valid database node address: expected host:port.")
         }
         guard let port = Self.parsePort(portText), (1...65535).contains(port) else {
-            throw .invalidArgument("\(text) is not a valid database node address: the port \(portText) is not a number from 1 to 65535.")
+            throw AddressError("\(text) is not a valid database node address: the port \(portText) is not a number from 1 to 65535.")
         }
         self = .tcp(host: host, port: port)
     }
@@ -56,20 +56,20 @@ public enum ServerAddress: Sendable, Hashable, CustomStringConvertible {
     /// Parses a comma-separated list as `SSDB` holds it. A trailing comma is ignored; an
     /// empty piece elsewhere is an invalid address.
     ///
-    /// - Throws: ``ClientError/Code/invalidArgument`` for an empty list, a forbidden
+    /// - Throws: ``AddressError`` for an empty list, a forbidden
     ///   character or an invalid address.
-    public static func list(parsing text: String) throws(ClientError) -> [ServerAddress] {
+    public static func list(parsing text: String) throws(AddressError) -> [ServerAddress] {
         guard !text.isEmpty else {
-            throw .invalidArgument("The environment variable SSDB must be set to use the client (for example SSDB=127.0.0.1:6379).")
+            throw AddressError("The environment variable SSDB must be set to use the client (for example SSDB=127.0.0.1:6379).")
         }
         if let bad = text.first(where: { !allowedCharacters.contains($0) }) {
-            throw .invalidArgument("The provided SSDB value, \(text) is invalid because of character \(bad)")
+            throw AddressError("The provided SSDB value, \(text) is invalid because of character \(bad)")
         }
         var pieces = text.split(separator: ",", omittingEmptySubsequences: false)
         if pieces.count > 1, pieces.last?.isEmpty == true { pieces.removeLast() }
         var addresses: [ServerAddress] = []
         for piece in pieces {
-            guard !piece.isEmpty else { throw .invalidArgument("\(text) holds an empty database node address.") }
+            guard !piece.isEmpty else { throw AddressError("\(text) holds an empty database node address.") }
             addresses.append(try ServerAddress(parsing: piece))
         }
         return addresses
@@ -89,4 +89,13 @@ public enum ServerAddress: Sendable, Hashable, CustomStringConvertible {
         guard !digits.isEmpty, digits.count <= 12 else { return nil }
         return Int(digits, radix: radix)
     }
+}
+
+/// Text that is not a database address (or list of addresses), with the reason.
+public struct AddressError: Error, Sendable, CustomStringConvertible {
+    /// What is wrong with the text, in a sentence.
+    public var description: String
+
+    /// An error saying `description`.
+    public init(_ description: String) { self.description = description }
 }
