@@ -64,7 +64,7 @@ let package = Package(
         // ONNX export of TandemNN models and the ONNX runtime on TandemNN's kernels (Foundation-free: the module links it).
         .target(name: "TandemONNX", dependencies: ["ONNX", "TandemNN", "TandemTensor", "CBLAS"], swiftSettings: nnSwiftSettings),
         // The online-training workflow (driver of `online-training`).
-        .target(name: "OnlineTraining", dependencies: ["TandemExperiment", "TandemClient", "TandemPlot", "HeatDiffusion", "TandemTensor"], swiftSettings: swiftSettings),
+        .target(name: "OnlineTraining", dependencies: ["TandemExperiment", "TandemClient", "TandemPlot", "HeatDiffusion", "TandemTensor", "TandemNN"], swiftSettings: swiftSettings),
 
         // MARK: - C shims and system libraries
 
@@ -115,7 +115,7 @@ let package = Package(
         .executableTarget(
             name: "online-training",
             dependencies: [
-                "OnlineTraining",
+                "OnlineTraining", "TandemNN",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),

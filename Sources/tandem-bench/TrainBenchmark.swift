@@ -16,14 +16,22 @@ struct TrainBenchmark: BenchmarkArea {
     @Option(help: "Grid size.") var size = 64
     @Option(help: "Batch size.") var batch = 50
     @Option(help: "Threads (default: all processors).") var threads = ComputePool.processorCount
-    @Option(help: "Cases to run: throughput, accuracy.") var cases: [String] = ["throughput", "accuracy"]
+    @Option(help: "Cases to run: throughput, accuracy, surrogate.") var cases: [String] = ["throughput", "accuracy", "surrogate"]
     @Option(help: "Seed of the accuracy case (data and weights).") var seed: UInt64 = 1
     @Option(help: "Folder where the accuracy case also writes its data as raw little-endian float32 NHWC files (train_inputs.f32, train_targets.f32, test_inputs.f32, test_targets.f32), for scripts/reference.")
     var saveData: String?
+    @Option(help: "Surrogate case: HeatUNet levels.") var levels = 4
+    @Option(help: "Surrogate case: HeatUNet width (channels of the finest level).") var width = 8
+    @Option(name: .customLong("surrogate-simulations"), help: "Surrogate case: training simulations (each ×8 symmetries).") var surrogateSimulations = 200
+    @Option(name: .customLong("surrogate-epochs"), help: "Surrogate case: epochs.") var surrogateEpochs = 10
+    @Option(name: .customLong("surrogate-batch"), help: "Surrogate case: batch size.") var surrogateBatch = 16
+    @Option(name: .customLong("surrogate-loss"), help: "Surrogate case: loss (mae, mse).") var surrogateLoss = Loss.meanAbsoluteError
+    @Option(name: .customLong("surrogate-learning-rate"), help: "Surrogate case: initial learning rate.") var surrogateLearningRate = 0.003
 
     func run() throws {
         if cases.contains("throughput") { throughput() }
         if cases.contains("accuracy") { try accuracy() }
+        if cases.contains("surrogate") { try surrogate() }
     }
 
     func throughput() {
@@ -74,6 +82,8 @@ struct TrainBenchmark: BenchmarkArea {
         ]).emit()
     }
 }
+
+extension Loss: ExpressibleByArgument {}
 
 extension TrainingSet<Float> {
     /// The examples as samples (initial temperatures) and targets (steady states).

@@ -1,4 +1,5 @@
 import Foundation
+import TandemPlot
 
 extension Report {
     /// The report as one self-contained HTML page (pictures are referenced by their relative
