@@ -48,6 +48,7 @@ public final class OnlineTrainingRun: Sendable {
         Self.removeEarlierPictures(in: options.output)
         var report = Report(title: "Online training of a heat-diffusion surrogate")
         report.parameters = Self.parameters(options, seed: seed)
+        report.network = (options.architecture, options.parameterCount)
         self.record = RunRecord(report: report, writer: writer, console: console)
         self.experiment = try Experiment(name: "surrogate_training",
                                          directory: options.output.appendingPathComponent("surrogate_training"))
@@ -106,7 +107,7 @@ public final class OnlineTrainingRun: Sendable {
             + "and \(trainer.name) with \(ensemble.name) as incoming entity")
 
         var monitor = Monitor(run: self, client: client, ensemble: ensemble, trainer: trainer,
-                              samples: chooseSamples())
+                              samples: chooseSamples(), testCases: testCases)
         try monitor.watch()
 
         try measure(options.checkpointName(options.checkpointEpochs.count - 1), epoch: options.checkpointEpochs.last!,

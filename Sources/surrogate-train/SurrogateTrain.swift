@@ -34,7 +34,7 @@ struct SurrogateTrain: ParsableCommand {
     @Option(help: "Grid points per side of the samples.")
     var size = 64
 
-    @Option(help: "Samples per mini-batch (default: 50 for diffusion-resnet, 8 for heat-unet).")
+    @Option(help: "Samples per mini-batch (default: 50 for diffusion-resnet, 4 for heat-unet).")
     var batch: Int?
 
     @Option(name: .customLong("learning-rate"), help: "Initial learning rate (default 0.01 for diffusion-resnet, decaying ×0.9 every 80 steps; 0.003 for heat-unet, decaying smoothly ×50 over the epochs).")

@@ -47,7 +47,15 @@ public enum SurrogateNetwork: String, CaseIterable, Sendable, Codable {
     public var defaultBatch: Int {
         switch self {
         case .diffusionResNet: 50
-        case .heatUNet: 8
+        case .heatUNet: 4
+        }
+    }
+
+    /// How the learning rate moves during training, in a few words.
+    public var learningRateDescription: String {
+        switch self {
+        case .diffusionResNet: "0.01 · 0.9^⌊step/80⌋"
+        case .heatUNet: "0.003 · 0.02^(fraction of the epochs done)"
         }
     }
 
