@@ -79,7 +79,7 @@ let package = Package(
             name: "tandem-bench",
             dependencies: [
                 "HeatDiffusion", "TandemTensor", "RESP", "TandemClient", "TandemExperiment",
-                "TandemNN", "CBLAS", "TandemONNX", "ONNX", "TandemML",
+                "TandemNN", "CBLAS", "TandemONNX", "ONNX", "TandemML", "OnlineTraining",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),

@@ -26,7 +26,7 @@ public enum Pictures {
     public static let checkpointErrors = "checkpoint_test_error.svg"
 
     /// The values at the dark end of the error maps (errors at or above it look the same).
-    public static let errorScale = 0.1
+    public static let errorScale = 0.05
 
     /// The heat map style of error maps `|prediction − solver|`: white at 0, dark red at
     /// ``errorScale``.

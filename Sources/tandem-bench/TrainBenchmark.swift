@@ -22,9 +22,9 @@ struct TrainBenchmark: BenchmarkArea {
     var saveData: String?
     @Option(help: "Surrogate case: HeatUNet levels.") var levels = 4
     @Option(help: "Surrogate case: HeatUNet width (channels of the finest level).") var width = 8
-    @Option(name: .customLong("surrogate-simulations"), help: "Surrogate case: training simulations (each ×8 symmetries).") var surrogateSimulations = 200
+    @Option(name: .customLong("surrogate-simulations"), help: "Surrogate case: training simulations (each ×8 symmetries; the workflow's default is 2 members × 100).") var surrogateSimulations = 200
     @Option(name: .customLong("surrogate-epochs"), help: "Surrogate case: epochs.") var surrogateEpochs = 10
-    @Option(name: .customLong("surrogate-batch"), help: "Surrogate case: batch size.") var surrogateBatch = 16
+    @Option(name: .customLong("surrogate-batch"), help: "Surrogate case: batch size.") var surrogateBatch = 4
     @Option(name: .customLong("surrogate-loss"), help: "Surrogate case: loss (mae, mse).") var surrogateLoss = Loss.meanAbsoluteError
     @Option(name: .customLong("surrogate-learning-rate"), help: "Surrogate case: initial learning rate.") var surrogateLearningRate = 0.003
 

@@ -53,7 +53,7 @@ import _TestSupport
             if y == 0 || x == 0 || y == 32 || x == 32 { #expect(out[i] == 0) }
         }
         #expect(sources > 0)
-        #expect(out.allSatisfy(\.isFinite))
+        #expect(out.allSatisfy { $0.isFinite })
     }
 
     @Test func parameterCountAndArchitectureNameTheNetwork() {
