@@ -9,7 +9,7 @@ let swiftSettings: [SwiftSetting] = [
 ]
 
 /// TandemNN's kernels vectorise over image rows; on x86_64 they are built for AVX2 (Haswell,
-/// 2013, and later), which measured 25–30% faster than baseline SSE2 (issue 5 note). Set
+/// 2013, and later), which measured 25–30% faster than baseline SSE2. Set
 /// `TANDEM_PORTABLE=1` when building for older x86 processors. Release builds skip dynamic
 /// exclusivity checks on the layers' class properties (measured ~5% of training time).
 let nnSwiftSettings: [SwiftSetting] = {
