@@ -19,7 +19,7 @@ struct SurrogateTrain: ParsableCommand {
         commandName: "surrogate-train",
         abstract: "Train the heat-diffusion surrogate on data staged in the database.")
 
-    @Option(help: "The network: \(SurrogateNetwork.allCases.map(\.rawValue).joined(separator: ", ")) (the tutorial's DiffusionResNet by default).")
+    @Option(help: "The network: the tutorial's DiffusionResNet, or HeatUNet (multi-scale, boundary and sources exact).")
     var network = SurrogateNetwork.diffusionResNet
 
     @Option(help: "Halvings of the grid: DiffusionResNet's residual blocks in the encoder (and the decoder), HeatUNet's levels.")

@@ -24,7 +24,7 @@ import TandemTensor
 ///
 /// ```swift
 /// let model = HeatUNet<Float>(levels: 4, width: 8, seed: 42)
-/// model.parameterCount.total   // 63,857
+/// model.parameterCount.total   // 100,785
 /// ```
 public final class HeatUNet<Scalar: NNScalar>: Network {
     /// The number of halvings of the grid.

@@ -1,8 +1,8 @@
 /// The networks the heat-diffusion workflow can train, by the name `--network` takes.
 ///
 /// - ``diffusionResNet``: the tutorial's ``DiffusionResNet`` (the default, as the tutorial).
-/// - ``heatUNet``: ``HeatUNet``, multi-scale with the fixed values built in; about ten
-///   times more accurate in the same wall time.
+/// - ``heatUNet``: ``HeatUNet``, multi-scale with the fixed values built in; its test
+///   error is about 30 times smaller, with online training still within a minute.
 public enum SurrogateNetwork: String, CaseIterable, Sendable, Codable {
     case diffusionResNet = "diffusion-resnet"
     case heatUNet = "heat-unet"
