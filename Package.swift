@@ -9,7 +9,7 @@ let swiftSettings: [SwiftSetting] = [
 ]
 
 /// TandemNN's kernels vectorise over image rows; on x86_64 they are built for AVX2 (Haswell,
-/// 2013, and later), which measured 25–30% faster than baseline SSE2 (issue 5 note). Set
+/// 2013, and later), which measured 25–30% faster than baseline SSE2. Set
 /// `TANDEM_PORTABLE=1` when building for older x86 processors. Release builds skip dynamic
 /// exclusivity checks on the layers' class properties (measured ~5% of training time).
 let nnSwiftSettings: [SwiftSetting] = {
@@ -68,7 +68,7 @@ let package = Package(
         // ONNX export of TandemNN models and the ONNX runtime on TandemNN's kernels (Foundation-free: the module links it).
         .target(name: "TandemONNX", dependencies: ["ONNX", "TandemNN", "TandemTensor", "CBLAS"], swiftSettings: nnSwiftSettings),
         // The online-training workflow (driver of `online-training`).
-        .target(name: "OnlineTraining", dependencies: ["TandemExperiment", "TandemClient", "TandemPlot", "HeatDiffusion", "TandemTensor"], swiftSettings: swiftSettings),
+        .target(name: "OnlineTraining", dependencies: ["TandemExperiment", "TandemClient", "TandemPlot", "HeatDiffusion", "TandemTensor", "TandemNN"], swiftSettings: swiftSettings),
 
         // MARK: - C shims and system libraries
 
@@ -83,7 +83,7 @@ let package = Package(
             name: "tandem-bench",
             dependencies: [
                 "HeatDiffusion", "TandemTensor", "RESP", "TandemClient", "TandemExperiment",
-                "TandemNN", "CBLAS", "TandemONNX", "ONNX", "TandemML", "TandemRedis",
+                "TandemNN", "CBLAS", "TandemONNX", "ONNX", "TandemML", "TandemRedis", "OnlineTraining",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
@@ -119,7 +119,7 @@ let package = Package(
         .executableTarget(
             name: "online-training",
             dependencies: [
-                "OnlineTraining",
+                "OnlineTraining", "TandemNN",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),

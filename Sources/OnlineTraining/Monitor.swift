@@ -1,6 +1,7 @@
 import Foundation
 import TandemClient
 import TandemExperiment
+import TandemNN
 import TandemPlot
 
 /// Watches the running ensemble and trainer until both have finished: counts finished
@@ -13,6 +14,8 @@ struct Monitor {
     let trainer: Model
     /// Indices of the drawn simulations of member 0.
     let samples: [Int]
+    /// The fresh simulations every checkpoint is measured on.
+    let testCases: [SolvedCase]
 
     private var simulationsDone: [Int]
     private var losses: [Double] = []
@@ -21,12 +24,13 @@ struct Monitor {
     private var nextCheckpoint = 0
     private var lastCurveCheck: ContinuousClock.Instant?
 
-    init(run: OnlineTrainingRun, client: Client, ensemble: Ensemble, trainer: Model, samples: [Int]) {
+    init(run: OnlineTrainingRun, client: Client, ensemble: Ensemble, trainer: Model, samples: [Int], testCases: [SolvedCase]) {
         self.run = run
         self.client = client
         self.ensemble = ensemble
         self.trainer = trainer
         self.samples = samples
+        self.testCases = testCases
         self.simulationsDone = Array(repeating: 0, count: ensemble.members.count)
     }
 
@@ -101,7 +105,7 @@ struct Monitor {
         if !rates.isEmpty {
             try run.record.addPicture(Array(Pictures.epochPlot(title: "Learning rate", yLabel: "learning rate", values: rates, epochs: options.epochs).utf8),
                                       file: Pictures.learningRate, title: "Learning rate per epoch",
-                                      caption: "Adam's learning rate at the end of each epoch (0.01 · 0.9^⌊step/80⌋).")
+                                      caption: "Adam's learning rate at the end of each epoch (\(options.network.learningRateDescription), with the default initial rate).")
         }
         try run.record.update { report in
             report.setSeries("training_loss", history)
@@ -133,12 +137,15 @@ struct Monitor {
             predictions.append(prediction)
             errorSum += zip(prediction, truths[i]).reduce(0.0) { $0 + abs(Double($1.0) - Double($1.1)) }
         }
-        try run.record.addPicture(try Pictures.png(rows: [predictions], size: options.size), file: Pictures.model(epoch: epoch),
+        let errors = zip(predictions, truths).map { Pictures.absoluteError($0, $1) }
+        try run.record.addPicture(try Pictures.png(rows: [(predictions, []), ([], errors)], size: options.size), file: Pictures.model(epoch: epoch),
                                   title: "Model at training epoch \(epoch)",
-                                  caption: "\(name) run in the database on the initial temperatures of the simulations above.")
+                                  caption: "\(name) run in the database on the initial temperatures of the simulations above; "
+                                    + String(format: "below, the error |prediction − solver| (white 0, dark red %.2g or more).", Pictures.errorScale))
         let error = errorSum / Double(samples.count * options.size * options.size)
         try run.note(String(format: "checkpoint %@ (epoch %d) run in the database: mean absolute error %.4f on the drawn simulations (%@)",
                             name, epoch, error, Pictures.model(epoch: epoch)))
+        try run.recordCheckpointError(name, epoch: epoch, on: testCases, client: client)
     }
 
     /// Fails when any member or the trainer failed or was stopped, with the end of its error output.

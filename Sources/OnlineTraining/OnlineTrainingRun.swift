@@ -48,6 +48,7 @@ public final class OnlineTrainingRun: Sendable {
         Self.removeEarlierPictures(in: options.output)
         var report = Report(title: "Online training of a heat-diffusion surrogate")
         report.parameters = Self.parameters(options, seed: seed)
+        report.network = (options.architecture, options.parameterCount)
         self.record = RunRecord(report: report, writer: writer, console: console)
         self.experiment = try Experiment(name: "surrogate_training",
                                          directory: options.output.appendingPathComponent("surrogate_training"))
@@ -63,7 +64,7 @@ public final class OnlineTrainingRun: Sendable {
         do {
             try record.update { $0.log("started with seed \(seed)") }
             console.plain("online-training: \(options.replicas) × \(options.steps) simulations at \(options.size)×\(options.size), "
-                + "DiffusionResNet depth \(options.depth), \(options.epochs) epochs (checkpoint every \(options.checkpointEvery)), seed \(seed)")
+                + "\(options.architecture), \(options.epochs) epochs (checkpoint every \(options.checkpointEvery)), seed \(seed)")
             console.plain("report: \(record.writer.htmlURL.path) (rewritten as the run goes)")
             try workflow()
             return true
@@ -92,7 +93,7 @@ public final class OnlineTrainingRun: Sendable {
         }
         var trainer = experiment.createModel("surrogate-train", runSettings: RunSettings(
             executable: programs.trainer,
-            arguments: ["--depth=\(options.depth)", "--epochs=\(options.epochs)", "--size=\(options.size)",
+            arguments: options.networkArguments + ["--epochs=\(options.epochs)", "--size=\(options.size)",
                         "--checkpoint-every=\(options.checkpointEvery)", "--seed=\(derivedSeed(2))"]))
         trainer.registerIncomingEntity(ensemble)
         try experiment.generate(database, ensemble, trainer, overwrite: true)
@@ -106,7 +107,7 @@ public final class OnlineTrainingRun: Sendable {
             + "and \(trainer.name) with \(ensemble.name) as incoming entity")
 
         var monitor = Monitor(run: self, client: client, ensemble: ensemble, trainer: trainer,
-                              samples: chooseSamples())
+                              samples: chooseSamples(), testCases: testCases)
         try monitor.watch()
 
         try measure(options.checkpointName(options.checkpointEpochs.count - 1), epoch: options.checkpointEpochs.last!,
@@ -219,6 +220,8 @@ public final class OnlineTrainingRun: Sendable {
 
     static func parameters(_ options: WorkflowOptions, seed: UInt64) -> [(name: String, value: ReportValue)] {
         [("replicas", .int(options.replicas)), ("steps", .int(options.steps)), ("size", .int(options.size)),
+         ("network", .string(options.architecture)),
+         ("parameters", .int(options.parameterCount)),
          ("depth", .int(options.depth)), ("epochs", .int(options.epochs)),
          ("checkpoint_every", .int(options.checkpointEvery)), ("port", .int(options.port)),
          ("seed", .string(String(seed))), ("simulations_per_batch", .int(options.simulationBatch)),

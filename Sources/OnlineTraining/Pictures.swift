@@ -22,10 +22,26 @@ public enum Pictures {
     public static let loss = "training_loss.svg"
     /// Learning rate per epoch.
     public static let learningRate = "learning_rate.svg"
+    /// Test error of every checkpoint (run in the database on the fresh simulations).
+    public static let checkpointErrors = "checkpoint_test_error.svg"
+
+    /// The values at the dark end of the error maps (errors at or above it look the same).
+    public static let errorScale = 0.05
+
+    /// The heat map style of error maps `|prediction − solver|`: white at 0, dark red at
+    /// ``errorScale``.
+    public static func errorMap(size: Int) -> HeatMap {
+        HeatMap(scale: max(1, 192 / size), colorMap: .orangeRed, range: 0...errorScale)
+    }
+
+    /// `|prediction − truth|` point by point.
+    static func absoluteError(_ prediction: [Float], _ truth: [Float]) -> [Float] {
+        zip(prediction, truth).map { abs($0 - $1) }
+    }
 
     /// Whether a file name is one of the pictures a run writes.
     static func isOurs(_ file: String) -> Bool {
-        [samples, fresh, loss, learningRate].contains(file)
+        [samples, fresh, loss, learningRate, checkpointErrors].contains(file)
             || (file.hasPrefix("simulation_") || file.hasPrefix("model_epoch_")) && file.hasSuffix(".png")
     }
 
@@ -41,6 +57,41 @@ public enum Pictures {
             y += panel.height
         }
         return try PNGEncoder.encode(image)
+    }
+
+    /// PNG bytes of rows, each its fields (on the temperature scale) followed by its error
+    /// maps (on the error scale) to the right, either possibly empty; rows stacked.
+    static func png(rows: [(fields: [[Float]], errors: [[Float]])], size: Int) throws -> [UInt8] {
+        let map = heatMap(size: size), errorMap = errorMap(size: size)
+        let panels = rows.map { row -> RGBImage in
+            let right = errorMap.panel(row.errors, width: size, height: size)
+            guard !row.fields.isEmpty else { return right }
+            let left = map.panel(row.fields, width: size, height: size)
+            guard !row.errors.isEmpty else { return left }
+            var image = RGBImage(width: left.width + right.width, height: max(left.height, right.height))
+            image.draw(left, x: 0, y: 0)
+            image.draw(right, x: left.width, y: 0)
+            return image
+        }
+        var image = RGBImage(width: panels.map(\.width).max()!, height: panels.map(\.height).reduce(0, +))
+        var y = 0
+        for panel in panels {
+            image.draw(panel, x: 0, y: y)
+            y += panel.height
+        }
+        return try PNGEncoder.encode(image)
+    }
+
+    /// The test error of each checkpoint against the epoch it was stored after, with the
+    /// tutorial network's measured range for scale.
+    static func checkpointErrorPlot(epochs: [Int], meanErrors: [Double], maxErrors: [Double], totalEpochs: Int) -> String {
+        var plot = LinePlot(title: "Test error per checkpoint", xLabel: "epoch", yLabel: "absolute error")
+        plot.xDomain = 1...Double(max(2, totalEpochs))
+        plot.add(.init(name: "mean", points: zip(epochs, meanErrors).map { (Double($0), $1) }))
+        plot.add(.init(name: "max", points: zip(epochs, maxErrors).map { (Double($0), $1) }))
+        let tutorial = Report.tutorialNetworkMeanAbsoluteError
+        plot.add(.init(name: "tutorial network, mean", points: [(1, tutorial.upperBound), (Double(max(2, totalEpochs)), tutorial.upperBound)]))
+        return plot.svg()
     }
 
     /// A line plot of one value per epoch.

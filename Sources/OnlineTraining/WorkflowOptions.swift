@@ -1,4 +1,5 @@
 import Foundation
+import TandemNN
 
 /// Everything that shapes one run of the online-training workflow, with the tutorial's
 /// defaults, and what follows from it (which epochs store checkpoints, how many simulations
@@ -10,8 +11,13 @@ public struct WorkflowOptions: Sendable, Equatable {
     public var steps = 100
     /// Grid points per side.
     public var size = 64
-    /// Residual blocks in the encoder (and decoder) of `DiffusionResNet`.
+    /// The network trained (the tutorial's `DiffusionResNet` by default).
+    public var network = SurrogateNetwork.diffusionResNet
+    /// Halvings of the grid: residual blocks in the encoder (and decoder) of `DiffusionResNet`,
+    /// levels of `HeatUNet`.
     public var depth = 4
+    /// `HeatUNet`'s channels at full resolution.
+    public var width = SurrogateNetwork.defaultWidth
     /// Training epochs.
     public var epochs = 40
     /// Epochs between checkpoints stored in the database.
@@ -49,14 +55,23 @@ public struct WorkflowOptions: Sendable, Equatable {
 
     /// The epochs after which `surrogate-train` stores a checkpoint, in order: every
     /// `checkpointEvery`-th, or the last one when `epochs < checkpointEvery`. Checkpoint
-    /// `k` is `DiffusionResNet_{depth}_{k}`.
+    /// `k` is `⟨Network⟩_{depth}_{k}` (`DiffusionResNet_4_0`, `HeatUNet_4_0`, …).
     public var checkpointEpochs: [Int] {
         let every = Array(stride(from: checkpointEvery, through: epochs, by: checkpointEvery))
         return every.isEmpty ? [epochs] : every
     }
 
     /// The database key of checkpoint `index`.
-    public func checkpointName(_ index: Int) -> String { "DiffusionResNet_\(depth)_\(index)" }
+    public func checkpointName(_ index: Int) -> String { network.checkpointName(depth: depth, index: index) }
+
+    /// The trained network's architecture, e.g. `HeatUNet(levels: 4, width: 8)`.
+    public var architecture: String { network.architecture(depth: depth, width: width) }
+
+    /// The trained network's number of parameters.
+    public var parameterCount: Int { network.parameterCount(depth: depth, width: width) }
+
+    /// The trainer's options that choose and size the network.
+    public var networkArguments: [String] { ["--network=\(network.rawValue)", "--depth=\(depth)", "--width=\(width)"] }
 
     /// A message for the first option out of range, or `nil` when all are usable.
     public func problem() -> String? {
@@ -64,6 +79,7 @@ public struct WorkflowOptions: Sendable, Equatable {
         if steps < 1 { return "--steps must be at least 1" }
         if !(8...1024).contains(size) { return "--size must be between 8 and 1024" }
         if depth < 1 || (1 << depth) > size { return "--depth must be between 1 and log2(--size) (\(Int(log2(Double(size)))))" }
+        if !(1...64).contains(width) { return "--width must be between 1 and 64" }
         if epochs < 1 { return "--epochs must be at least 1" }
         if checkpointEvery < 1 { return "--checkpoint-every must be at least 1" }
         if !(1...65535).contains(port) { return "--port must be between 1 and 65535" }

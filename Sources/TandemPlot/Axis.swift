@@ -27,9 +27,9 @@ enum Axis {
 }
 
 /// Escaping for text placed in HTML and SVG.
-enum Markup {
+public enum Markup {
     /// `text` with `&`, `<`, `>`, `"` and `'` replaced by entities.
-    static func escaped(_ text: String) -> String {
+    public static func escaped(_ text: String) -> String {
         var result = ""
         result.reserveCapacity(text.count)
         for character in text {

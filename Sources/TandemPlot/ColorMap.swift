@@ -34,4 +34,11 @@ public struct ColorMap: Sendable {
         RGB(244, 154, 123), RGB(241, 141, 111), RGB(236, 127, 99), RGB(229, 112, 88),
         RGB(222, 96, 77), RGB(213, 80, 66), RGB(203, 62, 56), RGB(192, 40, 47), RGB(180, 4, 38),
     ])
+
+    /// A sequential white → orange → dark red map (ColorBrewer's OrRd), for magnitudes such
+    /// as error maps: white at 0, dark red at 1.
+    public static let orangeRed = ColorMap(anchors: [
+        RGB(255, 247, 236), RGB(254, 232, 200), RGB(253, 212, 158), RGB(253, 187, 132), RGB(252, 141, 89),
+        RGB(239, 101, 72), RGB(215, 48, 31), RGB(179, 0, 0), RGB(127, 0, 0),
+    ])
 }

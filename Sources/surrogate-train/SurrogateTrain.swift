@@ -6,10 +6,11 @@ import TandemNN
 import TandemONNX
 import TandemTensor
 
-/// The trainer of the online-training workflow: trains `DiffusionResNet` on the batches
-/// the simulations upload, fetching new ones after every epoch, and every
-/// `--checkpoint-every` epochs stores the network in the database as the ONNX model
-/// `DiffusionResNet_⟨depth⟩_⟨k⟩`, where the driver runs it.
+/// The trainer of the online-training workflow: trains the chosen network (`--network`:
+/// the tutorial's `DiffusionResNet` by default, or `HeatUNet`) on the batches the
+/// simulations upload, fetching new ones after every epoch, and every `--checkpoint-every`
+/// epochs stores the network in the database as the ONNX model `⟨Network⟩_⟨depth⟩_⟨k⟩`
+/// (`DiffusionResNet_4_0`, `HeatUNet_4_0`, …), where the driver runs it.
 ///
 /// The database comes from `SSDB`; the simulations it reads from come from `SSKEYIN`.
 @main
@@ -18,8 +19,14 @@ struct SurrogateTrain: ParsableCommand {
         commandName: "surrogate-train",
         abstract: "Train the heat-diffusion surrogate on data staged in the database.")
 
-    @Option(help: "Residual blocks in the encoder (and the decoder).")
+    @Option(help: "The network: the tutorial's DiffusionResNet, or HeatUNet (multi-scale, boundary and sources exact).")
+    var network = SurrogateNetwork.diffusionResNet
+
+    @Option(help: "Halvings of the grid: DiffusionResNet's residual blocks in the encoder (and the decoder), HeatUNet's levels.")
     var depth = 4
+
+    @Option(help: "HeatUNet's channels at full resolution (doubling per level up to 4×).")
+    var width = SurrogateNetwork.defaultWidth
 
     @Option(help: "Training epochs.")
     var epochs = 40
@@ -27,11 +34,11 @@ struct SurrogateTrain: ParsableCommand {
     @Option(help: "Grid points per side of the samples.")
     var size = 64
 
-    @Option(help: "Samples per mini-batch.")
-    var batch = 50
+    @Option(help: "Samples per mini-batch (default: 50 for diffusion-resnet, 4 for heat-unet).")
+    var batch: Int?
 
-    @Option(name: .customLong("learning-rate"), help: "Initial learning rate (decays ×0.9 every 80 steps).")
-    var learningRate = 0.01
+    @Option(name: .customLong("learning-rate"), help: "Initial learning rate (default 0.01 for diffusion-resnet, decaying ×0.9 every 80 steps; 0.003 for heat-unet, decaying smoothly ×50 over the epochs).")
+    var learningRate: Double?
 
     @Option(name: .customLong("checkpoint-every"), help: "Epochs between checkpoints stored in the database.")
     var checkpointEvery = 10
@@ -45,10 +52,16 @@ struct SurrogateTrain: ParsableCommand {
     func validate() throws {
         guard depth >= 1, (1 << depth) <= size else { throw ValidationError("--depth must be between 1 and log2(--size)") }
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
-        guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
+        guard batchSize >= 1 else { throw ValidationError("--batch must be at least 1") }
         guard checkpointEvery >= 1 else { throw ValidationError("--checkpoint-every must be at least 1") }
-        guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--learning-rate must be positive") }
+        guard initialLearningRate > 0, initialLearningRate.isFinite else { throw ValidationError("--learning-rate must be positive") }
+        guard width >= 1, width <= 64 else { throw ValidationError("--width must be between 1 and 64") }
     }
+
+    /// The mini-batch size: `--batch` or the network's default.
+    var batchSize: Int { batch ?? network.defaultBatch }
+    /// The initial learning rate: `--learning-rate` or the network's default.
+    var initialLearningRate: Double { learningRate ?? network.defaultLearningRate }
 
     func run() throws {
         let client: Client
@@ -71,5 +84,9 @@ public enum TrainingKeys {
     public static let learningRateHistory = "training_learning_rate"
 
     /// The name of checkpoint `k` of a network of `depth`.
-    public static func checkpoint(depth: Int, index: Int) -> String { "DiffusionResNet_\(depth)_\(index)" }
+    public static func checkpoint(_ network: SurrogateNetwork, depth: Int, index: Int) -> String {
+        network.checkpointName(depth: depth, index: index)
+    }
 }
+
+extension SurrogateNetwork: ExpressibleByArgument {}

@@ -2,7 +2,6 @@ import Foundation
 import ONNX
 import TandemClient
 import TandemML
-import ONNX
 import TandemNN
 import TandemONNX
 import TandemTensor
@@ -22,10 +21,29 @@ struct TrainingSession {
         var entropy = SeededGenerator()
         let seed = options.seed ?? entropy.next()
         let downloader = try waitForData(seed: seed)
-        let model = DiffusionResNet<Float>(depth: options.depth, seed: seed)
-        let schedule = LearningRateSchedule.exponentialDecay(initial: options.learningRate, decaySteps: 80, rate: 0.9, staircase: true)
+        switch options.network {
+        case .diffusionResNet:
+            let model = DiffusionResNet<Float>(depth: options.depth, seed: seed)
+            let schedule = LearningRateSchedule.exponentialDecay(initial: options.initialLearningRate, decaySteps: 80, rate: 0.9, staircase: true)
+            try train(model, schedule: schedule, smoothDecay: false, downloader: downloader) {
+                $0.onnxModel(height: options.size, width: options.size).serialized()
+            }
+        case .heatUNet:
+            let model = HeatUNet<Float>(levels: options.depth, width: options.width, seed: seed)
+            try train(model, schedule: .constant(options.initialLearningRate), smoothDecay: true, downloader: downloader) {
+                $0.onnxModel(height: options.size, width: options.size).serialized()
+            }
+        }
+    }
+
+    /// Trains `model` epoch by epoch on what `downloader` serves. With `smoothDecay` the
+    /// learning rate follows ``HeatUNet/learningRate(initial:progress:)`` by the fraction of
+    /// the epochs done (the data keeps coming, so the step count is not known in advance); otherwise `schedule` runs by step.
+    private func train<Model: Network>(_ model: Model, schedule: LearningRateSchedule, smoothDecay: Bool,
+                                       downloader: DataDownloader, export: (Model) -> [UInt8]) throws where Model.Scalar == Float {
         let trainer = Trainer(model: model, optimizer: Adam(schedule: schedule), loss: .meanAbsoluteError)
-        print("training \(model.architecture), \(model.parameterCount.total) parameters, on \(downloader.sources.filter { !$0.isEmpty }.joined(separator: ", "))")
+        let parameters = model.parameters.reduce(0) { $0 + $1.count }
+        print("training \(model.architecture), \(parameters) parameters, on \(downloader.sources.filter { !$0.isEmpty }.joined(separator: ", "))")
         let inputs = FeatureMap<Float>(), targets = FeatureMap<Float>()
         var losses: [Double] = [], rates: [Double] = []
         var checkpoints = 0
@@ -33,7 +51,11 @@ struct TrainingSession {
             let start = Date()
             let batches = try downloader.epoch()
             var total = 0.0
-            for batch in batches {
+            for (index, batch) in batches.enumerated() {
+                if smoothDecay {
+                    let done = (Double(epoch - 1) + Double(index) / Double(max(1, batches.count))) / Double(options.epochs)
+                    trainer.optimizer.schedule = .constant(HeatUNet<Float>.learningRate(initial: options.initialLearningRate, progress: done))
+                }
                 try load(batch.samples, into: inputs)
                 try load(batch.targets ?? batch.samples, into: targets)
                 total += trainer.step(inputs: inputs, targets: targets)
@@ -43,11 +65,10 @@ struct TrainingSession {
             try client.putTensor(TrainingKeys.lossHistory, losses, shape: [losses.count])
             try client.putTensor(TrainingKeys.learningRateHistory, rates, shape: [rates.count])
             print(String(format: "epoch %d/%d: %d samples, loss %.5f, lr %.5f, %.2f s", epoch, options.epochs,
-                         batches.count * options.batch, losses.last!, rates.last!, Date().timeIntervalSince(start)))
+                         batches.count * options.batchSize, losses.last!, rates.last!, Date().timeIntervalSince(start)))
             if epoch % options.checkpointEvery == 0 || epoch == options.epochs && checkpoints == 0 {
-                let name = TrainingKeys.checkpoint(depth: options.depth, index: checkpoints)
-                let onnx = model.onnxModel(height: options.size, width: options.size).serialized()
-                try client.setModel(name, model: onnx, backend: .onnx)
+                let name = TrainingKeys.checkpoint(options.network, depth: options.depth, index: checkpoints)
+                try client.setModel(name, model: export(model), backend: .onnx)
                 print("checkpoint \(name) stored after epoch \(epoch)")
                 checkpoints += 1
             }
@@ -60,7 +81,7 @@ struct TrainingSession {
         let interval = 0.25
         let tries = max(1, Int((options.waitSeconds / interval).rounded(.up)))
         let downloader = try DataDownloader(client: client, info: DataInfo(),
-                                            options: .init(batchSize: options.batch, seed: seed))
+                                            options: .init(batchSize: options.batchSize, seed: seed))
         print("waiting for training data from \(downloader.sources.filter { !$0.isEmpty }.joined(separator: ", "))")
         fflush(nil)
         try downloader.waitForSamples(tries: tries, interval: interval)

@@ -4,8 +4,10 @@ import HeatDiffusion
 import TandemNN
 import TandemTensor
 
-/// `tandem-bench train`: DiffusionResNet training speed, and the accuracy protocol of
-/// issue 5 (200 simulations ×8 symmetries, 40 epochs, test MAE on 100 fresh simulations).
+/// `tandem-bench train`: DiffusionResNet training speed (beside PyTorch's, measured in the
+/// same run when the Python at TANDEM_PYTHON has torch), the tutorial network's accuracy
+/// protocol (200 simulations ×8 symmetries, 40 epochs, test MAE on 100 fresh simulations)
+/// and HeatUNet's (``surrogate()``).
 struct TrainBenchmark: BenchmarkArea {
     static let configuration = CommandConfiguration(
         commandName: "train",
@@ -16,14 +18,22 @@ struct TrainBenchmark: BenchmarkArea {
     @Option(help: "Grid size.") var size = 64
     @Option(help: "Batch size.") var batch = 50
     @Option(help: "Threads (default: all processors).") var threads = ComputePool.processorCount
-    @Option(help: "Cases to run: throughput, accuracy.") var cases: [String] = ["throughput", "accuracy"]
+    @Option(help: "Cases to run: throughput, accuracy, surrogate.") var cases: [String] = ["throughput", "accuracy", "surrogate"]
     @Option(help: "Seed of the accuracy case (data and weights).") var seed: UInt64 = 1
     @Option(help: "Folder where the accuracy case also writes its data as raw little-endian float32 NHWC files (train_inputs.f32, train_targets.f32, test_inputs.f32, test_targets.f32), for scripts/reference.")
     var saveData: String?
+    @Option(help: "Surrogate case: HeatUNet levels.") var levels = 4
+    @Option(help: "Surrogate case: HeatUNet width (channels of the finest level).") var width = 8
+    @Option(name: .customLong("surrogate-simulations"), help: "Surrogate case: training simulations (each ×8 symmetries; the workflow's default is 2 members × 100).") var surrogateSimulations = 200
+    @Option(name: .customLong("surrogate-epochs"), help: "Surrogate case: epochs.") var surrogateEpochs = 10
+    @Option(name: .customLong("surrogate-batch"), help: "Surrogate case: batch size.") var surrogateBatch = 4
+    @Option(name: .customLong("surrogate-loss"), help: "Surrogate case: loss (mae, mse).") var surrogateLoss = Loss.meanAbsoluteError
+    @Option(name: .customLong("surrogate-learning-rate"), help: "Surrogate case: initial learning rate.") var surrogateLearningRate = 0.003
 
     func run() throws {
         if cases.contains("throughput") { throughput() }
         if cases.contains("accuracy") { try accuracy() }
+        if cases.contains("surrogate") { try surrogate() }
     }
 
     func throughput() {
@@ -38,11 +48,20 @@ struct TrainBenchmark: BenchmarkArea {
             trainer.step(inputs: inputs, targets: targets)
         }
         let fallback = Double(trainer.pool.fallbackLoops) / Double(max(1, trainer.pool.fallbackLoops + trainer.pool.parallelLoops))
-        BenchmarkRecord(bench: "train", case: "throughput", [
-            "depth": depth, "size": size, "batch": batch, "threads": threads, "median_ms": ms, "per_s": Double(batch) / ms * 1000,
+        let perSecond = Double(batch) / ms * 1000
+        var record = BenchmarkRecord(bench: "train", case: "throughput", [
+            "depth": depth, "size": size, "batch": batch, "threads": threads, "median_ms": ms, "per_s": perSecond,
             "inline_fallback_share": fallback,
-            "peer": "pytorch-cpu-2-threads (issue 5)", "peer_per_s": 630.0, "ratio": Double(batch) / ms * 1000 / 630,
-        ]).emit()
+        ])
+        switch PyTorchPeer.measure(depth: depth, size: size, batch: batch, threads: threads, quick: options.quick) {
+        case .measured(let peer, let version):
+            record.fields += [("peer", "pytorch \(version) cpu, \(threads) threads, measured in this run"), ("peer_per_s", peer),
+                              ("ratio", perSecond / peer)]
+        case .unavailable(let why):
+            record.fields += [("reference", "PyTorch 2.x CPU, 2 threads, measured on an Intel Xeon machine (not this run: \(why))"),
+                              ("reference_per_s", 630.0)]
+        }
+        record.emit()
     }
 
     /// The reference protocol; `--quick` shrinks it to 24 simulations and 3 epochs.
@@ -70,10 +89,12 @@ struct TrainBenchmark: BenchmarkArea {
             "zeros_mae": testExamples.zerosMeanAbsoluteError, "identity_mae": testExamples.identityMeanAbsoluteError,
             "data_s": dataSeconds, "train_s": trainSeconds, "median_ms": trainSeconds * 1000,
             "per_s": Double(train.count * epochs) / trainSeconds,
-            "peer": "keras (issue 5: 0.092, 0.095; pytorch 0.096)", "peer_test_mae": 0.092,
+            "reference": "Keras 0.092 and 0.095, PyTorch 0.096 (the same protocol, measured on an Intel Xeon machine)", "reference_test_mae": 0.092,
         ]).emit()
     }
 }
+
+extension Loss: ExpressibleByArgument {}
 
 extension TrainingSet<Float> {
     /// The examples as samples (initial temperatures) and targets (steady states).

@@ -68,22 +68,24 @@ import TandemTesting
         let figures = try #require(summary["figures"] as? [[String: String]]).compactMap { $0["file"] }
         #expect(Set(figures) == ["simulation_0.png", "simulation_1.png", "simulation_2.png", "simulations.png",
                                  "model_epoch_2.png", "model_epoch_4.png", "fresh_simulations.png",
-                                 "training_loss.svg", "learning_rate.svg"])
+                                 "training_loss.svg", "learning_rate.svg", "checkpoint_test_error.svg"])
         let map = Pictures.heatMap(size: 32)
-        func expectPNG(_ file: String, fields: Int, rows: Int = 1) throws -> PNGFile {
+        func expectPNG(_ file: String, fields: Int, rows: Int = 1, errorMaps: Int = 0) throws -> PNGFile {
             let png = try PNGFile(contentsOf: output.appendingPathComponent(file))
             let size = map.panelSize(count: fields, width: 32, height: 32)
-            #expect(png.width == size.width && png.height == rows * size.height, "\(file) is \(png.width)×\(png.height)")
+            let errors = errorMaps > 0 ? map.panelSize(count: errorMaps, width: 32, height: 32).width : 0
+            #expect(png.width == size.width + errors && png.height == rows * size.height, "\(file) is \(png.width)×\(png.height)")
             #expect(png.distinctColors > 20, "\(file) is nearly blank")
             return png
         }
         for k in 0..<3 { _ = try expectPNG("simulation_\(k).png", fields: 2) }
         _ = try expectPNG("simulations.png", fields: 5)
-        let early = try expectPNG("model_epoch_2.png", fields: 5)
-        let late = try expectPNG("model_epoch_4.png", fields: 5)
+        // Each checkpoint: its predictions, and below them their error maps.
+        let early = try expectPNG("model_epoch_2.png", fields: 5, rows: 2)
+        let late = try expectPNG("model_epoch_4.png", fields: 5, rows: 2)
         #expect(early.scanlines != late.scanlines, "the model's pictures change between checkpoints")
-        _ = try expectPNG("fresh_simulations.png", fields: 3, rows: 3)
-        for svg in ["training_loss.svg", "learning_rate.svg"] {
+        _ = try expectPNG("fresh_simulations.png", fields: 3, rows: 3, errorMaps: 1)
+        for svg in ["training_loss.svg", "learning_rate.svg", "checkpoint_test_error.svg"] {
             let text = try String(contentsOf: output.appendingPathComponent(svg), encoding: .utf8)
             #expect(text.hasPrefix("<svg") && text.contains("<polyline"))
         }
@@ -95,6 +97,49 @@ import TandemTesting
         #expect(html.contains(String(format: "%.4g", mae)))
         #expect(!html.contains("http-equiv=\"refresh\""))
         #expect(html.contains("<td>surrogate-train</td>"))
+        #expect(html.contains("DiffusionResNet(depth: 2, channels: 1)"))
+        // Every checkpoint was measured on the fresh simulations, in the database.
+        let series = try #require(summary["series"] as? [String: [Double]])
+        #expect(series["checkpoint_epoch"] == [2, 4])
+        #expect(series["checkpoint_test_mae"]?.count == 2 && series["checkpoint_test_mae"]?.last == mae)
+    }
+
+    /// The multi-scale network through the whole workflow at a small setting: checkpoints
+    /// stored as ONNX, run in the database after every epoch and measured on fresh
+    /// simulations; the figures are real errors, and the network is named with its size.
+    @Test func heatUNetRunsTheWholeWorkflow() throws {
+        let peers = try Self.peers()
+        let output = try TestEnvironment.makeTemporaryDirectory(prefix: "online-training-unet")
+        let port = try TestEnvironment.freePort()
+        let result = try TestEnvironment.run(peers.driver, [
+            "--network", "heat-unet", "--size", "32", "--replicas", "2", "--steps", "20", "--depth", "3", "--epochs", "2",
+            "--checkpoint-every", "1", "--seed", "5", "--test-cases", "20",
+            "--port", String(port), "--output", output.path, "--module", peers.module])
+        #expect(result.status == 0, "online-training failed:\n\(result.output)\n\(result.error)")
+        #expect(result.output.contains("checkpoint HeatUNet_3_0 (epoch 1) on 20 fresh simulations"))
+        #expect(result.output.contains("checkpoint HeatUNet_3_1 (epoch 2) on 20 fresh simulations"))
+
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: output.appendingPathComponent("summary.json"))) as? [String: Any])
+        #expect(summary["state"] as? String == "finished")
+        #expect(summary["network"] as? String == "HeatUNet(levels: 3, width: 8)")
+        let parameters = try #require(summary["network_parameters"] as? Int)
+        #expect(parameters > 10_000)
+        #expect(summary["test_samples"] as? Int == 20)
+        let mae = try #require(summary["test_mae"] as? Double)
+        let maxError = try #require(summary["test_max_abs_error"] as? Double)
+        let near = try #require(summary["near_source_mae"] as? Double)
+        let far = try #require(summary["far_field_mae"] as? Double)
+        let zeros = try #require(summary["zeros_mae"] as? Double)
+        for figure in [mae, maxError, near, far] { #expect(figure.isFinite && figure > 0) }
+        #expect(maxError >= mae && maxError <= 1.5)
+        // Two short epochs already beat predicting zeros (the sources and boundary are exact by construction).
+        #expect(mae < zeros, "test MAE \(mae), zeros \(zeros)")
+        let series = try #require(summary["series"] as? [String: [Double]])
+        #expect(series["checkpoint_epoch"] == [1, 2])
+        #expect(series["checkpoint_test_mae"]?.allSatisfy { $0.isFinite } == true && series["checkpoint_test_mae"]?.last == mae)
+        let html = try String(contentsOf: output.appendingPathComponent("report.html"), encoding: .utf8)
+        #expect(html.contains("HeatUNet(levels: 3, width: 8)") && html.contains("\(parameters) parameters"))
+        #expect(html.contains("src=\"checkpoint_test_error.svg\"") && html.contains("src=\"model_epoch_2.png\""))
     }
 
     @Test func ctrlCStopsEverythingAndLeavesAReport() throws {

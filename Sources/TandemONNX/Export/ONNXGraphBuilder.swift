@@ -135,6 +135,20 @@ public struct ONNXGraphBuilder {
         return a.renamed(name)
     }
 
+    /// A float32 initializer `name` (made unique) of shape `dims`; returns its name.
+    public mutating func constant(_ name: String, dims: [Int], _ values: [Float]) -> String {
+        precondition(dims.reduce(1, *) == values.count, "constant \(name): \(values.count) values for \(dims)")
+        return initializer(fresh(name), dims: dims, values)
+    }
+
+    /// A broadcasting binary node (`Add`, `Sub`, `Mul`, `Div`) of two named values; the
+    /// result has the size of `like`.
+    public mutating func binary(_ op: String, _ a: String, _ b: String, like: Value) -> Value {
+        let name = fresh(op.lowercased())
+        graph.nodes.append(ONNXNode(name: name, opType: op, inputs: [a, b], outputs: [name]))
+        return like.renamed(name)
+    }
+
     /// The finished model: IR version 8, the standard opset ``opsetVersion``.
     public func model(producerVersion: String = "") -> ONNXModel {
         ONNXModel(irVersion: 8, opsetImports: [.init(version: Self.opsetVersion)], producerName: "TandemNN",

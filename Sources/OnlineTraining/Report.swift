@@ -70,14 +70,25 @@ public struct Report: Sendable {
         public var zerosMeanAbsoluteError: Double
         /// Mean absolute error of predicting the input itself.
         public var identityMeanAbsoluteError: Double
+        /// The model's mean absolute error at points near a source (see ``AccuracyMeter``).
+        public var nearSourceMeanAbsoluteError: Double?
+        /// The model's mean absolute error at the other points (the far field).
+        public var farFieldMeanAbsoluteError: Double?
+        /// The share of points near a source.
+        public var nearSourceShare: Double?
 
         public init(samples: Int, meanAbsoluteError: Double, maxAbsoluteError: Double,
-                    zerosMeanAbsoluteError: Double, identityMeanAbsoluteError: Double) {
+                    zerosMeanAbsoluteError: Double, identityMeanAbsoluteError: Double,
+                    nearSourceMeanAbsoluteError: Double? = nil, farFieldMeanAbsoluteError: Double? = nil,
+                    nearSourceShare: Double? = nil) {
             self.samples = samples
             self.meanAbsoluteError = meanAbsoluteError
             self.maxAbsoluteError = maxAbsoluteError
             self.zerosMeanAbsoluteError = zerosMeanAbsoluteError
             self.identityMeanAbsoluteError = identityMeanAbsoluteError
+            self.nearSourceMeanAbsoluteError = nearSourceMeanAbsoluteError
+            self.farFieldMeanAbsoluteError = farFieldMeanAbsoluteError
+            self.nearSourceShare = nearSourceShare
         }
     }
 
@@ -94,6 +105,13 @@ public struct Report: Sendable {
     public var entities: [EntityStatus] = []
     /// The final accuracy, once measured.
     public var accuracy: Accuracy?
+    /// The network trained, e.g. `HeatUNet(levels: 4, width: 8)`, and its parameter count.
+    public var network: (architecture: String, parameters: Int)?
+
+    /// The tutorial's network (DiffusionResNet with the tutorial's defaults) measured on
+    /// 100 fresh simulations over several seeds: its test mean absolute error lies in this
+    /// range. Reports show it for scale.
+    public static let tutorialNetworkMeanAbsoluteError = 0.093...0.101
     /// Seconds since the run started.
     public var wallSeconds: Double = 0
     /// Named series of numbers published during the run (for example the loss per epoch).

@@ -1,4 +1,5 @@
 import Foundation
+import TandemPlot
 
 extension Report {
     /// The report as one self-contained HTML page (pictures are referenced by their relative
@@ -45,14 +46,31 @@ extension Report {
         page += "</table>\n"
 
         page += "<h2>Accuracy</h2>\n"
+        if let network {
+            page += "<p>Network: <code>\(e(network.architecture))</code>, \(network.parameters) parameters.</p>\n"
+        }
         if let accuracy {
+            let tutorial = Self.tutorialNetworkMeanAbsoluteError
             page += """
                 <p>The final model, run in the database on \(accuracy.samples) fresh simulations that were not in \
-                training, against the solver's answer; two trivial predictors for scale.</p>
+                training, against the solver's answer; the tutorial's network and two trivial predictors for scale.</p>
                 <table>
                 <tr><th>predictor</th><th>mean absolute error</th><th>max absolute error</th></tr>
                 <tr><td>model</td><td class="number">\(Self.figure(accuracy.meanAbsoluteError))</td>\
                 <td class="number">\(Self.figure(accuracy.maxAbsoluteError))</td></tr>
+
+                """
+            if let near = accuracy.nearSourceMeanAbsoluteError, let far = accuracy.farFieldMeanAbsoluteError {
+                let share = accuracy.nearSourceShare.map { String(format: " (%.1f%% of the points)", $0 * 100) } ?? ""
+                page += """
+                    <tr><td>model, near a source\(e(share))</td><td class="number">\(Self.figure(near))</td><td></td></tr>
+                    <tr><td>model, far field</td><td class="number">\(Self.figure(far))</td><td></td></tr>
+
+                    """
+            }
+            page += """
+                <tr><td>the tutorial's DiffusionResNet (measured, several seeds)</td>\
+                <td class="number">\(Self.figure(tutorial.lowerBound))–\(Self.figure(tutorial.upperBound))</td><td></td></tr>
                 <tr><td>all zeros</td><td class="number">\(Self.figure(accuracy.zerosMeanAbsoluteError))</td><td></td></tr>
                 <tr><td>the input itself</td><td class="number">\(Self.figure(accuracy.identityMeanAbsoluteError))</td><td></td></tr>
                 </table>

@@ -8,8 +8,10 @@ extension Report {
     /// - `parameters`: name → number, string or boolean;
     /// - `entities`: one object per process run (`name`, `entity_type`, `job_id`, `run_id`,
     ///   `time_s`, `status`, `return_code` or null);
-    /// - `test_samples`, `test_mae`, `test_max_abs_error`, `zeros_mae`, `identity_mae`
-    ///   (null until measured);
+    /// - `test_samples`, `test_mae`, `test_max_abs_error`, `zeros_mae`, `identity_mae`,
+    ///   `near_source_mae`, `far_field_mae`, `near_source_share` (null until measured);
+    /// - `network`, `network_parameters` (null when not given), `tutorial_network_mae`
+    ///   (the measured range of the tutorial's network, `[low, high]`);
     /// - `figures`: `title`, `file`, `caption` each; `series`: name → array of numbers;
     ///   `events`: array of strings.
     ///
@@ -40,6 +42,12 @@ extension Report {
             "test_max_abs_error": number(accuracy?.maxAbsoluteError),
             "zeros_mae": number(accuracy?.zerosMeanAbsoluteError),
             "identity_mae": number(accuracy?.identityMeanAbsoluteError),
+            "near_source_mae": number(accuracy?.nearSourceMeanAbsoluteError),
+            "far_field_mae": number(accuracy?.farFieldMeanAbsoluteError),
+            "near_source_share": number(accuracy?.nearSourceShare),
+            "network": network?.architecture ?? NSNull(),
+            "network_parameters": network?.parameters ?? NSNull(),
+            "tutorial_network_mae": [Self.tutorialNetworkMeanAbsoluteError.lowerBound, Self.tutorialNetworkMeanAbsoluteError.upperBound],
             "figures": figures.map { ["title": $0.title, "file": $0.file, "caption": $0.caption] },
             "series": Dictionary(series.map { ($0.name, $0.values.map { number($0) }) }, uniquingKeysWith: { _, last in last }),
             "events": events,

@@ -3,7 +3,7 @@ import Foundation
 import FoundationXML
 #endif
 import Testing
-import TandemPlot
+import OnlineTraining
 import TandemTesting
 
 @Suite struct ReportTests {
