@@ -46,6 +46,7 @@ public final class Client: Sendable {
         switch configuration.kind {
         case .standalone:
             let reply = try session.connect(handshake: Command("PING"))
+            if case .error(let text) = reply, text.hasPrefix("NOAUTH") { throw Self.passwordNeeded(at: address, reply: text) }
             guard reply == .simpleString("PONG") else {
                 throw ClientError(.protocolViolation, "\(address) answered PING with \(reply.summary); is it a Redis server?")
             }
@@ -54,6 +55,7 @@ public final class Client: Sendable {
             if case .error(let text) = reply, text.contains("cluster support disabled") {
                 break
             }
+            if case .error(let text) = reply, text.hasPrefix("NOAUTH") { throw Self.passwordNeeded(at: address, reply: text) }
             if case .error(let text) = reply {
                 throw ClientError.fromServer(text, command: "CLUSTER SLOTS")
             }
@@ -63,6 +65,14 @@ public final class Client: Sendable {
                 """)
         }
         state = Mutex(State(session: session, prefixes: KeyPrefixes(configuration.keyPrefixes)))
+    }
+
+    /// The database asks for a password the configuration does not have.
+    static func passwordNeeded(at address: ServerAddress, reply: String) -> ClientError {
+        ClientError(.connection, """
+            The database at \(address) requires a password (\(reply)). Give it to the client: set \
+            TANDEM_DB_PASSWORD, or ClientConfiguration.password.
+            """, serverReply: reply)
     }
 
     /// Builds the configuration from the environment (see

@@ -6,6 +6,13 @@ enum ExchangeFailure: Error {
     case transport(TransportError)
     /// The server sent bytes that are not RESP2; the connection cannot be trusted.
     case protocolViolation(RESPProtocolError)
+    /// The server refused the password sent with `AUTH` (its error reply).
+    case authenticationRefused(String)
+}
+
+/// The error reply to `AUTH` on a fresh connection.
+private struct AuthenticationRefused: Error {
+    let reply: String
 }
 
 /// One RESP2 connection to one server: writes a batch of commands at once (a pipeline) and
@@ -16,6 +23,8 @@ final class Connection {
     let address: ServerAddress
     /// Longest wait for a connect or for the next reply bytes, in milliseconds.
     let socketTimeoutMilliseconds: Int
+    /// Sent with `AUTH` on every fresh transport, before anything else.
+    let password: String?
     private var transport: (any Transport)?
     private var decoder = RESPDecoder()
     private var output: [UInt8] = []
@@ -26,9 +35,10 @@ final class Connection {
     /// The smallest room offered to each read.
     private static let receiveSize = 1 << 16
 
-    init(address: ServerAddress, socketTimeoutMilliseconds: Int) {
+    init(address: ServerAddress, socketTimeoutMilliseconds: Int, password: String? = nil) {
         self.address = address
         self.socketTimeoutMilliseconds = socketTimeoutMilliseconds
+        self.password = password
         self.readTimeoutMilliseconds = socketTimeoutMilliseconds
         output.reserveCapacity(1 << 16)
     }
@@ -59,8 +69,20 @@ final class Connection {
     /// - Throws: ``ExchangeFailure``; the transport is closed when it does.
     func exchange(_ commands: [Command], readTimeoutMilliseconds timeout: Int? = nil) throws(ExchangeFailure) -> [RESPValue] {
         do {
+            let fresh = transport == nil
             try open()
             guard let transport else { throw TransportError(description: "not connected") }
+            if fresh, let password {
+                try write([Command("AUTH", password)], to: transport)
+                var reply = try decoder.next()
+                while reply == nil {
+                    _ = try decoder.receive(atLeast: Self.receiveSize) { buffer throws(TransportError) in
+                        try transport.read(into: buffer)
+                    }
+                    reply = try decoder.next()
+                }
+                if case .error(let text) = reply! { throw AuthenticationRefused(reply: text) }
+            }
             let wanted = timeout ?? socketTimeoutMilliseconds
             if wanted != readTimeoutMilliseconds {
                 transport.setReadTimeout(milliseconds: wanted)
@@ -85,6 +107,9 @@ final class Connection {
         } catch let error as RESPProtocolError {
             close()
             throw .protocolViolation(error)
+        } catch let error as AuthenticationRefused {
+            close()
+            throw .authenticationRefused(error.reply)
         } catch {
             close()
             throw .transport(TransportError(description: "\(error)"))

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 
 extension Experiment {
     /// Creates the entities' directories and places their attached files: copies, symbolic
@@ -45,7 +46,9 @@ extension Experiment {
             try Self.makeDirectory(ensemble.directory)
             for member in ensemble.members { try prepare(member) }
         case .orchestrator(let orchestrator):
-            try Self.makeDirectory(orchestrator.directory)
+            // The database's folder holds its data and configuration (with any password).
+            try PrivateFiles.makeDirectory(orchestrator.directory)
+            chmod(orchestrator.directory.path, 0o700)
         }
     }
 

@@ -26,4 +26,23 @@ int CTandemSpawn_spawn(const char *path, char *const argv[], char *const envp[],
                        const char *directory, const char *output_path, const char *error_path,
                        int new_session, pid_t *pid);
 
+/// Starts the driver's watchdog: a forked copy of the driver (named `tandem-watchdog`, in its
+/// own process group, every inherited descriptor closed) that blocks on a pipe from the
+/// driver. The driver tells it each process group it starts (``CTandemSpawn_watchGroup``).
+/// When the pipe's last write end closes — the driver exited or died, by any signal,
+/// SIGKILL included — the watchdog sends SIGTERM to every group that still has a process,
+/// SIGKILL two seconds later to what is left, and exits. Grandchildren are reached too, since
+/// they share their parent's group. Groups whose processes are all gone are forgotten once a
+/// second, so a recycled number is never signalled.
+///
+/// The write end is close-on-exec and the spawn shim closes every descriptor above 2, so no
+/// child holds it: only the driver's death closes it.
+///
+/// Returns 0 and stores the pipe's write end and the watchdog's pid, or an errno value.
+int CTandemSpawn_startWatchdog(int *write_fd, pid_t *pid);
+
+/// Tells the watchdog behind `write_fd` to stop process group `group` when the driver dies.
+/// Never raises SIGPIPE (a vanished watchdog gives EPIPE). Returns 0 or an errno value.
+int CTandemSpawn_watchGroup(int write_fd, pid_t group);
+
 #endif
