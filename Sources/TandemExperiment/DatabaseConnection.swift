@@ -14,6 +14,7 @@ public final class DatabaseConnection {
     /// - Parameter timeoutMilliseconds: the limit for connecting and for each reply.
     /// - Throws: ``ExperimentError/Code-swift.struct/databaseUnreachable``.
     public init(host: String, port: Int, timeoutMilliseconds: Int = 2000) throws(ExperimentError) {
+        guard (1...65535).contains(port) else { throw ExperimentError(.databaseUnreachable, "port \(port) is not 1…65535") }
         fd = try Self.connectedSocket(host: host, port: port, timeoutMilliseconds: timeoutMilliseconds)
     }
 

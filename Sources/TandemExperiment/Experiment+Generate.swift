@@ -29,7 +29,7 @@ extension Experiment {
                         + "generate with overwrite: true to replace it")
                 }
                 do { try files.removeItem(at: directory) } catch {
-                    throw ExperimentError(.generationFailed, "cannot remove \(directory.path): \(error)")
+                    throw ExperimentError(.generationFailed, "cannot remove \(directory.path): \(FileProblem.reason(error))")
                 }
             }
             try prepare(entity)
@@ -56,7 +56,7 @@ extension Experiment {
         do {
             try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         } catch {
-            throw ExperimentError(.generationFailed, "cannot create \(url.path): \(error)")
+            throw ExperimentError(.generationFailed, "cannot create a folder: \(FileProblem.explain(error, at: url.path))")
         }
     }
 
@@ -71,7 +71,7 @@ extension Experiment {
             // Replace an earlier copy or link (a link is removed even when it dangles).
             if (try? files.attributesOfItem(atPath: target.path)) != nil {
                 do { try files.removeItem(at: target) } catch {
-                    throw ExperimentError(.generationFailed, "cannot replace \(target.path): \(error)")
+                    throw ExperimentError(.generationFailed, "cannot replace \(target.path): \(FileProblem.reason(error))")
                 }
             }
             return target
@@ -92,7 +92,7 @@ extension Experiment {
         } catch let error as ExperimentError {
             throw error
         } catch {
-            throw ExperimentError(.generationFailed, "cannot place attached files in \(directory.path): \(error)")
+            throw ExperimentError(.generationFailed, "cannot place attached files in \(directory.path): \(FileProblem.reason(error))")
         }
     }
 }

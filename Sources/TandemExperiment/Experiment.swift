@@ -65,7 +65,8 @@ public final class Experiment: Sendable {
         do {
             try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
         } catch {
-            throw ExperimentError(.generationFailed, "cannot create the experiment directory \(self.directory.path): \(error)")
+            throw ExperimentError(.generationFailed,
+                "cannot create the experiment directory: \(FileProblem.explain(error, at: self.directory.path))")
         }
     }
 

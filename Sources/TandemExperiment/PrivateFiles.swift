@@ -17,7 +17,8 @@ public enum PrivateFiles {
         }
         for folder in missing.reversed() {
             if mkdir(folder, 0o700) != 0 && errno != EEXIST {
-                throw ExperimentError(.generationFailed, "cannot create the folder \(folder): \(String(cString: strerror(errno)))")
+                let error = NSError(domain: NSPOSIXErrorDomain, code: Int(errno))
+                throw ExperimentError(.generationFailed, "cannot create the folder \(url.path): " + FileProblem.explain(error, at: folder))
             }
         }
         var final = stat()

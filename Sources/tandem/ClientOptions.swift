@@ -12,8 +12,9 @@ struct ClientOptions: ParsableArguments {
     /// A client for the address, without retries worth waiting for: an admin wants to know now.
     ///
     /// - Parameter withSource: read through ``source``'s prefix (when one is given).
-    func client(withSource: Bool = true) throws(ClientError) -> Client {
+    func client(withSource: Bool = true) throws -> Client {
         var configuration = ClientConfiguration(address: try ServerAddress(parsing: target.resolved))
+        configuration.password = try target.password()
         configuration.connectionRetry = RetryPolicy(timeoutMilliseconds: 2000, intervalMilliseconds: 200)
         configuration.commandRetry = RetryPolicy(timeoutMilliseconds: 2000, intervalMilliseconds: 200)
         configuration.socketTimeoutMilliseconds = 5000

@@ -12,7 +12,9 @@ struct StatusCommand: ParsableCommand {
 
     func run() throws {
         let address = target.resolved
-        let status = try reportingErrors { try DatabaseConnection(address: address).status() }
+        let password = try target.password()
+        StaleRuns.report(address: address)
+        let status = try reportingErrors { try DatabaseConnection.open(address: address, password: password).status() }
         print("""
             address:   \(address)
             redis:     \(status.redisVersion) (pid \(status.processID), up \(status.uptimeSeconds) s)
