@@ -62,8 +62,22 @@ static void close_all_but(int keep) {
         for (int fd = keep + 1; fd < 65536; fd++) close(fd);
 }
 
-static _Noreturn void watchdog_main(int input) {
+/// Overwrites the inherited command line (this process's copy of it), so that `ps` shows
+/// `tandem-watchdog` and a `pkill -f <driver>` aimed at the driver does not take the watchdog along.
+static void rename_command_line(char **argv, int argc) {
+    static const char name[] = "tandem-watchdog";
+    if (argv == NULL || argc < 1 || argv[0] == NULL) return;
+    char *start = argv[0];
+    char *end = argv[argc - 1] + strlen(argv[argc - 1]);
+    size_t room = (size_t)(end - start);
+    if (end < start || room < sizeof name - 1) return;
+    memset(start, 0, room);
+    memcpy(start, name, sizeof name - 1);
+}
+
+static _Noreturn void watchdog_main(int input, char **argv, int argc) {
     prctl(PR_SET_NAME, "tandem-watchdog", 0, 0, 0);
+    rename_command_line(argv, argc);
     // Its own process group: a Ctrl-C in the terminal reaches the driver's group, not this one.
     setpgid(0, 0);
     signal(SIGINT, SIG_IGN);
@@ -118,7 +132,7 @@ static _Noreturn void watchdog_main(int input) {
     _exit(0);
 }
 
-int CTandemSpawn_startWatchdog(int *write_fd, pid_t *pid) {
+int CTandemSpawn_startWatchdog(int *write_fd, pid_t *pid, char **argv, int argc) {
     int ends[2];
     if (pipe2(ends, O_CLOEXEC) != 0) return errno;
     pid_t child = fork();
@@ -130,7 +144,7 @@ int CTandemSpawn_startWatchdog(int *write_fd, pid_t *pid) {
     }
     if (child == 0) {
         close(ends[1]);
-        watchdog_main(ends[0]);
+        watchdog_main(ends[0], argv, argc);
     }
     close(ends[0]);
     *write_fd = ends[1];

@@ -38,7 +38,7 @@ final class ProcessGroupRegistry: Sendable {
         let pipe = watchdog.withLock { pipe -> Int32 in
             if pipe == nil {
                 var writeEnd: Int32 = -1, watchdogPID: pid_t = 0
-                pipe = CTandemSpawn_startWatchdog(&writeEnd, &watchdogPID) == 0 ? writeEnd : -1
+                pipe = CTandemSpawn_startWatchdog(&writeEnd, &watchdogPID, CommandLine.unsafeArgv, CommandLine.argc) == 0 ? writeEnd : -1
             }
             return pipe!
         }

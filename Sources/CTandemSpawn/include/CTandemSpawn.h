@@ -38,8 +38,11 @@ int CTandemSpawn_spawn(const char *path, char *const argv[], char *const envp[],
 /// The write end is close-on-exec and the spawn shim closes every descriptor above 2, so no
 /// child holds it: only the driver's death closes it.
 ///
+/// `argv`/`argc` are the driver's own command line (its original memory): the watchdog
+/// overwrites its copy, so `ps` and `pkill -f` see `tandem-watchdog`, not the driver's command.
+///
 /// Returns 0 and stores the pipe's write end and the watchdog's pid, or an errno value.
-int CTandemSpawn_startWatchdog(int *write_fd, pid_t *pid);
+int CTandemSpawn_startWatchdog(int *write_fd, pid_t *pid, char **argv, int argc);
 
 /// Tells the watchdog behind `write_fd` to stop process group `group` when the driver dies.
 /// Never raises SIGPIPE (a vanished watchdog gives EPIPE). Returns 0 or an errno value.
