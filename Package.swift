@@ -140,7 +140,7 @@ let package = Package(
         .testTarget(name: "TandemONNXTests", dependencies: ["TandemONNX", "ONNX", "TandemNN", "TandemTensor", "_TestSupport"], exclude: ["Python"], swiftSettings: swiftSettings),
         .testTarget(name: "TandemClientTests", dependencies: ["TandemClient", "TandemNN", "TandemONNX", "ONNX", "_TestSupport"], exclude: ["Python"], swiftSettings: swiftSettings),
         // End to end: online-training with fd-sim and surrogate-train, built next to the test binary.
-        .testTarget(name: "OnlineTrainingTests", dependencies: ["OnlineTraining", "TandemPlot", "CZlib", "_TestSupport", "online-training", "fd-sim", "surrogate-train"], swiftSettings: swiftSettings),
+        .testTarget(name: "OnlineTrainingTests", dependencies: ["OnlineTraining", "TandemExperiment", "TandemPlot", "CZlib", "_TestSupport", "online-training", "fd-sim", "surrogate-train"], swiftSettings: swiftSettings),
         .testTarget(name: "TandemExperimentTests", dependencies: ["TandemExperiment", "_TestSupport", "experiment-test-driver", "tandem"], swiftSettings: swiftSettings),
     ]
 )
