@@ -138,7 +138,7 @@ extension LocalLauncherTests {
         let go = slower.directory.appendingPathComponent("go")
         experiment.poll(interval: .milliseconds(50)) { line in
             lines.withLock { $0.append(line) }
-            if line.hasPrefix("slower(") { FileManager.default.createFile(atPath: go.path, contents: nil) }
+            if line.hasPrefix("slower(") { _ = FileManager.default.createFile(atPath: go.path, contents: nil) }
         }
         #expect(experiment.status(of: slower) == ["slower": .completed])
         let reported = lines.withLock { $0 }

@@ -1,0 +1,84 @@
+import Foundation
+import Glibc
+
+/// Finding the recorded runs, telling stale ones, and cleaning up after them.
+public enum RunRegistry {
+    /// Where run records go: `TANDEM_RUNS_DIR` when set, else `$XDG_RUNTIME_DIR/tandem/runs`,
+    /// else `/tmp/tandem-<uid>/runs`.
+    public static func directory(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
+        if let explicit = environment["TANDEM_RUNS_DIR"], !explicit.isEmpty {
+            return URL(fileURLWithPath: explicit, isDirectory: true)
+        }
+        if let runtime = environment["XDG_RUNTIME_DIR"], !runtime.isEmpty {
+            return URL(fileURLWithPath: runtime, isDirectory: true).appendingPathComponent("tandem/runs", isDirectory: true)
+        }
+        return URL(fileURLWithPath: "/tmp/tandem-\(getuid())/runs", isDirectory: true)
+    }
+
+    /// A run record with the file it was read from.
+    public struct Record: Sendable {
+        /// Where the record is.
+        public var file: URL
+        /// What it says.
+        public var entry: RunEntry
+        /// Whether its driver is gone.
+        public var isStale: Bool { !ProcessIdentity.isAlive(pid: entry.driverPID, startTicks: entry.driverStartTicks) }
+        /// Its jobs that still run (same pid and start time).
+        public var liveJobs: [RunEntry.Job] {
+            entry.jobs.filter { ProcessIdentity.isAlive(pid: $0.pid, startTicks: $0.startTicks) }
+        }
+    }
+
+    /// Every readable record in `directory`, oldest driver first.
+    public static func records(in directory: URL = directory()) -> [Record] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        return names.filter { $0.hasSuffix(".json") }.sorted().compactMap { name in
+            let file = directory.appendingPathComponent(name)
+            guard let data = try? Data(contentsOf: file),
+                  let entry = try? JSONDecoder().decode(RunEntry.self, from: data) else { return nil }
+            return Record(file: file, entry: entry)
+        }
+    }
+
+    /// Marks a stale run's status files: a `"state"` of `"running"` becomes `"killed"`, with a
+    /// message saying that the driver died. Returns the files changed.
+    @discardableResult
+    public static func markStatusFiles(of record: Record) -> [String] {
+        var changed: [String] = []
+        for path in record.entry.statusFiles {
+            let url = URL(fileURLWithPath: path)
+            guard let data = try? Data(contentsOf: url),
+                  var object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                  object["state"] as? String == "running" else { continue }
+            object["state"] = "killed"
+            object["message"] = "The driver (pid \(record.entry.driverPID)) died without finishing: "
+                + "it was killed or crashed; found by tandem at \(Date())."
+            guard let updated = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]),
+                  (try? updated.write(to: url, options: .atomic)) != nil else { continue }
+            changed.append(path)
+        }
+        return changed
+    }
+
+    /// Stops what a stale run left: SIGTERM to each live job's process group, SIGKILL after
+    /// `grace` to what is left. Returns the jobs that were running.
+    @discardableResult
+    public static func stopLeftovers(of record: Record, grace: Duration = .seconds(5)) -> [RunEntry.Job] {
+        let live = record.liveJobs
+        for job in live { kill(-job.pid, SIGTERM) }
+        let clock = ContinuousClock()
+        let killAt = clock.now + grace
+        while clock.now < killAt && !record.liveJobs.isEmpty { usleep(20_000) }
+        for job in record.liveJobs { kill(-job.pid, SIGKILL) }
+        let giveUp = clock.now + .seconds(5)
+        while clock.now < giveUp && !record.liveJobs.isEmpty { usleep(20_000) }
+        return live
+    }
+
+    /// Removes a record once its driver and all its jobs are gone; returns whether it did.
+    @discardableResult
+    public static func removeIfSettled(_ record: Record) -> Bool {
+        guard record.isStale, record.liveJobs.isEmpty else { return false }
+        return (try? FileManager.default.removeItem(at: record.file)) != nil
+    }
+}
