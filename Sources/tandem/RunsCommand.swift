@@ -40,7 +40,8 @@ struct RunsCommand: ParsableCommand {
                         print("  database \(job.name) still runs: pid \(job.pid), listening on \(address)")
                         print("    stop it with: tandem stop --address \(address)  (add --password-file FILE if it has a password)")
                     } else {
-                        print("  \(job.name) still runs: pid \(job.pid)")
+                        let pids = RunRegistry.processes(of: job).map(String.init).joined(separator: ", ")
+                        print("  \(job.name) still runs: pid \(pids)")
                     }
                 }
                 print("  stop everything it left with: tandem runs --clean")

@@ -16,16 +16,17 @@ import _TestSupport
         return try TestEnvironment.run(tandem, arguments, environment: environment)
     }
 
-    @Test func tandemFindsReportsAndCleansAStaleRun() throws {
+    /// With its watchdog killed first, a killed driver's children still die (the kernel's
+    /// parent-death signal), but their own children live on: `tandem` finds them.
+    @Test func tandemFindsMarksAndCleansWhatAStaleRunLeft() throws {
         let module = try Peers.module()
         let directory = try TestEnvironment.makeTemporaryDirectory(prefix: "stale")
         let runs = directory.appendingPathComponent("runs")
         let port = try TestEnvironment.freePort()
-        let address = "127.0.0.1:\(port)"
         let driver = try InterruptTests().startDriver(members: 2, port: port, module: module, directory: directory, runs: runs)
-        defer { for pid in driver.everyProcess { kill(-pid, SIGKILL); kill(pid, SIGKILL) } }
+        defer { for pid in driver.everyProcess { kill(pid, SIGKILL) } }
         let watchdog = try #require(driver.watchdog)
-        let database = try #require(driver.jobs["orchestrator_0"])
+        #expect(driver.grandchildren.count == 2)
 
         // The record is private to its owner.
         let records = RunRegistry.records(in: runs)
@@ -34,17 +35,21 @@ import _TestSupport
         #expect(Self.mode(of: runs.path) == 0o700 && Self.mode(of: record.file.path) == 0o600)
         #expect(!record.isStale && record.entry.jobs.count == 3)
 
-        // Kill the watchdog first, then the driver: nothing is left to clean up.
         kill(watchdog, SIGKILL)
         #expect(Processes.waitUntilGone(watchdog))
         kill(driver.process.processIdentifier, SIGKILL)
         driver.process.waitUntilExit()
-        #expect(Processes.isAlive(database))
+        for child in driver.jobs.values {
+            #expect(Processes.waitUntilGone(child), "child \(child) outlived its driver")
+        }
+        #expect(driver.grandchildren.allSatisfy(Processes.isAlive), "the grandchildren are what is left")
 
-        let status = try tandem(["status", "--address", address], runs: runs)
-        #expect(status.status == 0, "\(status.error)")
-        #expect(status.error.contains("whose driver (pid \(driver.process.processIdentifier)) died"), "\(status.error)")
-        #expect(status.error.contains("tandem stop --address \(address)"))
+        let listed = try tandem(["runs"], runs: runs)
+        #expect(listed.status == 0, "\(listed.error)")
+        #expect(listed.output.contains("stale run driver (driver pid \(driver.process.processIdentifier), gone)"), "\(listed.output)")
+        #expect(listed.output.contains("sleepers_0 still runs: pid \(driver.grandchildren[0])"), "\(listed.output)")
+        #expect(listed.output.contains("tandem runs --clean"))
+        #expect(driver.grandchildren.allSatisfy(Processes.isAlive), "listing stops nothing")
 
         // Looking was enough to mark the status file.
         let statusFile = directory.appendingPathComponent("status.json")
@@ -52,23 +57,48 @@ import _TestSupport
         #expect(state["state"] as? String == "killed")
         #expect((state["message"] as? String)?.contains("died without finishing") == true)
 
-        let listed = try tandem(["runs"], runs: runs)
-        #expect(listed.status == 0, "\(listed.error)")
-        #expect(listed.output.contains("stale run driver (driver pid \(driver.process.processIdentifier), gone)"), "\(listed.output)")
-        #expect(listed.output.contains("database orchestrator_0 still runs: pid \(database), listening on \(address)"))
-        #expect(listed.output.contains("stop it with: tandem stop --address \(address)"))
-        #expect(listed.output.contains("tandem runs --clean"))
-        #expect(Processes.isAlive(database), "listing stops nothing")
-
         let cleaned = try tandem(["runs", "--clean"], runs: runs)
         #expect(cleaned.status == 0, "\(cleaned.error)")
-        #expect(cleaned.output.contains("stopped orchestrator_0 (pid \(database))"))
+        #expect(cleaned.output.contains("stopped sleepers_0") && cleaned.output.contains("stopped sleepers_1"), "\(cleaned.output)")
         #expect(cleaned.output.contains("record removed"))
-        for pid in Array(driver.jobs.values) + driver.grandchildren {
+        for pid in driver.grandchildren {
             #expect(Processes.waitUntilGone(pid), "pid \(pid) survived tandem runs --clean")
         }
         #expect(RunRegistry.records(in: runs).isEmpty)
-        #expect(throws: ExperimentError.self) { try DatabaseConnection(host: "127.0.0.1", port: port) }
+    }
+
+    /// A stale run whose database still listens (here a record of a dead driver naming a live
+    /// redis-server): `tandem` names it with the command that stops it, and can stop it.
+    @Test func aStaleRunsDatabaseIsNamedWithTheCommandToStopIt() throws {
+        let server = try RedisServer.start()
+        defer { server.stop() }
+        let directory = try TestEnvironment.makeTemporaryDirectory(prefix: "stale-db")
+        let runs = directory.appendingPathComponent("runs")
+        let address = "127.0.0.1:\(server.port)"
+        // A driver that has ended: a process that ran and was reaped.
+        let gone = Process()
+        gone.executableURL = URL(fileURLWithPath: "/bin/true")
+        try gone.run()
+        gone.waitUntilExit()
+        let database = try #require(Int32(try DatabaseConnection(address: address).info()["process_id"] ?? ""))
+        var entry = RunEntry(driverPID: gone.processIdentifier, driverStartTicks: 1, experiment: "lost", directory: directory.path)
+        entry.jobs = [RunEntry.Job(name: "orchestrator_0", pid: database,
+                                   startTicks: try #require(ProcessIdentity.startTicks(of: database)), address: address)]
+        try PrivateFiles.write(try JSONEncoder().encode(entry), to: runs.appendingPathComponent("1-1.json"))
+
+        let status = try tandem(["status", "--address", address], runs: runs)
+        #expect(status.error.contains("\(address) is the database orchestrator_0 (pid \(database)) of run lost"), "\(status.error)")
+        #expect(status.error.contains("stop it with `tandem stop --address \(address)`"))
+
+        let listed = try tandem(["runs"], runs: runs)
+        #expect(listed.output.contains("database orchestrator_0 still runs: pid \(database), listening on \(address)"), "\(listed.output)")
+        #expect(listed.output.contains("stop it with: tandem stop --address \(address)"))
+        #expect(server.isRunning)
+
+        let cleaned = try tandem(["runs", "--clean"], runs: runs)
+        #expect(cleaned.output.contains("stopped orchestrator_0 (pid \(database))"), "\(cleaned.output)")
+        #expect(Processes.waitUntilGone(database))
+        #expect(RunRegistry.records(in: runs).isEmpty)
     }
 
     @Test func aLiveRunIsNotStale() throws {

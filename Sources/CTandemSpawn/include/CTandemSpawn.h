@@ -15,7 +15,12 @@
 /// - with every signal at its default disposition and an empty signal mask (the driver
 ///   ignores SIGINT/SIGTERM to handle them itself; children must not inherit that);
 /// - with every descriptor above 2 closed, so pipes and sockets of the driver never leak
-///   into a child (a leaked pipe end would keep a reader in the driver waiting forever).
+///   into a child (a leaked pipe end would keep a reader in the driver waiting forever);
+/// - when `death_signal` is non-zero (and `new_session` is zero), tied to the driver: the
+///   kernel sends it `death_signal` when the driver dies (`PR_SET_PDEATHSIG`). The signal
+///   follows the death of the *thread* that called this function, not of the process, so call
+///   it from a thread that lives as long as the driver. This path uses fork and exec, since no
+///   posix_spawn attribute can ask for it.
 ///
 /// Why C: `posix_spawn_file_actions_addchdir_np` and `posix_spawn_file_actions_addclosefrom_np`
 /// are GNU extensions that Swift's Glibc module does not import (it does not define
@@ -24,7 +29,7 @@
 /// Returns 0 and stores the child's pid, or an errno value (nothing was started).
 int CTandemSpawn_spawn(const char *path, char *const argv[], char *const envp[],
                        const char *directory, const char *output_path, const char *error_path,
-                       int new_session, pid_t *pid);
+                       int new_session, int death_signal, pid_t *pid);
 
 /// Starts the driver's watchdog: a forked copy of the driver (named `tandem-watchdog`, in its
 /// own process group, every inherited descriptor closed) that blocks on a pipe from the

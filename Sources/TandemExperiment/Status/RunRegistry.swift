@@ -23,9 +23,10 @@ public enum RunRegistry {
         public var entry: RunEntry
         /// Whether its driver is gone.
         public var isStale: Bool { !ProcessIdentity.isAlive(pid: entry.driverPID, startTicks: entry.driverStartTicks) }
-        /// Its jobs that still run (same pid and start time).
+        /// Its jobs that still have a process: the job itself (same pid and start time), or
+        /// what it started in its process group.
         public var liveJobs: [RunEntry.Job] {
-            entry.jobs.filter { ProcessIdentity.isAlive(pid: $0.pid, startTicks: $0.startTicks) }
+            entry.jobs.filter { !RunRegistry.processes(of: $0).isEmpty }
         }
     }
 
@@ -60,16 +61,31 @@ public enum RunRegistry {
         return changed
     }
 
-    /// Stops what a stale run left: SIGTERM to each live job's process group, SIGKILL after
+    /// The live processes of a recorded job: its own, if it still runs, and the rest of its
+    /// process group.
+    public static func processes(of job: RunEntry.Job) -> [Int32] {
+        var pids = ProcessIdentity.members(ofGroup: job.pid, startedSince: job.startTicks)
+        if ProcessIdentity.isAlive(pid: job.pid, startTicks: job.startTicks) && !pids.contains(job.pid) {
+            pids.insert(job.pid, at: 0)
+        }
+        return pids
+    }
+
+    /// Stops what a stale run left: SIGTERM to each live job's processes, SIGKILL after
     /// `grace` to what is left. Returns the jobs that were running.
     @discardableResult
     public static func stopLeftovers(of record: Record, grace: Duration = .seconds(5)) -> [RunEntry.Job] {
         let live = record.liveJobs
-        for job in live { kill(-job.pid, SIGTERM) }
+        func signal(_ number: Int32) {
+            for job in record.liveJobs {
+                for pid in processes(of: job) { kill(pid, number) }
+            }
+        }
+        signal(SIGTERM)
         let clock = ContinuousClock()
         let killAt = clock.now + grace
         while clock.now < killAt && !record.liveJobs.isEmpty { usleep(20_000) }
-        for job in record.liveJobs { kill(-job.pid, SIGKILL) }
+        signal(SIGKILL)
         let giveUp = clock.now + .seconds(5)
         while clock.now < giveUp && !record.liveJobs.isEmpty { usleep(20_000) }
         return live
