@@ -24,7 +24,8 @@
 ///
 /// Why C: `posix_spawn_file_actions_addchdir_np` and `posix_spawn_file_actions_addclosefrom_np`
 /// are GNU extensions that Swift's Glibc module does not import (it does not define
-/// `_GNU_SOURCE`). The shim can go when Foundation-free Swift can call them.
+/// `_GNU_SOURCE`), and the code between fork and exec must not touch the Swift runtime
+/// (another thread may hold one of its locks; only async-signal-safe calls are allowed there).
 ///
 /// Returns 0 and stores the child's pid, or an errno value (nothing was started).
 int CTandemSpawn_spawn(const char *path, char *const argv[], char *const envp[],

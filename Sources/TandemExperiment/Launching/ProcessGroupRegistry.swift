@@ -10,10 +10,11 @@ import Synchronization
 /// The interrupt handlers are installed on the first launch. After the children are gone the
 /// driver dies of the same signal (default disposition), so its own parent sees the truth.
 ///
-/// A driver killed by SIGKILL (or crashing) cannot clean up itself, so every group is also
-/// handed to a watchdog process started on the first launch (see `CTandemSpawn_startWatchdog`):
-/// it notices the driver's death by the end of a pipe and stops the groups — grandchildren
-/// included — within about two seconds.
+/// A driver killed by SIGKILL (or crashing) cannot clean up itself. Two things cover that:
+/// the kernel kills each child when the driver dies (``LocalLauncher`` asks for a parent-death
+/// signal), and every group is handed to a watchdog process started on the first launch (see
+/// `CTandemSpawn_startWatchdog`), which notices the driver's death by the end of a pipe and
+/// stops the groups — grandchildren included — within about two seconds.
 final class ProcessGroupRegistry: Sendable {
     static let shared = ProcessGroupRegistry()
 
