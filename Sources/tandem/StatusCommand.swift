@@ -12,9 +12,9 @@ struct StatusCommand: ParsableCommand {
 
     func run() throws {
         let address = target.resolved
-        let password = try target.password()
         StaleRuns.report(address: address)
-        let status = try reportingErrors { try DatabaseConnection.open(address: address, password: password).status() }
+        let connection = try target.connection()
+        let status = try reportingErrors { try connection.status() }
         print("""
             address:   \(address)
             redis:     \(status.redisVersion) (pid \(status.processID), up \(status.uptimeSeconds) s)

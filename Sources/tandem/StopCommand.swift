@@ -18,10 +18,10 @@ struct StopCommand: ParsableCommand {
 
     func run() throws {
         let address = target.resolved
-        let password = try target.password()
         StaleRuns.report(address: address)
+        let connection = try target.connection()
         try reportingErrors {
-            try DatabaseConnection.open(address: address, password: password).shutdown()
+            try connection.shutdown()
             let deadline = Date().addingTimeInterval(timeout)
             while (try? DatabaseConnection(address: address, timeoutMilliseconds: 200)) != nil {
                 guard Date() < deadline else {

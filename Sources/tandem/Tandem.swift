@@ -1,4 +1,5 @@
 import ArgumentParser
+import RESP
 import Foundation
 import TandemClient
 import TandemExperiment
@@ -22,6 +23,21 @@ struct AddressOptions: ParsableArguments {
     @Option(name: .customLong("password-file"),
             help: "A file holding the database's password (first line); default: $TANDEM_DB_PASSWORD, else none.")
     var passwordFile: String?
+
+    /// An admin connection to the database, authenticated when a password is given; a
+    /// database that wants a password not given is named as such.
+    func connection() throws -> DatabaseConnection {
+        let password = try password()
+        return try reportingErrors {
+            let connection = try DatabaseConnection.open(address: resolved, password: password)
+            let pong = password == nil ? try connection.send("PING") : .simpleString("PONG")
+            if case .error(let text) = pong, text.hasPrefix("NOAUTH") {
+                throw ExperimentError(.databaseUnreachable,
+                    "the database at \(resolved) requires a password: give --password-file FILE or set TANDEM_DB_PASSWORD")
+            }
+            return connection
+        }
+    }
 
     /// The password to send with `AUTH`, or `nil`.
     func password() throws -> String? {

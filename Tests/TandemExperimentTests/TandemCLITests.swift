@@ -36,6 +36,38 @@ import _TestSupport
         #expect(after.error.contains("cannot connect to \(address)"))
     }
 
+    @Test func startWithAPasswordFileThenStatusAndStopNeedIt() throws {
+        let module = try Peers.module()
+        let directory = try TestEnvironment.makeTemporaryDirectory(prefix: "cli-password")
+        let port = try TestEnvironment.freePort()
+        let address = "127.0.0.1:\(port)"
+        let passwordFile = directory.appendingPathComponent("password")
+        try Data("cli-secret\n".utf8).write(to: passwordFile)
+
+        let started = try run(["start", "--port", "\(port)", "--detach", "--password-file", passwordFile.path,
+                               "--directory", directory.appendingPathComponent("db").path], module: module)
+        #expect(started.status == 0, "\(started.error)")
+        defer { _ = try? run(["stop", "--address", address, "--password-file", passwordFile.path]) }
+        let configuration = try String(contentsOf: directory.appendingPathComponent("db/orchestrator/orchestrator_0.conf"), encoding: .utf8)
+        #expect(configuration.contains("requirepass \"cli-secret\""))
+        #expect(!started.output.contains("cli-secret") && !started.error.contains("cli-secret"))
+
+        var environment = ProcessInfo.processInfo.environment
+        environment["TANDEM_DB_PASSWORD"] = nil
+        let without = try TestEnvironment.run(tandem, ["status", "--address", address], environment: environment)
+        #expect(without.status == 1)
+        #expect(without.error.contains("requires a password: give --password-file FILE or set TANDEM_DB_PASSWORD"), "\(without.error)")
+        let stopWithout = try TestEnvironment.run(tandem, ["stop", "--address", address], environment: environment)
+        #expect(stopWithout.status == 1)
+
+        let status = try run(["status", "--address", address, "--password-file", passwordFile.path])
+        #expect(status.status == 0, "\(status.error)")
+        #expect(status.output.contains("module:    ai"))
+        let stopped = try run(["stop", "--address", address, "--password-file", passwordFile.path])
+        #expect(stopped.status == 0, "\(stopped.error)")
+        #expect(stopped.output.contains("Database \(address) stopped."))
+    }
+
     @Test func aBusyPortIsRefusedWithTheLibrarysMessage() throws {
         let module = try Peers.module()
         let occupant = try RedisServer.start()
