@@ -38,7 +38,7 @@ struct RunsCommand: ParsableCommand {
                 for job in live {
                     if let address = job.address {
                         print("  database \(job.name) still runs: pid \(job.pid), listening on \(address)")
-                        print("    stop it with: tandem stop --address \(address)  (add --password-file FILE if it has a password)")
+                        print("    stop it with: " + StaleRuns.stopCommand(for: job, address: address))
                     } else {
                         let pids = RunRegistry.processes(of: job).map(String.init).joined(separator: ", ")
                         print("  \(job.name) still runs: pid \(pids)")
@@ -61,13 +61,18 @@ enum StaleRuns {
             for job in record.liveJobs where job.address.map({ same($0, address) }) == true {
                 FileHandle.standardError.write(Data("""
                     tandem: \(address) is the database \(job.name) (pid \(job.pid)) of run \(record.entry.experiment), \
-                    whose driver (pid \(record.entry.driverPID)) died; stop it with `tandem stop --address \(address)` \
+                    whose driver (pid \(record.entry.driverPID)) died; stop it with `\(stopCommand(for: job, address: address))` \
                     or everything that run left with `tandem runs --clean`.
 
                     """.utf8))
             }
             RunRegistry.removeIfSettled(record)
         }
+    }
+
+    /// The exact command that stops a recorded database.
+    static func stopCommand(for job: RunEntry.Job, address: String) -> String {
+        "tandem stop --address \(address)" + (job.requiresPassword == true ? " --password-file FILE" : "")
     }
 
     /// Removes the records of stale runs with nothing left running.

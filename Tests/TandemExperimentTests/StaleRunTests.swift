@@ -82,8 +82,10 @@ import _TestSupport
         gone.waitUntilExit()
         let database = try #require(Int32(try DatabaseConnection(address: address).info()["process_id"] ?? ""))
         var entry = RunEntry(driverPID: gone.processIdentifier, driverStartTicks: 1, experiment: "lost", directory: directory.path)
-        entry.jobs = [RunEntry.Job(name: "orchestrator_0", pid: database,
-                                   startTicks: try #require(ProcessIdentity.startTicks(of: database)), address: address)]
+        let ticks = try #require(ProcessIdentity.startTicks(of: database))
+        // The same server recorded twice: once as it is, once as if it wanted a password.
+        entry.jobs = [RunEntry.Job(name: "orchestrator_0", pid: database, startTicks: ticks, address: address),
+                      RunEntry.Job(name: "guarded_0", pid: database, startTicks: ticks, address: address, requiresPassword: true)]
         try PrivateFiles.write(try JSONEncoder().encode(entry), to: runs.appendingPathComponent("1-1.json"))
 
         let status = try tandem(["status", "--address", address], runs: runs)
@@ -92,7 +94,8 @@ import _TestSupport
 
         let listed = try tandem(["runs"], runs: runs)
         #expect(listed.output.contains("database orchestrator_0 still runs: pid \(database), listening on \(address)"), "\(listed.output)")
-        #expect(listed.output.contains("stop it with: tandem stop --address \(address)"))
+        #expect(listed.output.contains("stop it with: tandem stop --address \(address)\n"))
+        #expect(listed.output.contains("stop it with: tandem stop --address \(address) --password-file FILE\n"))
         #expect(server.isRunning)
 
         let cleaned = try tandem(["runs", "--clean"], runs: runs)

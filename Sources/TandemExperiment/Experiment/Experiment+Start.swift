@@ -76,12 +76,13 @@ extension Experiment {
 
     /// Launches one job and records its new run.
     @discardableResult
-    func launch(_ step: LaunchStep, entityType: String, address: String? = nil) throws(ExperimentError) -> JobID {
+    func launch(_ step: LaunchStep, entityType: String, database: Orchestrator? = nil) throws(ExperimentError) -> JobID {
         let runID = state.withLock { state in state.latest(step.name).map { $0.runID + 1 } ?? 0 }
         var record = JobRecord(name: step.name, entityType: entityType, runID: runID)
         record.jobID = try launcher.launch(step)
         if !step.outlivesDriver, let pid = record.jobID.flatMap({ Int32($0.rawValue) }) {
-            registration.jobStarted(name: step.name, pid: pid, address: address)
+            registration.jobStarted(name: step.name, pid: pid, address: database?.address,
+                                    requiresPassword: database.map { $0.password != nil })
         }
         record.lifecycle.launched(at: .now)
         state.withLock { state in
@@ -101,7 +102,7 @@ extension Experiment {
             environment: environment, workingDirectory: database.directory,
             outputFile: output, errorFile: database.directory.appendingPathComponent("\(database.nodeName).err"),
             outlivesDriver: database.outlivesDriver)
-        let job = try launch(step, entityType: "DBNode", address: database.address)
+        let job = try launch(step, entityType: "DBNode", database: database)
         do {
             try waitUntilReady(database, job: job, modulePath: plan.modulePath)
         } catch {

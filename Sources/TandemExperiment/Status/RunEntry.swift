@@ -19,6 +19,18 @@ public struct RunEntry: Codable, Sendable, Hashable {
         public var startTicks: UInt64
         /// For a database: where it listens (`host:port`).
         public var address: String?
+        /// For a database: whether clients must give a password (the password itself is
+        /// never recorded).
+        public var requiresPassword: Bool?
+
+        /// Creates a job entry.
+        public init(name: String, pid: Int32, startTicks: UInt64, address: String? = nil, requiresPassword: Bool? = nil) {
+            self.name = name
+            self.pid = pid
+            self.startTicks = startTicks
+            self.address = address
+            self.requiresPassword = requiresPassword
+        }
     }
 
     /// The driver's process id.

@@ -22,8 +22,9 @@ final class RunRegistration: Sendable {
     }
 
     /// Records a job the driver launched.
-    func jobStarted(name: String, pid: Int32, address: String?) {
-        let job = RunEntry.Job(name: name, pid: pid, startTicks: ProcessIdentity.startTicks(of: pid) ?? 0, address: address)
+    func jobStarted(name: String, pid: Int32, address: String?, requiresPassword: Bool?) {
+        let job = RunEntry.Job(name: name, pid: pid, startTicks: ProcessIdentity.startTicks(of: pid) ?? 0,
+                               address: address, requiresPassword: requiresPassword)
         write { $0.jobs.append(job) }
     }
 
