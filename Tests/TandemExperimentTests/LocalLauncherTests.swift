@@ -128,6 +128,35 @@ import _TestSupport
 }
 
 extension LocalLauncherTests {
+    /// Children are tied to the driver by a parent-death signal, which the kernel sends when
+    /// the *thread* that forked ends: a job launched from a thread that then ends must live on.
+    @Test func aJobLaunchedFromAThreadThatEndsKeepsRunning() throws {
+        let (experiment, _) = try makeExperiment()
+        let sleeper = experiment.createModel("sleeper", runSettings: RunSettings(executable: "sleep", arguments: ["600"]))
+        defer { experiment.stop(sleeper, grace: .seconds(1)) }
+        let started = Mutex(false)
+        let thread = Thread {
+            try? experiment.start(sleeper, block: false)
+            started.withLock { $0 = true }
+        }
+        thread.name = "brief-launcher"
+        thread.start()
+        // Until the kernel has removed the thread (not only until Foundation says it finished).
+        func threadExists() -> Bool {
+            let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+            return tasks.contains { task in
+                (try? String(contentsOfFile: "/proc/self/task/\(task)/comm", encoding: .utf8))?
+                    .trimmingCharacters(in: .newlines) == "brief-launcher"
+            }
+        }
+        let gone = Processes.waitFor(timeout: .seconds(60)) { started.withLock { $0 } && !threadExists() ? true : nil }
+        #expect(gone == true)
+        let pid = try #require(pid_t(experiment.reports(of: sleeper).first?.jobID ?? ""))
+        usleep(300_000)
+        #expect(Processes.isAlive(pid), "the job died with the thread that launched it")
+        #expect(experiment.status(of: sleeper) == ["sleeper": .running])
+    }
+
     @Test func pollWaitsForEveryModelAndReportsTheUnfinished() throws {
         let (experiment, _) = try makeExperiment()
         let quick = experiment.createModel("quick", runSettings: shell("exit 0"))
