@@ -119,6 +119,25 @@ import _TestSupport
         #expect(state.contains("running"))
     }
 
+    /// Records that someone else could have written are not believed: `--clean` would signal
+    /// whatever pids they name.
+    @Test func recordsInAFolderOthersCanWriteAreIgnored() throws {
+        let directory = try TestEnvironment.makeTemporaryDirectory(prefix: "stale-trust")
+        let runs = directory.appendingPathComponent("runs")
+        let entry = RunEntry(driverPID: 1, driverStartTicks: 1, experiment: "planted", directory: directory.path)
+        let file = runs.appendingPathComponent("1-1.json")
+        try PrivateFiles.write(try JSONEncoder().encode(entry), to: file)
+        #expect(RunRegistry.records(in: runs).map(\.entry.experiment) == ["planted"])
+
+        chmod(runs.path, 0o777)
+        #expect(RunRegistry.records(in: runs).isEmpty, "a folder anyone may write to")
+        chmod(runs.path, 0o700)
+        if getuid() == 0 {
+            chown(file.path, 65534, 65534)
+            #expect(RunRegistry.records(in: runs).isEmpty, "a file of another user")
+        }
+    }
+
     static func mode(of path: String) -> mode_t {
         var info = stat()
         guard stat(path, &info) == 0 else { return 0 }

@@ -52,7 +52,10 @@ final class RunRegistration: Sendable {
             }
             if firstInProcess { ProcessGroupRegistry.shared.addExitHandler { RunRegistration.removeAll() } }
         }
-        _ = try? PrivateFiles.write(data, to: file)
+        // Written only into this user's own folder (see RunRegistry.isTrusted).
+        let folder = file.deletingLastPathComponent()
+        try? PrivateFiles.makeDirectory(folder)
+        if RunRegistry.isTrusted(folder) { _ = try? PrivateFiles.write(data, to: file) }
     }
 
     /// Removes every record this process wrote (it is ending on purpose).

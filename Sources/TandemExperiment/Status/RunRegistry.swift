@@ -30,15 +30,35 @@ public enum RunRegistry {
         }
     }
 
-    /// Every readable record in `directory`, oldest driver first.
+    /// Every readable record in `directory`, oldest driver first. Only records this user
+    /// wrote count: the folder must be this user's and writable by nobody else (its parent too,
+    /// unless that is a sticky folder such as `/tmp`), and each file this user's — someone else
+    /// could otherwise plant a record that has `--clean` signal this user's processes.
     public static func records(in directory: URL = directory()) -> [Record] {
+        guard isTrusted(directory) else { return [] }
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
         return names.filter { $0.hasSuffix(".json") }.sorted().compactMap { name in
             let file = directory.appendingPathComponent(name)
-            guard let data = try? Data(contentsOf: file),
+            var info = stat()
+            guard lstat(file.path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_uid == getuid(),
+                  let data = try? Data(contentsOf: file),
                   let entry = try? JSONDecoder().decode(RunEntry.self, from: data) else { return nil }
             return Record(file: file, entry: entry)
         }
+    }
+
+    /// Whether `directory` is this user's own: a real folder (not a link) owned by this user and
+    /// writable by no one else, in a parent owned by this user or root and, if others may write
+    /// there, sticky.
+    static func isTrusted(_ directory: URL) -> Bool {
+        let uid = getuid()
+        var info = stat()
+        guard lstat(directory.path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR,
+              info.st_uid == uid, info.st_mode & 0o022 == 0 else { return false }
+        var parent = stat()
+        guard stat(directory.deletingLastPathComponent().path, &parent) == 0,
+              parent.st_uid == uid || parent.st_uid == 0 else { return false }
+        return parent.st_mode & 0o022 == 0 || parent.st_mode & S_ISVTX != 0
     }
 
     /// Marks a stale run's status files: a `"state"` of `"running"` becomes `"killed"`, with a
