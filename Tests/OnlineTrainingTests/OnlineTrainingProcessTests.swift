@@ -55,6 +55,10 @@ import _TestSupport
         for pid in Array(run.pids.values) + watchdogs {
             #expect(Self.waitUntilGone(pid, timeout: .seconds(30)), "pid \(pid) outlived the killed driver")
         }
+        // Nor anything the jobs started: each job's process group is empty.
+        for group in run.pids.values {
+            #expect(Self.members(ofGroup: group).isEmpty, "process group \(group) outlived the killed driver")
+        }
 
         // The summary still says running until someone looks.
         let summaryURL = output.appendingPathComponent("summary.json")
@@ -139,6 +143,17 @@ import _TestSupport
             usleep(10_000)
         }
         return true
+    }
+
+    /// The live processes of process group `group`.
+    static func members(ofGroup group: pid_t) -> [pid_t] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { pid_t($0) }.filter { pid in
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return false }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 2 && fields[0] != "Z" && pid_t(fields[2]) == group
+        }
     }
 
     static func children(of parent: pid_t, named name: String) -> [pid_t] {
