@@ -147,7 +147,7 @@ let package = Package(
         .testTarget(name: "TandemONNXTests", dependencies: ["TandemONNX", "ONNX", "TandemNN", "TandemTensor", "TandemTesting"], exclude: ["Python"], swiftSettings: swiftSettings),
         .testTarget(name: "TandemClientTests", dependencies: ["TandemClient", "TandemNN", "TandemONNX", "ONNX", "TandemTesting"], exclude: ["Python"], swiftSettings: swiftSettings),
         // End to end: online-training with fd-sim and surrogate-train, built next to the test binary.
-        .testTarget(name: "OnlineTrainingTests", dependencies: ["OnlineTraining", "TandemPlot", "CZlib", "TandemTesting", "online-training", "fd-sim", "surrogate-train"], swiftSettings: swiftSettings),
+        .testTarget(name: "OnlineTrainingTests", dependencies: ["OnlineTraining", "TandemExperiment", "TandemPlot", "CZlib", "TandemTesting", "online-training", "fd-sim", "surrogate-train"], swiftSettings: swiftSettings),
         .testTarget(name: "TandemExperimentTests", dependencies: ["TandemExperiment", "TandemTesting", "experiment-test-driver", "tandem"], swiftSettings: swiftSettings),
     ]
 )

@@ -6,8 +6,7 @@ import TandemExperiment
 import TandemPlot
 import TandemTensor
 
-/// The online-training workflow of the tutorial, from start to finish (DESIGN.md, "The
-/// flagship workflow"):
+/// The online-training workflow of the tutorial, from start to finish:
 ///
 /// 1. draws three random simulations (initial temperature beside steady state);
 /// 2. starts the orchestrator (`redis-server` with TandemAI) on the loopback interface;
@@ -30,6 +29,22 @@ public final class OnlineTrainingRun: Sendable {
     let experiment: Experiment
     /// The signal that interrupted the run, once one did.
     let interruption = Mutex<Int32?>(nil)
+    /// Whether the run is going on, ending on purpose (finished, failed, interrupted: the
+    /// database's end is then expected), or ending because its database was lost.
+    let phase = Mutex(Phase.running)
+
+    enum Phase {
+        case running, ending, databaseLost
+    }
+
+    /// Moves from running to `next`; returns whether the run was still running.
+    func leaveRunning(for next: Phase) -> Bool {
+        phase.withLock { phase in
+            guard phase == .running else { return false }
+            phase = next
+            return true
+        }
+    }
 
     /// Prepares a run: checks the options, creates the output directory and the experiment.
     ///
@@ -44,7 +59,15 @@ public final class OnlineTrainingRun: Sendable {
         var generator = SeededGenerator()
         self.seed = options.seed ?? generator.next()
         self.console = Console()
-        let writer = try ReportWriter(directory: options.output)
+        let writer: ReportWriter
+        do {
+            try PrivateFiles.makeDirectory(options.output)
+            writer = try ReportWriter(directory: options.output)
+        } catch let error as ExperimentError {
+            throw WorkflowError("cannot create the output folder: \(error.message)")
+        } catch {
+            throw WorkflowError("cannot create the output folder: \(FileProblem.explain(error, at: options.output.path))")
+        }
         Self.removeEarlierPictures(in: options.output)
         var report = Report(title: "Online training of a heat-diffusion surrogate")
         report.parameters = Self.parameters(options, seed: seed)
@@ -52,6 +75,7 @@ public final class OnlineTrainingRun: Sendable {
         self.record = RunRecord(report: report, writer: writer, console: console)
         self.experiment = try Experiment(name: "surrogate_training",
                                          directory: options.output.appendingPathComponent("surrogate_training"))
+        experiment.recordStatusFile(writer.summaryURL)
     }
 
     /// Runs the workflow to its end.
@@ -99,6 +123,7 @@ public final class OnlineTrainingRun: Sendable {
         try experiment.generate(database, ensemble, trainer, overwrite: true)
 
         try experiment.start(database)
+        watchDatabase(database)
         try note("database ready at \(database.address) with TandemAI (\(database.directory.path))")
         let client = try connect(to: database)
 
@@ -113,6 +138,7 @@ public final class OnlineTrainingRun: Sendable {
         try measure(options.checkpointName(options.checkpointEpochs.count - 1), epoch: options.checkpointEpochs.last!,
                     on: testCases, client: client)
 
+        _ = leaveRunning(for: .ending)
         experiment.stop(database)
         try note("database stopped")
         console.endStatus()
@@ -122,6 +148,40 @@ public final class OnlineTrainingRun: Sendable {
             report.log(String(format: "finished in %.1f s", console.elapsedSeconds))
         }
         printEnding()
+    }
+
+    /// Watches the database process from a thread of its own: should it end while the run
+    /// needs it (killed, crashed), the run fails at once saying so, rather than after the
+    /// client's retries run out.
+    private func watchDatabase(_ database: Orchestrator) {
+        let thread = Thread { [self] in
+            while true {
+                Thread.sleep(forTimeInterval: 0.05)
+                if phase.withLock({ $0 }) != .running { return }
+                guard let report = experiment.reports(of: database).first, report.status.isTerminal else { continue }
+                guard leaveRunning(for: .databaseLost) else { return }
+                let how = report.termination.map(String.init(describing:)) ?? "an unknown status"
+                databaseEnded("the database process exited with \(how) (\(report.name), pid \(report.jobID)) while the run needed it")
+            }
+        }
+        thread.name = "database-watch"
+        thread.start()
+    }
+
+    /// The database ended under the run: stop the rest, say so, leave the report, exit with 1.
+    private func databaseEnded(_ message: String) -> Never {
+        FileHandle.standardError.write(Data("online-training: \(message)\n".utf8))
+        console.silence()
+        experiment.stopAll(grace: .seconds(3))
+        _ = try? record.seal { report in
+            report.state = .failed
+            report.message = "failed: \(message)"
+            report.entities = experiment.reports().map(Report.EntityStatus.init)
+            report.log(String(format: "%.1f s: ", console.elapsedSeconds) + message)
+        }
+        console.finalWords("\n" + experiment.summary())
+        console.finalWords("Report of what was done: \(record.writer.htmlURL.path)")
+        exit(1)
     }
 
     /// A client of the database, without key prefixes (the driver reads every member's keys by their full names).
@@ -173,9 +233,13 @@ public final class OnlineTrainingRun: Sendable {
 
     /// The run failed: stop everything, say why, leave the report.
     private func failed(_ error: any Error) {
+        _ = leaveRunning(for: .ending)
+        // The database watcher is ending the run (and the process): let it.
+        if phase.withLock({ $0 }) == .databaseLost { parkForever() }
         console.endStatus()
         experiment.stopAll(grace: .seconds(3))
-        let message = "failed: \(error)"
+        let reason = (error as NSError).domain == NSCocoaErrorDomain ? FileProblem.reason(error) : "\(error)"
+        let message = "failed: \(reason)"
         _ = try? record.seal { report in
             report.state = .failed
             report.message = message
@@ -196,6 +260,7 @@ public final class OnlineTrainingRun: Sendable {
             return current == nil
         }
         guard first else { return }
+        _ = leaveRunning(for: .ending)
         console.silence()
         let name = signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "signal \(signal)"
         console.finalWords("\ninterrupted (\(name)): stopping every process…")

@@ -47,6 +47,7 @@ public final class Client: Sendable {
         switch configuration.kind {
         case .standalone:
             let reply = try session.connect(handshake: Command("PING"))
+            if case .error(let text) = reply, text.hasPrefix("NOAUTH") { throw Self.passwordNeeded(at: address, reply: text) }
             guard reply == .simpleString("PONG") else {
                 throw ClientError(.protocolViolation, "\(address) answered PING with \(reply.summary); is it a Redis server?")
             }
@@ -55,6 +56,7 @@ public final class Client: Sendable {
             if case .error(let text) = reply, text.contains("cluster support disabled") {
                 break
             }
+            if case .error(let text) = reply, text.hasPrefix("NOAUTH") { throw Self.passwordNeeded(at: address, reply: text) }
             if case .error(let text) = reply {
                 throw ClientError.fromServer(text, command: "CLUSTER SLOTS")
             }
@@ -64,6 +66,14 @@ public final class Client: Sendable {
                 """)
         }
         state = Mutex(State(session: session, prefixes: KeyPrefixes(configuration.keyPrefixes)))
+    }
+
+    /// The database asks for a password the configuration does not have.
+    static func passwordNeeded(at address: ServerAddress, reply: String) -> ClientError {
+        ClientError(.connection, """
+            The database at \(address) requires a password (\(reply)). Give it to the client: set \
+            TANDEM_DB_PASSWORD, or ClientConfiguration.password.
+            """, serverReply: reply)
     }
 
     /// Builds the configuration from the environment (see

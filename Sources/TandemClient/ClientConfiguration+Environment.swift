@@ -16,6 +16,7 @@ extension ClientConfiguration {
     /// | `SSKEYOUT` | text | unset | prefix of written keys |
     /// | `SSKEYIN` | comma-separated text | unset | prefixes that may be read; the first is the data source |
     /// | `SR_MODEL_TIMEOUT` | milliseconds, > 0 | 60000000 | `TIMEOUT` of model runs (never suffixed) |
+    /// | `TANDEM_DB_PASSWORD` | text | unset | the database's password, sent with `AUTH` (a Tandem addition) |
     ///
     /// With a non-empty `suffix` every variable but `SR_MODEL_TIMEOUT` is read as
     /// `NAME_suffix` (SmartSim names a database `id` this way: `SSDB_id`). An empty value
@@ -62,6 +63,7 @@ extension ClientConfiguration {
                   modelTimeoutMilliseconds: modelTimeout,
                   threadCount: threads,
                   keyPrefixes: prefixes)
+        self.password = reader.string("TANDEM_DB_PASSWORD")
     }
 }
 

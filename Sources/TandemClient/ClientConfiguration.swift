@@ -78,6 +78,10 @@ public struct ClientConfiguration: Sendable, Hashable {
     public var threadCount: Int
     /// Ensemble prefixes (`SSKEYOUT`, `SSKEYIN`).
     public var keyPrefixes: KeyPrefixConfiguration
+    /// The database's password (`TANDEM_DB_PASSWORD`), sent with `AUTH` on every new
+    /// connection; `nil` for a database without one. A Tandem addition: SmartRedis 0.6.1
+    /// clients cannot authenticate.
+    public var password: String?
 
     /// Creates a configuration with SmartRedis's defaults.
     /// - Precondition: `addresses` is not empty.

@@ -1,3 +1,4 @@
+import Glibc
 import RESP
 import TandemRedis
 
@@ -21,7 +22,8 @@ final class Session {
     let commandRetry: RetryPolicy
 
     init(address: ServerAddress, configuration: ClientConfiguration) {
-        connection = RedisConnection(address: address, timeoutMilliseconds: configuration.socketTimeoutMilliseconds)
+        connection = RedisConnection(address: address, timeoutMilliseconds: configuration.socketTimeoutMilliseconds,
+                                     password: configuration.password)
         connectionRetry = configuration.connectionRetry
         commandRetry = configuration.commandRetry
     }
@@ -41,11 +43,19 @@ final class Session {
                 switch error {
                 case .protocolViolation(let error):
                     throw ClientError(.protocolViolation, "\(connection.address) does not speak RESP2 (\(error)); is SSDB pointing at a Redis server?")
+                case .authentication(let reply):
+                    throw Self.refused(reply, address: connection.address)
                 case .socket(let error):
                     lastFailure = error.description
-                case .authentication(let reply):
-                    throw ClientError(.connection, "\(connection.address) refused the password: \(reply)")
                 }
+            }
+            if attempt == 1 && policy.attempts > 1 {
+                // Say once that the client waits, and until when, rather than hang silently.
+                let message = "TandemClient: cannot reach the database at \(connection.address) (\(lastFailure)); "
+                    + "retrying every \(Self.seconds(policy.intervalMilliseconds)) for up to \(Self.seconds(policy.timeoutMilliseconds)) "
+                    + "(SR_CONN_TIMEOUT, SR_CONN_INTERVAL)\n"
+                let bytes = Array(message.utf8)
+                _ = bytes.withUnsafeBytes { Glibc.write(STDERR_FILENO, $0.baseAddress, $0.count) }
             }
             if attempt < policy.attempts { sleep(milliseconds: policy.intervalMilliseconds) }
         }
@@ -75,10 +85,10 @@ final class Session {
                 switch error {
                 case .protocolViolation(let error):
                     throw ClientError(.protocolViolation, "\(Self.describe(commands)): the reply from \(connection.address) is not RESP2 (\(error)).")
+                case .authentication(let reply):
+                    throw Self.refused(reply, address: connection.address)
                 case .socket(let error):
                     lastFailure = error
-                case .authentication(let reply):
-                    throw ClientError(.connection, "\(connection.address) refused the password: \(reply)")
                 }
                 if options.slow && lastFailure.isTimeout { break }
             }
@@ -95,6 +105,14 @@ final class Session {
             \(Self.seconds(policy.timeoutMilliseconds)) (SR_CMD_TIMEOUT, SR_CMD_INTERVAL); last failure on \
             \(connection.address): \(lastFailure). Check that the database is running.
             """)
+    }
+
+    /// The server refused the configured password.
+    static func refused(_ reply: String, address: ServerAddress) -> ClientError {
+        ClientError(.connection, """
+            The database at \(address) refused the password (\(reply)). Check the password given to the client \
+            (TANDEM_DB_PASSWORD, or ClientConfiguration.password).
+            """, serverReply: reply)
     }
 
     private static func describe(_ commands: [Command]) -> String {

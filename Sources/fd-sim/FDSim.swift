@@ -30,8 +30,8 @@ struct FDSim: ParsableCommand {
     var seed: UInt64?
 
     func validate() throws {
-        guard steps >= 1 else { throw ValidationError("--steps must be at least 1") }
-        guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
+        guard (1...1_000_000).contains(steps) else { throw ValidationError("--steps must be 1…1000000") }
+        guard (1...10_000).contains(batch) else { throw ValidationError("--batch must be 1…10000") }
         guard (3...HeatProblem.maximumSize).contains(size) else {
             throw ValidationError("--size must be between 3 and \(HeatProblem.maximumSize)")
         }

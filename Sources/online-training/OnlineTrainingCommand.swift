@@ -74,7 +74,19 @@ struct OnlineTrainingCommand: ParsableCommand {
         return options
     }
 
+    /// Upper bounds of the count options: far above any useful run, low enough that a typo
+    /// is refused at once instead of allocating for minutes.
+    var bounds: [(name: String, range: ClosedRange<Int>, value: Int)] {
+        [("--replicas", 1...256, replicas), ("--steps", 1...100_000, steps), ("--size", 8...1024, size),
+         ("--depth", 1...10, depth), ("--width", 1...64, width), ("--epochs", 1...100_000, options.epochs),
+         ("--checkpoint-every", 1...100_000, options.checkpointEvery), ("--port", 1...65535, port),
+         ("--test-cases", 1...100_000, testCases)]
+    }
+
     func validate() throws {
+        for bound in bounds where !bound.range.contains(bound.value) {
+            throw ValidationError("\(bound.name) must be \(bound.range.lowerBound)…\(bound.range.upperBound), got \(bound.value)")
+        }
         if let problem = options.problem() { throw ValidationError(problem) }
     }
 

@@ -50,10 +50,12 @@ struct SurrogateTrain: ParsableCommand {
     var waitSeconds = 300.0
 
     func validate() throws {
-        guard depth >= 1, (1 << depth) <= size else { throw ValidationError("--depth must be between 1 and log2(--size)") }
-        guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
-        guard batchSize >= 1 else { throw ValidationError("--batch must be at least 1") }
-        guard checkpointEvery >= 1 else { throw ValidationError("--checkpoint-every must be at least 1") }
+        guard (2...4096).contains(size) else { throw ValidationError("--size must be 2…4096") }
+        guard (1...30).contains(depth), (1 << depth) <= size else { throw ValidationError("--depth must be between 1 and log2(--size)") }
+        guard (1...100_000).contains(epochs) else { throw ValidationError("--epochs must be 1…100000") }
+        guard (1...100_000).contains(batchSize) else { throw ValidationError("--batch must be 1…100000") }
+        guard (1...100_000).contains(checkpointEvery) else { throw ValidationError("--checkpoint-every must be 1…100000") }
+        guard waitSeconds.isFinite, (0...86_400).contains(waitSeconds) else { throw ValidationError("--wait-seconds must be 0…86400") }
         guard initialLearningRate > 0, initialLearningRate.isFinite else { throw ValidationError("--learning-rate must be positive") }
         guard width >= 1, width <= 64 else { throw ValidationError("--width must be between 1 and 64") }
     }

@@ -14,6 +14,7 @@ struct ClientOptions: ParsableArguments {
     /// - Parameter withSource: read through ``source``'s prefix (when one is given).
     func client(withSource: Bool = true) throws -> Client {
         var configuration = ClientConfiguration(address: try ServerAddress(parsing: target.resolved))
+        configuration.password = try target.password()
         configuration.connectionRetry = RetryPolicy(timeoutMilliseconds: 2000, intervalMilliseconds: 200)
         configuration.commandRetry = RetryPolicy(timeoutMilliseconds: 2000, intervalMilliseconds: 200)
         configuration.socketTimeoutMilliseconds = 5000

@@ -11,6 +11,10 @@ struct StartCommand: AsyncParsableCommand {
             In the foreground (the default) the database runs until this command is interrupted \
             or `tandem stop` shuts it down. With --detach it keeps running after this command \
             returns; stop it with `tandem stop`.
+
+            With --password-file the database requires that password (`requirepass`); clients give \
+            it as TANDEM_DB_PASSWORD or with --password-file. Binding an interface other than \
+            loopback without a password is refused unless --no-password says it is meant.
             """)
 
     @Option(help: "TCP port.")
@@ -34,12 +38,21 @@ struct StartCommand: AsyncParsableCommand {
     @Flag(help: "Leave the database running when this command exits.")
     var detach = false
 
+    @Option(name: .customLong("password-file"), help: "A file holding the password clients must give (its first line).")
+    var passwordFile: String?
+
+    @Flag(name: .customLong("no-password"),
+          help: "Serve without a password on an interface other than loopback (anyone on that network can use it).")
+    var noPassword = false
+
     func validate() throws {
         guard (1...65535).contains(port) else { throw ValidationError("--port must be 1…65535") }
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        guard (1...256).contains(threads) else { throw ValidationError("--threads must be 1…256") }
+        guard !(noPassword && passwordFile != nil) else { throw ValidationError("give either --password-file or --no-password") }
     }
 
     func run() async throws {
+        let password = try passwordFile.map(PasswordFile.read)
         let (experiment, database) = try reportingErrors {
             let experiment = try Experiment(name: "tandem-db-\(port)",
                                             directory: directory.map { URL(fileURLWithPath: $0) })
@@ -47,6 +60,8 @@ struct StartCommand: AsyncParsableCommand {
             database.modulePath = module
             database.persistence = persist ? .snapshots(everySeconds: 60, changes: 1) : .none
             database.outlivesDriver = detach
+            database.password = password
+            database.allowsUnauthenticatedAccess = noPassword
             try experiment.start(database)
             return (experiment, database)
         }

@@ -12,7 +12,9 @@ struct StatusCommand: ParsableCommand {
 
     func run() throws {
         let address = target.resolved
-        let status = try reportingErrors { try DatabaseConnection(address: address).status() }
+        StaleRuns.report(address: address)
+        let connection = try target.connection()
+        let status = try reportingErrors { try connection.status() }
         print("""
             address:   \(address)
             redis:     \(status.redisVersion) (pid \(status.processID), up \(status.uptimeSeconds) s)

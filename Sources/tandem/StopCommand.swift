@@ -12,10 +12,16 @@ struct StopCommand: ParsableCommand {
     @Option(help: "Seconds to wait until it no longer answers.")
     var timeout = 10.0
 
+    func validate() throws {
+        guard timeout.isFinite, (0...3600).contains(timeout) else { throw ValidationError("--timeout must be 0…3600 seconds") }
+    }
+
     func run() throws {
         let address = target.resolved
+        StaleRuns.report(address: address)
+        let connection = try target.connection()
         try reportingErrors {
-            try DatabaseConnection(address: address).shutdown()
+            try connection.shutdown()
             let deadline = Date().addingTimeInterval(timeout)
             while (try? DatabaseConnection(address: address, timeoutMilliseconds: 200)) != nil {
                 guard Date() < deadline else {
@@ -25,5 +31,6 @@ struct StopCommand: ParsableCommand {
             }
         }
         print("Database \(address) stopped.")
+        StaleRuns.forgetSettled()
     }
 }

@@ -15,6 +15,10 @@ struct TensorCommand: ParsableCommand {
     @Option(help: "Also print this many first values.")
     var values = 0
 
+    func validate() throws {
+        guard (0...1_000_000).contains(values) else { throw ValidationError("--values must be 0…1000000") }
+    }
+
     func run() throws {
         try reportingErrors {
             let tensor = try database.client().getTensor(name)

@@ -5,6 +5,8 @@
 // usage: experiment-test-driver <directory> <members> [<database port> [exit]]  (port 0: no database)
 // Each member is a shell that starts a background `sleep` (a grandchild, whose pid it writes
 // to `grandchild.pid` in its directory) and waits, so stopping must reach the whole group.
+// The driver also writes `status.json` (`{"state": "running"}`) in <directory> and records it
+// with the experiment, as online-training records its summary.
 import Foundation
 import TandemExperiment
 
@@ -15,6 +17,9 @@ guard arguments.count >= 3, let members = Int(arguments[2]) else {
 }
 do {
     let experiment = try Experiment(name: "driver", directory: URL(fileURLWithPath: arguments[1]))
+    let statusFile = experiment.directory.appendingPathComponent("status.json")
+    try Data(#"{"state": "running"}"#.utf8).write(to: statusFile)
+    experiment.recordStatusFile(statusFile)
     if arguments.count >= 4, let port = Int(arguments[3]), port > 0 {
         let database = try experiment.createDatabase(port: port)
         try experiment.start(database)
@@ -24,7 +29,7 @@ do {
                                              replicas: members)
     try experiment.start(ensemble, block: false)
     // Ready once every member has started its grandchild (so the tests can check that one too).
-    let deadline = Date().addingTimeInterval(10)
+    let deadline = Date().addingTimeInterval(60)
     while ensemble.members.contains(where: { !FileManager.default.fileExists(atPath: $0.directory.appendingPathComponent("grandchild.pid").path) }),
           Date() < deadline {
         usleep(2_000)

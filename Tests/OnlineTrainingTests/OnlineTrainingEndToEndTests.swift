@@ -29,7 +29,8 @@ import TandemTesting
                                                                            "--module", peers.module])
         let elapsed = ContinuousClock.now - start
         #expect(result.status == 0, "online-training failed:\n\(result.output)\n\(result.error)")
-        #expect(elapsed < .seconds(60), "the small run took \(elapsed)")
+        // Only catches a hang: a loaded machine may stretch the small run a lot.
+        #expect(elapsed < .seconds(600), "the small run took \(elapsed)")
 
         // The terminal shows progress and the summary table.
         #expect(result.output.contains("checkpoint DiffusionResNet_2_0 (epoch 2)"))
@@ -58,7 +59,7 @@ import TandemTesting
         #expect(zeros > 0.05 && zeros < 0.6)
         #expect(identity > 0.05 && identity < 0.6)
         let wall = try #require(summary["wall_time_s"] as? Double)
-        #expect(wall > 0 && wall < 60)
+        #expect(wall > 0 && wall < 600)
         let parameters = try #require(summary["parameters"] as? [String: Any])
         #expect(parameters["size"] as? Int == 32 && parameters["depth"] as? Int == 2 && parameters["epochs"] as? Int == 4)
         let loss = try #require((summary["series"] as? [String: [Double]])?["training_loss"])
@@ -160,8 +161,8 @@ import TandemTesting
         // Wait until the simulations are drawn: the database, the ensemble and the trainer all run.
         let summaryURL = output.appendingPathComponent("summary.json")
         var running: [[String: Any]] = []
-        let deadline = ContinuousClock.now + .seconds(30)
-        while ContinuousClock.now < deadline {
+        let deadline = ContinuousClock.now + .seconds(120)
+        while ContinuousClock.now < deadline && process.isRunning {
             if let data = try? Data(contentsOf: summaryURL),
                let summary = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
                let figures = summary["figures"] as? [[String: String]], figures.contains(where: { $0["file"] == "simulations.png" }),
@@ -182,7 +183,7 @@ import TandemTesting
         #expect(said.contains("Report of what was done"))
 
         for pid in pids {
-            #expect(kill(pid, 0) != 0 || Self.isZombie(pid), "process \(pid) outlived the driver")
+            #expect(OnlineTrainingProcessTests.waitUntilGone(pid, timeout: .seconds(30)), "process \(pid) outlived the driver")
         }
         let summary = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: summaryURL)) as? [String: Any])
         #expect(summary["state"] as? String == "interrupted")

@@ -2,7 +2,8 @@ import Foundation
 import Testing
 @testable import TandemExperiment
 
-/// The variables of smartredis-wire.md §2.5, exactly as SmartSim sets them.
+/// The variables a launched model gets to find its databases and key prefixes (`SSDB`,
+/// `SR_DB_TYPE`, `SSKEYIN`, `SSKEYOUT`), exactly as SmartSim sets them.
 @Suite struct ClientEnvironmentTests {
     let settings = RunSettings(executable: "/bin/true")
     let root = URL(fileURLWithPath: "/tmp/exp")

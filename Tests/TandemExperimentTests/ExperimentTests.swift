@@ -82,7 +82,8 @@ import TandemTesting
         client, total = Client(cluster=False), 0.0
         for source in os.environ["SSKEYIN"].split(","):
             client.set_data_source(source)
-            assert client.poll_tensor("u_steady", 20, 500), source
+            # Up to 120 s: a loaded machine can take long to start the members' Python.
+            assert client.poll_tensor("u_steady", 20, 6000), source
             total += float(client.get_tensor("u_steady")[0])
         client.put_tensor("total", np.array([total], dtype=np.float32))
         """.write(to: training, atomically: true, encoding: .utf8)

@@ -89,7 +89,9 @@ import TandemTesting
         #expect(error?.code == .portInUse)
         #expect(error?.message.contains("port \(occupant.port)") == true)
         #expect(error?.message.contains("already in use") == true)
-        #expect(elapsed < .milliseconds(200), "took \(elapsed)")
+        // Refused by the check before launch, not after a readiness wait (15 s by default); the
+        // bound is loose so that a loaded machine cannot fail it.
+        #expect(elapsed < .seconds(10), "took \(elapsed)")
         #expect(experiment.reports().isEmpty)
         #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("orchestrator/orchestrator_0.conf").path))
         #expect(occupant.isRunning)

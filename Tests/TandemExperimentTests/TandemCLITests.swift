@@ -36,6 +36,38 @@ import TandemTesting
         #expect(after.error.contains("cannot connect to \(address)"))
     }
 
+    @Test func startWithAPasswordFileThenStatusAndStopNeedIt() throws {
+        let module = try Peers.module()
+        let directory = try TestEnvironment.makeTemporaryDirectory(prefix: "cli-password")
+        let port = try TestEnvironment.freePort()
+        let address = "127.0.0.1:\(port)"
+        let passwordFile = directory.appendingPathComponent("password")
+        try Data("cli-secret\n".utf8).write(to: passwordFile)
+
+        let started = try run(["start", "--port", "\(port)", "--detach", "--password-file", passwordFile.path,
+                               "--directory", directory.appendingPathComponent("db").path], module: module)
+        #expect(started.status == 0, "\(started.error)")
+        defer { _ = try? run(["stop", "--address", address, "--password-file", passwordFile.path]) }
+        let configuration = try String(contentsOf: directory.appendingPathComponent("db/orchestrator/orchestrator_0.conf"), encoding: .utf8)
+        #expect(configuration.contains("requirepass \"cli-secret\""))
+        #expect(!started.output.contains("cli-secret") && !started.error.contains("cli-secret"))
+
+        var environment = ProcessInfo.processInfo.environment
+        environment["TANDEM_DB_PASSWORD"] = nil
+        let without = try TestEnvironment.run(tandem, ["status", "--address", address], environment: environment)
+        #expect(without.status == 1)
+        #expect(without.error.contains("requires a password: give --password-file FILE or set TANDEM_DB_PASSWORD"), "\(without.error)")
+        let stopWithout = try TestEnvironment.run(tandem, ["stop", "--address", address], environment: environment)
+        #expect(stopWithout.status == 1)
+
+        let status = try run(["status", "--address", address, "--password-file", passwordFile.path])
+        #expect(status.status == 0, "\(status.error)")
+        #expect(status.output.contains("module:    ai"))
+        let stopped = try run(["stop", "--address", address, "--password-file", passwordFile.path])
+        #expect(stopped.status == 0, "\(stopped.error)")
+        #expect(stopped.output.contains("Database \(address) stopped."))
+    }
+
     @Test func aBusyPortIsRefusedWithTheLibrarysMessage() throws {
         let module = try Peers.module()
         let occupant = try RedisServer.start()
@@ -50,6 +82,55 @@ import TandemTesting
         let result = try run(["stop", "--address", "nonsense"])
         #expect(result.status == 64)  // EX_USAGE, ArgumentParser's validation failure
         #expect(result.error.contains("host:port"))
+    }
+
+    /// A port out of range was a trap (SIGILL) in the integer conversion; now every subcommand
+    /// that takes `--address` refuses it as a usage error.
+    @Test func portsOutOfRangeAreUsageErrorsInEverySubcommand() throws {
+        let subcommands = [["status"], ["stop"], ["keys"], ["tensor", "x"], ["dataset", "x"],
+                           ["run-model", "m", "--inputs", "a", "--outputs", "b"]]
+        for subcommand in subcommands {
+            for address in ["127.0.0.1:99999", "127.0.0.1:-5", "127.0.0.1:0", "127.0.0.1:x"] {
+                let result = try run(subcommand + ["--address", address])
+                #expect(result.status == 64, "\(subcommand) --address \(address): \(result.status) \(result.error)")
+                #expect(result.error.contains("port from 1 to 65535") || result.error.contains("host:port"))
+            }
+        }
+        var environment = ProcessInfo.processInfo.environment
+        environment["SSDB"] = "127.0.0.1:70000"
+        let fromSSDB = try TestEnvironment.run(tandem, ["status"], environment: environment)
+        #expect(fromSSDB.status == 64 && fromSSDB.error.contains("SSDB"), "\(fromSSDB.error)")
+    }
+
+    @Test func countsAndFilesAreCheckedBeforeAnythingStarts() throws {
+        for arguments in [["start", "--threads", "100000"], ["start", "--threads", "0"], ["start", "--port", "70000"],
+                          ["tensor", "x", "--values", "100000000"], ["stop", "--timeout", "1e9"]] {
+            let result = try run(arguments)
+            #expect(result.status == 64, "\(arguments): \(result.status) \(result.error)")
+        }
+        let missing = try run(["status", "--password-file", "/nonexistent/password"])
+        #expect(missing.status == 64)
+        #expect(missing.error.contains("cannot read the password file /nonexistent/password: no such file"), "\(missing.error)")
+        let parent = try TestEnvironment.makeTemporaryDirectory(prefix: "cli-file")
+        let file = parent.appendingPathComponent("plain")
+        try Data("x".utf8).write(to: file)
+        let module = try Peers.module()
+        let blocked = try run(["start", "--port", String(try TestEnvironment.freePort()), "--directory", file.appendingPathComponent("db").path],
+                              module: module)
+        #expect(blocked.status == 1)
+        #expect(blocked.error.contains("\(file.path) is a file, not a folder"), "\(blocked.error)")
+        #expect(!blocked.error.contains("NSCocoaErrorDomain"))
+    }
+
+    /// A client waiting for a database that is not there says so once, and until when.
+    @Test func aClientWaitingForAnAbsentDatabaseSaysSo() throws {
+        let port = try TestEnvironment.freePort()
+        let result = try run(["keys", "--address", "127.0.0.1:\(port)"])
+        #expect(result.status == 1)
+        let notes = result.error.components(separatedBy: "retrying every").count - 1
+        #expect(notes == 1, "\(result.error)")
+        #expect(result.error.contains("cannot reach the database at 127.0.0.1:\(port)"))
+        #expect(result.error.contains("for up to 2 s"))
     }
 }
 

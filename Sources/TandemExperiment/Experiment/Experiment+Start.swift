@@ -76,10 +76,14 @@ extension Experiment {
 
     /// Launches one job and records its new run.
     @discardableResult
-    func launch(_ step: LaunchStep, entityType: String) throws(ExperimentError) -> JobID {
+    func launch(_ step: LaunchStep, entityType: String, database: Orchestrator? = nil) throws(ExperimentError) -> JobID {
         let runID = state.withLock { state in state.latest(step.name).map { $0.runID + 1 } ?? 0 }
         var record = JobRecord(name: step.name, entityType: entityType, runID: runID)
         record.jobID = try launcher.launch(step)
+        if !step.outlivesDriver, let pid = record.jobID.flatMap({ Int32($0.rawValue) }) {
+            registration.jobStarted(name: step.name, pid: pid, address: database?.address,
+                                    requiresPassword: database.map { $0.password != nil })
+        }
         record.lifecycle.launched(at: .now)
         state.withLock { state in
             state.runs.append(record)
@@ -91,19 +95,14 @@ extension Experiment {
     /// Writes the database's configuration, launches `redis-server` and waits until it is
     /// ready; on failure it is killed and the error carries the end of its log.
     private func launch(_ database: Orchestrator, plan: DatabaseLaunchPlan) throws(ExperimentError) {
-        do {
-            try database.configuration(modulePath: plan.modulePath)
-                .write(to: database.configurationFile, atomically: true, encoding: .utf8)
-        } catch {
-            throw ExperimentError(.generationFailed, "cannot write \(database.configurationFile.path): \(error)")
-        }
+        try PrivateFiles.write(Data(database.configuration(modulePath: plan.modulePath).utf8), to: database.configurationFile)
         let output = database.directory.appendingPathComponent("\(database.nodeName).out")
         let step = LaunchStep(
             name: database.nodeName, executable: plan.redisServer, arguments: [database.configurationFile.path],
             environment: environment, workingDirectory: database.directory,
             outputFile: output, errorFile: database.directory.appendingPathComponent("\(database.nodeName).err"),
             outlivesDriver: database.outlivesDriver)
-        let job = try launch(step, entityType: "DBNode")
+        let job = try launch(step, entityType: "DBNode", database: database)
         do {
             try waitUntilReady(database, job: job, modulePath: plan.modulePath)
         } catch {
@@ -138,10 +137,16 @@ extension Experiment {
         }
     }
 
-    /// One readiness probe: connect, PING, MODULE LIST, CONFIG GET dir.
+    /// One readiness probe: connect, AUTH when the database has a password, PING, MODULE LIST,
+    /// CONFIG GET dir.
     static func probe(_ database: Orchestrator) -> ReadinessCheck.Probe {
         do {
             let connection = try DatabaseConnection(host: database.host, port: database.port, timeoutMilliseconds: 1000)
+            if let password = database.password {
+                if case .error(let message) = try connection.send("AUTH", password) {
+                    return message.hasPrefix("LOADING") ? .loading : .unreachable("AUTH: \(message)")
+                }
+            }
             let pong = try connection.send("PING")
             if case .error(let message) = pong {
                 return message.hasPrefix("LOADING") ? .loading : .unreachable(message)

@@ -41,6 +41,14 @@ public struct Orchestrator: Entity, Hashable {
     /// --detach`): it then runs in its own session and is not stopped on exit or interrupt.
     /// Off by default: an experiment leaves nothing behind.
     public var outlivesDriver = false
+    /// The password clients must give (`requirepass`); `nil` for none. Models the experiment
+    /// starts receive it as `TANDEM_DB_PASSWORD` (``passwordVariable``). Read it from a file or
+    /// a secret store, never from a command line, which every user of the machine can see.
+    public var password: String?
+    /// Whether to serve a database without a password on an interface other than loopback,
+    /// where anyone who reaches the network could read, change and run what it holds. Off by
+    /// default: starting such a database is refused unless this says it is meant.
+    public var allowsUnauthenticatedAccess = false
 
     /// Creates a declaration; see ``Experiment/createDatabase(port:interface:threadsPerQueue:)``.
     ///
@@ -76,7 +84,14 @@ public struct Orchestrator: Entity, Hashable {
     /// The matching database-type variable (`SR_DB_TYPE`, or `SR_DB_TYPE_<name>`).
     public var typeVariable: String { name == "orchestrator" ? "SR_DB_TYPE" : "SR_DB_TYPE_\(name)" }
 
-    /// The configuration file written when the database starts.
+    /// The environment variable that carries the password: `TANDEM_DB_PASSWORD` for the
+    /// default identifier, `TANDEM_DB_PASSWORD_<name>` otherwise.
+    public var passwordVariable: String { name == "orchestrator" ? "TANDEM_DB_PASSWORD" : "TANDEM_DB_PASSWORD_\(name)" }
+
+    /// Whether the database binds a loopback address (127.0.0.0/8), reachable from this machine only.
+    public var isLoopback: Bool { host.hasPrefix("127.") }
+
+    /// The configuration file written when the database starts (mode 0600: it may hold the password).
     public var configurationFile: URL { directory.appendingPathComponent("\(nodeName).conf") }
 }
 

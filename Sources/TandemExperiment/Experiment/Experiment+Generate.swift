@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 
 extension Experiment {
     /// Creates the entities' directories and places their attached files: copies, symbolic
@@ -28,7 +29,7 @@ extension Experiment {
                         + "generate with overwrite: true to replace it")
                 }
                 do { try files.removeItem(at: directory) } catch {
-                    throw ExperimentError(.generationFailed, "cannot remove \(directory.path): \(error)")
+                    throw ExperimentError(.generationFailed, "cannot remove \(directory.path): \(FileProblem.reason(error))")
                 }
             }
             try prepare(entity)
@@ -45,7 +46,9 @@ extension Experiment {
             try Self.makeDirectory(ensemble.directory)
             for member in ensemble.members { try prepare(member) }
         case .orchestrator(let orchestrator):
-            try Self.makeDirectory(orchestrator.directory)
+            // The database's folder holds its data and configuration (with any password).
+            try PrivateFiles.makeDirectory(orchestrator.directory)
+            chmod(orchestrator.directory.path, 0o700)
         }
     }
 
@@ -53,7 +56,7 @@ extension Experiment {
         do {
             try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         } catch {
-            throw ExperimentError(.generationFailed, "cannot create \(url.path): \(error)")
+            throw ExperimentError(.generationFailed, "cannot create a folder: \(FileProblem.explain(error, at: url.path))")
         }
     }
 
@@ -68,7 +71,7 @@ extension Experiment {
             // Replace an earlier copy or link (a link is removed even when it dangles).
             if (try? files.attributesOfItem(atPath: target.path)) != nil {
                 do { try files.removeItem(at: target) } catch {
-                    throw ExperimentError(.generationFailed, "cannot replace \(target.path): \(error)")
+                    throw ExperimentError(.generationFailed, "cannot replace \(target.path): \(FileProblem.reason(error))")
                 }
             }
             return target
@@ -89,7 +92,7 @@ extension Experiment {
         } catch let error as ExperimentError {
             throw error
         } catch {
-            throw ExperimentError(.generationFailed, "cannot place attached files in \(directory.path): \(error)")
+            throw ExperimentError(.generationFailed, "cannot place attached files in \(directory.path): \(FileProblem.reason(error))")
         }
     }
 }

@@ -6,6 +6,7 @@ extension Model {
     /// |---|---|---|
     /// | `SSDB` (`SSDB_<id>`) | the database's `host:port` | per running database; suffixed unless its identifier is `orchestrator` |
     /// | `SR_DB_TYPE` (`SR_DB_TYPE_<id>`) | `Standalone` | alongside each address |
+    /// | `TANDEM_DB_PASSWORD` (`TANDEM_DB_PASSWORD_<id>`) | the database's password | the database has one (a Tandem addition: TandemClient sends it with `AUTH`) |
     /// | `SSKEYOUT` | the model's name | key prefixing enabled |
     /// | `SSKEYIN` | incoming entity names, comma-joined | at least one registered |
     ///
@@ -17,6 +18,7 @@ extension Model {
         for database in databases {
             variables[database.addressVariable] = database.address
             variables[database.typeVariable] = "Standalone"
+            if let password = database.password { variables[database.passwordVariable] = password }
         }
         if isKeyPrefixingEnabled { variables["SSKEYOUT"] = name }
         if !incomingEntities.isEmpty { variables["SSKEYIN"] = incomingEntities.joined(separator: ",") }

@@ -1,3 +1,4 @@
+import CTandemSpawn
 import Dispatch
 import Glibc
 import Synchronization
@@ -8,7 +9,12 @@ import Synchronization
 ///
 /// The interrupt handlers are installed on the first launch. After the children are gone the
 /// driver dies of the same signal (default disposition), so its own parent sees the truth.
-/// A driver killed by SIGKILL cannot clean up; nothing can catch that.
+///
+/// A driver killed by SIGKILL (or crashing) cannot clean up itself. Two things cover that:
+/// the kernel kills each child when the driver dies (``LocalLauncher`` asks for a parent-death
+/// signal), and every group is handed to a watchdog process started on the first launch (see
+/// `CTandemSpawn_startWatchdog`), which notices the driver's death by the end of a pipe and
+/// stops the groups — grandchildren included — within about two seconds.
 final class ProcessGroupRegistry: Sendable {
     static let shared = ProcessGroupRegistry()
 
@@ -18,13 +24,26 @@ final class ProcessGroupRegistry: Sendable {
     private let groups = Mutex<Set<pid_t>>([])
     private let installed = Mutex(false)
     private let interruptHandlers = Mutex<[@Sendable (Int32) -> Void]>([])
+    private let exitHandlers = Mutex<[@Sendable () -> Void]>([])
     // Signal sources must stay alive for as long as the process runs.
     nonisolated(unsafe) private static var sources: [any DispatchSourceSignal] = []
 
-    /// Records a live group leader; installs the handlers on first use.
+    /// The watchdog's pipe (write end), or -1 when it could not be started.
+    private let watchdog = Mutex<Int32?>(nil)
+
+    /// Records a live group leader and hands its group to the watchdog; installs the
+    /// handlers and starts the watchdog on first use.
     func register(_ pid: pid_t) {
         installHandlersOnce()
         _ = groups.withLock { $0.insert(pid) }
+        let pipe = watchdog.withLock { pipe -> Int32 in
+            if pipe == nil {
+                var writeEnd: Int32 = -1, watchdogPID: pid_t = 0
+                pipe = CTandemSpawn_startWatchdog(&writeEnd, &watchdogPID, CommandLine.unsafeArgv, CommandLine.argc) == 0 ? writeEnd : -1
+            }
+            return pipe!
+        }
+        if pipe >= 0 { _ = CTandemSpawn_watchGroup(pipe, pid) }
     }
 
     /// Forgets a group whose leader has been reaped.
@@ -37,6 +56,17 @@ final class ProcessGroupRegistry: Sendable {
     func addInterruptHandler(_ handler: @escaping @Sendable (Int32) -> Void) {
         installHandlersOnce()
         interruptHandlers.withLock { $0.append(handler) }
+    }
+
+    /// Adds a handler run when the driver ends on purpose — it exits, or an interrupt has
+    /// stopped its children — after the children are stopped; installs the handlers.
+    func addExitHandler(_ handler: @escaping @Sendable () -> Void) {
+        installHandlersOnce()
+        exitHandlers.withLock { $0.append(handler) }
+    }
+
+    private func runExitHandlers() {
+        for handler in exitHandlers.withLock({ $0 }) { handler() }
     }
 
     /// The live group leaders.
@@ -63,6 +93,7 @@ final class ProcessGroupRegistry: Sendable {
         guard first else { return }
         atexit {
             ProcessGroupRegistry.shared.stopAll(grace: .milliseconds(500))
+            ProcessGroupRegistry.shared.runExitHandlers()
         }
         let queue = DispatchQueue(label: "tandem.experiment.interrupts")
         for signalNumber in [SIGINT, SIGTERM, SIGHUP] {
@@ -71,6 +102,7 @@ final class ProcessGroupRegistry: Sendable {
             source.setEventHandler {
                 for handler in ProcessGroupRegistry.shared.interruptHandlers.withLock({ $0 }) { handler(signalNumber) }
                 ProcessGroupRegistry.shared.stopAll(grace: ProcessGroupRegistry.exitGrace)
+                ProcessGroupRegistry.shared.runExitHandlers()
                 // Die of the same signal, as if it had not been caught.
                 signal(signalNumber, SIG_DFL)
                 var set = sigset_t()

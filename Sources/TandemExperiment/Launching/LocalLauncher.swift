@@ -6,7 +6,8 @@ import Synchronization
 /// Runs jobs as child processes of the driver, on this machine.
 ///
 /// Each job gets its own process group, standard input from `/dev/null`, and its output in
-/// the step's `.out`/`.err` files. A thread per job waits for it (`waitpid`), so its end time
+/// the step's `.out`/`.err` files. A job is tied to the driver: the kernel kills it (SIGKILL)
+/// when the driver dies, and the driver's watchdog stops its whole process group. A thread per job waits for it (`waitpid`), so its end time
 /// is exact and no zombie is left. Jobs are signalled as a group, so a shell script and the
 /// programs it started stop together. Every job not marked ``LaunchStep/outlivesDriver`` is
 /// stopped when the driver exits or is interrupted (see ``Experiment``).
@@ -21,16 +22,21 @@ public final class LocalLauncher: Launcher {
     public var name: String { "local" }
 
     public func launch(_ step: LaunchStep) throws(ExperimentError) -> JobID {
-        let argv = ([step.executable] + step.arguments).map { strdup($0) } + [nil]
-        let envp = step.environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            for pointer in argv { free(pointer) }
-            for pointer in envp { free(pointer) }
+        // Spawned from the one long-lived spawner thread: the parent-death signal follows the
+        // thread that forked, and that one never ends before the driver.
+        let (result, pid) = SpawnThread.shared.run { () -> (Int32, pid_t) in
+            let argv = ([step.executable] + step.arguments).map { strdup($0) } + [nil]
+            let envp = step.environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
+            defer {
+                for pointer in argv { free(pointer) }
+                for pointer in envp { free(pointer) }
+            }
+            var pid: pid_t = 0
+            let result = CTandemSpawn_spawn(step.executable, argv, envp, step.workingDirectory.path,
+                                            step.outputFile.path, step.errorFile.path,
+                                            step.outlivesDriver ? 1 : 0, step.outlivesDriver ? 0 : SIGKILL, &pid)
+            return (result, pid)
         }
-        var pid: pid_t = 0
-        let result = CTandemSpawn_spawn(step.executable, argv, envp, step.workingDirectory.path,
-                                        step.outputFile.path, step.errorFile.path,
-                                        step.outlivesDriver ? 1 : 0, &pid)
         guard result == 0 else {
             throw ExperimentError(.launchFailed,
                 "cannot start \(step.name) (\(step.executable)): \(String(cString: strerror(result)))")

@@ -34,6 +34,8 @@ public final class Experiment: Sendable {
     public let environment: [String: String]
 
     let state = Mutex(State())
+    /// This driver's run record, for `tandem runs` should the driver die without cleaning up.
+    let registration: RunRegistration
 
     struct State {
         /// Every run ever started, in start order (index into `runs`).
@@ -59,10 +61,12 @@ public final class Experiment: Sendable {
             .appendingPathComponent(name, isDirectory: true)).standardizedFileURL
         self.launcher = launcher
         self.environment = environment
+        self.registration = RunRegistration(experiment: name, directory: self.directory)
         do {
             try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
         } catch {
-            throw ExperimentError(.generationFailed, "cannot create the experiment directory \(self.directory.path): \(error)")
+            throw ExperimentError(.generationFailed,
+                "cannot create the experiment directory: \(FileProblem.explain(error, at: self.directory.path))")
         }
     }
 
@@ -102,6 +106,13 @@ public final class Experiment: Sendable {
                                identifier: String = "orchestrator") throws(ExperimentError) -> Orchestrator {
         try Orchestrator(name: identifier, port: port, interface: interface, threadsPerQueue: threadsPerQueue,
                          directory: entityDirectory(identifier))
+    }
+
+    /// Names a JSON status file of this run with a top-level `"state"` that says `"running"`
+    /// while the run goes on (such as online-training's `summary.json`). Should the driver die
+    /// without ending the run (SIGKILL, a crash), `tandem runs` marks the file `"killed"`.
+    public func recordStatusFile(_ url: URL) {
+        registration.addStatusFile(url.standardizedFileURL)
     }
 
     private func entityDirectory(_ name: String) -> URL {

@@ -15,6 +15,7 @@ extension Orchestrator {
     /// - Parameter environment: where `REDIS_SERVER`, `TANDEM_MODULE_PATH` and `PATH` are read.
     /// - Throws: ``ExperimentError`` with code `redisServerNotFound`, `moduleNotFound` or `portInUse`.
     func preflight(environment: [String: String]) throws(ExperimentError) -> DatabaseLaunchPlan {
+        try checkAccessRule()
         let serverName = redisServer ?? environment["REDIS_SERVER"] ?? "redis-server"
         guard let server = ExecutableLookup.find(serverName, path: environment["PATH"]) else {
             throw ExperimentError(.redisServerNotFound,
@@ -36,6 +37,25 @@ extension Orchestrator {
         // redis-server runs in the database's own directory, so a relative path must be made absolute here.
         let absoluteModule = URL(fileURLWithPath: module).standardizedFileURL.path
         return DatabaseLaunchPlan(redisServer: server, modulePath: absoluteModule)
+    }
+
+    /// Refuses an open database on a network, and passwords Redis cannot take.
+    func checkAccessRule() throws(ExperimentError) {
+        if let password {
+            guard !password.isEmpty else {
+                throw ExperimentError(.invalidDeclaration, "the password of database \(name) is empty")
+            }
+            guard !password.contains(where: { $0.isNewline || $0 == "\0" }) else {
+                throw ExperimentError(.invalidDeclaration,
+                    "the password of database \(name) holds a line break or NUL; a password is one line")
+            }
+        } else if !isLoopback && !allowsUnauthenticatedAccess {
+            throw ExperimentError(.invalidDeclaration,
+                "refusing to serve database \(name) on \(host) (interface \(interface)) without a password: anyone who "
+                + "reaches that network could read and change its data. Give it a password (tandem start --password-file FILE; "
+                + "Orchestrator.password), bind loopback (--interface lo), or say it is meant "
+                + "(tandem start --no-password; Orchestrator.allowsUnauthenticatedAccess = true)")
+        }
     }
 
     /// Checks that `redis-server` could listen on `host:port`.
@@ -60,15 +80,15 @@ extension Orchestrator {
 
     /// The `redis-server` configuration for this database: bound to ``host`` only, no
     /// daemonising, log to standard output (the node's `.out` file), persistence as declared,
-    /// and TandemAI loaded with its thread count.
+    /// the password if one is set, and TandemAI loaded with its thread count.
     func configuration(modulePath: String) -> String {
         var lines = [
             "# Written by TandemExperiment for database \(name); regenerated at every start.",
             "port \(port)",
             "bind \(host)",
-            // Bound to one interface on purpose; with a non-loopback interface clients come
-            // from other hosts, which protected mode would refuse.
-            "protected-mode no",
+            // Protected mode refuses clients from other hosts while there is no password: it
+            // stays on unless an open database on a network was asked for explicitly.
+            "protected-mode \(password == nil && !isLoopback ? "no" : "yes")",
             "daemonize no",
             "dir \(Self.quoted(directory.path))",
             "logfile \"\"",
@@ -84,6 +104,7 @@ extension Orchestrator {
         case .appendOnly:
             lines += ["save \"\"", "appendonly yes", "appendfsync everysec"]
         }
+        if let password { lines.append("requirepass \(Self.quoted(password))") }
         let moduleWords = ["THREADS_PER_QUEUE", String(threadsPerQueue)] + moduleArguments
         lines.append("loadmodule " + ([modulePath] + moduleWords).map(Self.quoted).joined(separator: " "))
         return lines.joined(separator: "\n") + "\n"
@@ -92,29 +113,5 @@ extension Orchestrator {
     /// A Redis configuration string literal: double quotes, with `\` and `"` escaped.
     private static func quoted(_ text: String) -> String {
         "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
-    }
-}
-
-/// Finding a program the way a shell does.
-enum ExecutableLookup {
-    /// `name` itself when it contains a `/` (relative to `directory` if given), else the first
-    /// executable `<dir>/<name>` along `path` (the driver's `PATH` when `nil`).
-    static func find(_ name: String, path: String?, relativeTo directory: URL? = nil) -> String? {
-        let files = FileManager.default
-        if name.contains("/") {
-            let candidate = name.hasPrefix("/") || directory == nil
-                ? name : directory!.appendingPathComponent(name).path
-            return files.isExecutableFile(atPath: candidate) ? candidate : nil
-        }
-        let search = path ?? ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        for folder in search.split(separator: ":", omittingEmptySubsequences: true) {
-            let candidate = "\(folder)/\(name)"
-            var isDirectory: ObjCBool = false
-            if files.fileExists(atPath: candidate, isDirectory: &isDirectory), !isDirectory.boolValue,
-               files.isExecutableFile(atPath: candidate) {
-                return candidate
-            }
-        }
-        return nil
     }
 }

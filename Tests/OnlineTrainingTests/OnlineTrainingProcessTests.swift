@@ -1,0 +1,169 @@
+import Foundation
+import Glibc
+import TandemExperiment
+import Testing
+import TandemTesting
+
+/// `online-training` when its processes die under it: the driver killed with SIGKILL leaves
+/// nothing running, and a killed database is reported at once. Also its usage errors.
+@Suite(.serialized) struct OnlineTrainingProcessTests {
+    /// A long run at a small size, started in the background; returns once the database, the
+    /// ensemble and the trainer all run (per `summary.json`), with their pids.
+    func startLongRun(output: URL, runs: URL) throws -> (process: Process, pipe: Pipe, pids: [String: pid_t]) {
+        let peers = try OnlineTrainingEndToEndTests.peers()
+        let port = try TestEnvironment.freePort()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: peers.driver)
+        process.arguments = ["--size", "32", "--steps", "400", "--depth", "2", "--epochs", "400", "--seed", "5",
+                             "--port", String(port), "--output", output.path, "--module", peers.module]
+        var environment = ProcessInfo.processInfo.environment
+        environment["TANDEM_RUNS_DIR"] = runs.path
+        process.environment = environment
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let summaryURL = output.appendingPathComponent("summary.json")
+        var pids: [String: pid_t] = [:]
+        let deadline = ContinuousClock.now + .seconds(90)
+        while ContinuousClock.now < deadline && process.isRunning {
+            if let data = try? Data(contentsOf: summaryURL),
+               let summary = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+               let entities = summary["entities"] as? [[String: Any]], entities.count == 4,
+               entities.allSatisfy({ $0["status"] as? String == "Running" }) {
+                for entity in entities {
+                    if let name = entity["name"] as? String, let pid = (entity["job_id"] as? String).flatMap({ pid_t($0) }) { pids[name] = pid }
+                }
+                break
+            }
+            usleep(50_000)
+        }
+        return (process, pipe, pids)
+    }
+
+    @Test func aKilledDriverLeavesNoProcessAndTandemMarksItsSummary() throws {
+        let output = try TestEnvironment.makeTemporaryDirectory(prefix: "online-training-kill")
+        let runs = output.appendingPathComponent("runs")
+        let run = try startLongRun(output: output, runs: runs)
+        defer { if run.process.isRunning { kill(run.process.processIdentifier, SIGKILL) } }
+        #expect(run.pids.count == 4, "the run did not get going: \(run.pids)")
+        let watchdogs = Self.children(of: run.process.processIdentifier, named: "tandem-watchdog")
+        #expect(watchdogs.count == 1)
+
+        kill(run.process.processIdentifier, SIGKILL)
+        run.process.waitUntilExit()
+        for pid in Array(run.pids.values) + watchdogs {
+            #expect(Self.waitUntilGone(pid, timeout: .seconds(30)), "pid \(pid) outlived the killed driver")
+        }
+        // Nor anything the jobs started: each job's process group is empty.
+        for group in run.pids.values {
+            #expect(Self.members(ofGroup: group).isEmpty, "process group \(group) outlived the killed driver")
+        }
+
+        // The summary still says running until someone looks.
+        let summaryURL = output.appendingPathComponent("summary.json")
+        let before = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: summaryURL)) as? [String: Any])
+        #expect(before["state"] as? String == "running")
+        let records = RunRegistry.records(in: runs)
+        #expect(records.count == 1 && records.first?.isStale == true)
+        let record = try #require(records.first)
+        #expect(record.liveJobs.isEmpty)
+        #expect(RunRegistry.markStatusFiles(of: record) == [summaryURL.path])
+        let after = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: summaryURL)) as? [String: Any])
+        #expect(after["state"] as? String == "killed")
+        #expect(RunRegistry.removeIfSettled(record))
+    }
+
+    @Test func aKilledDatabaseIsReportedAtOnce() throws {
+        let output = try TestEnvironment.makeTemporaryDirectory(prefix: "online-training-db-kill")
+        let run = try startLongRun(output: output, runs: output.appendingPathComponent("runs"))
+        defer { if run.process.isRunning { kill(run.process.processIdentifier, SIGKILL) } }
+        let database = try #require(run.pids["orchestrator_0"], "the run did not get going: \(run.pids)")
+
+        kill(database, SIGKILL)
+        run.process.waitUntilExit()
+        let said = String(decoding: run.pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(run.process.terminationReason == .exit && run.process.terminationStatus == 1, "\(said)")
+        #expect(said.contains("the database process exited with signal 9 (orchestrator_0, pid \(database))"), "\(said)")
+        // Said by the watcher, not after the client's retries ran out.
+        #expect(!said.contains("gave up after") && !said.contains("Unable to connect"), "\(said)")
+        for pid in run.pids.values { #expect(Self.waitUntilGone(pid, timeout: .seconds(30)), "pid \(pid) outlived the run") }
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: output.appendingPathComponent("summary.json"))) as? [String: Any])
+        #expect(summary["state"] as? String == "failed")
+        #expect((summary["message"] as? String)?.contains("database process exited with signal 9") == true)
+    }
+
+    @Test func countsOutOfBoundsAreUsageErrors() throws {
+        let driver = TestEnvironment.builtProgram("online-training")
+        let output = try TestEnvironment.makeTemporaryDirectory(prefix: "online-training-bounds")
+        for (option, value) in [("--replicas", "1000000"), ("--steps", "100000000"), ("--epochs", "10000000"),
+                                ("--test-cases", "10000000"), ("--checkpoint-every", "0"), ("--size", "4096")] {
+            let result = try TestEnvironment.run(driver, [option, value, "--output", output.path])
+            #expect(result.status == 64, "\(option) \(value): \(result.error)")
+            #expect(result.error.contains(option), "\(result.error)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: output.path).isEmpty, "nothing was written")
+        for (program, option, value) in [("fd-sim", "--steps", "100000000"), ("fd-sim", "--batch", "1000000"),
+                                         ("surrogate-train", "--epochs", "100000000"), ("surrogate-train", "--batch", "0"),
+                                         ("surrogate-train", "--size", "1000000")] {
+            let result = try TestEnvironment.run(TestEnvironment.builtProgram(program), [option, value])
+            #expect(result.status == 64, "\(program) \(option) \(value): \(result.error)")
+        }
+    }
+
+    @Test func anOutputUnderAFileSaysSo() throws {
+        let parent = try TestEnvironment.makeTemporaryDirectory(prefix: "online-training-output")
+        let file = parent.appendingPathComponent("plain")
+        try Data("x".utf8).write(to: file)
+        let result = try TestEnvironment.run(TestEnvironment.builtProgram("online-training"),
+                                             ["--output", file.appendingPathComponent("x").path])
+        #expect(result.status == 1)
+        #expect(result.error.contains("\(file.path) is a file, not a folder"), "\(result.error)")
+        #expect(!result.error.contains("NSCocoaErrorDomain"))
+    }
+
+    @Test func theOutputFolderIsPrivate() throws {
+        let parent = try TestEnvironment.makeTemporaryDirectory(prefix: "online-training-private")
+        let output = parent.appendingPathComponent("new/run")
+        // A refused database port stops the run right after the folder is made.
+        let occupant = try RedisServer.start()
+        defer { occupant.stop() }
+        let module = try Peers.module()
+        _ = try TestEnvironment.run(TestEnvironment.builtProgram("online-training"),
+                                    ["--size", "16", "--depth", "2", "--steps", "2", "--epochs", "1", "--test-cases", "1",
+                                     "--port", String(occupant.port), "--output", output.path, "--module", module])
+        var info = stat()
+        #expect(stat(output.path, &info) == 0 && info.st_mode & 0o777 == 0o700)
+    }
+
+    static func waitUntilGone(_ pid: pid_t, timeout: Duration) -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while kill(pid, 0) == 0 && !OnlineTrainingEndToEndTests.isZombie(pid) {
+            if ContinuousClock.now > deadline { return false }
+            usleep(10_000)
+        }
+        return true
+    }
+
+    /// The live processes of process group `group`.
+    static func members(ofGroup group: pid_t) -> [pid_t] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { pid_t($0) }.filter { pid in
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return false }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 2 && fields[0] != "Z" && pid_t(fields[2]) == group
+        }
+    }
+
+    static func children(of parent: pid_t, named name: String) -> [pid_t] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { pid_t($0) }.filter { pid in
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")"),
+                  let comm = try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8) else { return false }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 1 && pid_t(fields[1]) == parent && comm.trimmingCharacters(in: .newlines) == name
+        }
+    }
+}
