@@ -117,8 +117,7 @@ public final class RedisConnection {
     /// - Throws: ``ExchangeFailure``; the socket is closed when it does.
     public func exchange(_ commands: [Command], readTimeoutMilliseconds timeout: Int? = nil) throws(ExchangeFailure) -> [RESPValue] {
         try open()
-        do {
-            guard let socket else { throw SocketError("not connected") }
+        return try onOpenSocket { socket in
             try adjustReadTimeout(socket, to: timeout ?? timeoutMilliseconds)
             try write(commands, to: socket)
             var replies: [RESPValue] = []
@@ -127,15 +126,6 @@ public final class RedisConnection {
                 replies.append(try nextReply(from: socket))
             }
             return replies
-        } catch let error as SocketError {
-            close()
-            throw .socket(error)
-        } catch let error as RESPProtocolError {
-            close()
-            throw .protocolViolation(error)
-        } catch {
-            close()
-            throw .socket(SocketError("\(error)"))
         }
     }
 
@@ -162,20 +152,20 @@ public final class RedisConnection {
     /// command whose reply may never come (`SHUTDOWN`). Read replies with ``readReply()``.
     public func write(_ bytes: [UInt8]) throws(ExchangeFailure) {
         try open()
-        do throws(SocketError) {
-            guard let socket else { throw SocketError("not connected") }
-            try socket.write(bytes, more: false)
-        } catch {
-            close()
-            throw .socket(error)
-        }
+        try onOpenSocket { socket in try socket.write(bytes, more: false) }
     }
 
     /// Waits for the next reply to bytes sent with ``write(_:)``.
     public func readReply() throws(ExchangeFailure) -> RESPValue {
+        try onOpenSocket { socket in try nextReply(from: socket) }
+    }
+
+    /// Runs `body` on the open socket; any failure closes the connection and comes back as
+    /// an ``ExchangeFailure``.
+    private func onOpenSocket<Result>(_ body: (StreamSocket) throws -> Result) throws(ExchangeFailure) -> Result {
         do {
             guard let socket else { throw SocketError("not connected") }
-            return try nextReply(from: socket)
+            return try body(socket)
         } catch let error as SocketError {
             close()
             throw .socket(error)

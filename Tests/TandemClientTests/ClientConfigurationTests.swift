@@ -1,7 +1,8 @@
 import Testing
 import TandemClient
 
-/// Reading SmartRedis's environment variables (§1.1, §1.4, §2.1).
+/// Reading SmartRedis's environment variables (see “Connecting” and “Key prefixing” in
+/// Documentation/SmartRedisWire.md).
 @Suite struct ClientConfigurationTests {
     @Test func defaultsAreSmartRedis() throws {
         let c = try ClientConfiguration(environment: ["SSDB": "127.0.0.1:6379"])

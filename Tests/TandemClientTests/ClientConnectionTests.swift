@@ -6,8 +6,8 @@ import RESP
 import TandemClient
 import TandemTesting
 
-/// Connecting, retrying and recovering (§1.5, §1.7) against real `redis-server` processes
-/// that are killed and restarted.
+/// Connecting, retrying and recovering (see “Connecting” in Documentation/SmartRedisWire.md) against real
+/// `redis-server` processes that are killed and restarted.
 @Suite struct ClientConnectionTests {
     @Test func connectsOverTCPAndUnixSockets() throws {
         let directory = try TestEnvironment.makeTemporaryDirectory(prefix: "sock")

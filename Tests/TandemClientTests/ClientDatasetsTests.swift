@@ -4,10 +4,12 @@ import TandemClient
 import TandemTensor
 import TandemTesting
 
-/// Datasets against a real `redis-server`: keys, `.meta` bytes and command sequences as the
-/// specification captured them from SmartRedis (§4). Metadata-only datasets need no module.
+/// Datasets against a real `redis-server`: keys, `.meta` bytes and command sequences as they
+/// were recorded from SmartRedis (see “Datasets” in Documentation/SmartRedisWire.md). Metadata-only
+/// datasets need no module.
 @Suite struct ClientDatasetsTests {
-    /// The metadata-only dataset of the specification's worked example (§4.3).
+    /// The metadata-only dataset whose stored form was recorded from SmartRedis (see “Datasets”
+    /// in Documentation/SmartRedisWire.md).
     static func metaOnly() throws -> Dataset {
         var ds = Dataset(name: "meta_only")
         try ds.addMetaString("str_field", "hello")

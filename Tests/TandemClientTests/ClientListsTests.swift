@@ -3,7 +3,8 @@ import RESP
 import TandemClient
 import TandemTesting
 
-/// Aggregation lists against a real `redis-server` (§5), with metadata-only datasets.
+/// Aggregation lists against a real `redis-server` (see “Aggregation lists” in
+/// Documentation/SmartRedisWire.md), with metadata-only datasets.
 @Suite struct ClientListsTests {
     /// Stores `agg_0` … `agg_{n-1}` (field `i` = index) and appends each to `list`.
     static func fill(_ client: Client, _ list: String, count: Int) throws {

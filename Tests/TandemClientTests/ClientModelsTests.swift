@@ -8,7 +8,8 @@ import TandemONNX
 import TandemTensor
 import TandemTesting
 
-/// Models against `redis-server` with TandemAI (§6): the commands as SmartRedis sends them,
+/// Models against `redis-server` with TandemAI (see “Models and scripts” in
+/// Documentation/SmartRedisWire.md): the commands as SmartRedis sends them,
 /// client-side validation, and — when the module can run ONNX models — the whole cycle.
 @Suite struct ClientModelsTests {
     @Test func setModelSendsChunkedModelstore() throws {

@@ -3,8 +3,8 @@ import RESP
 import TandemClient
 import TandemTesting
 
-/// Ensemble key prefixing (§2) against a real `redis-server`: the keys SmartRedis was
-/// observed to send with `SSKEYOUT=out1 SSKEYIN=in1,,in2,`.
+/// Ensemble key prefixing (see “Key prefixing” in Documentation/SmartRedisWire.md) against a real
+/// `redis-server`: the keys SmartRedis was observed to send with `SSKEYOUT=out1 SSKEYIN=in1,,in2,`.
 @Suite struct ClientPrefixesTests {
     static let prefixes = KeyPrefixConfiguration(output: "out1", inputs: ["in1", "", "in2", ""])
 
@@ -83,8 +83,8 @@ import TandemTesting
     }
 
     @Test func copyListReplacesThePutPrefixedDestination() throws {
-        // SmartRedis deletes `other.dst` but writes `me.dst` (Appendix B.5); Tandem deletes
-        // what it writes.
+        // SmartRedis deletes `other.dst` but writes `me.dst` (see “Aggregation lists” in
+        // Documentation/SmartRedisWire.md); Tandem deletes what it writes.
         let server = try Peers.plainServer()
         let client = try server.client(prefixes: KeyPrefixConfiguration(output: "me", inputs: ["other"]))
         let raw = try server.connect()

@@ -3,7 +3,7 @@ import RESP
 import TandemClient
 import TandemTesting
 
-/// Server commands (§7) against a real `redis-server`.
+/// Server commands (see “Server commands” in Documentation/SmartRedisWire.md) against a real `redis-server`.
 @Suite struct ClientServerTests {
     @Test func configInfoSaveAndFlush() throws {
         let server = try Peers.plainServer()

@@ -4,7 +4,8 @@ import TandemClient
 import TandemTensor
 import TandemTesting
 
-/// Tensors against `redis-server` with TandemAI (§3), including the exact commands.
+/// Tensors against `redis-server` with TandemAI (see “Tensors” in Documentation/SmartRedisWire.md),
+/// including the exact commands.
 @Suite struct ClientTensorsTests {
     @Test func putSendsSmartRedisCommandsForEveryDType() throws {
         let server = try Peers.moduleServer()

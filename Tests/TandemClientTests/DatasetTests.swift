@@ -2,7 +2,7 @@ import Testing
 import TandemClient
 import TandemTensor
 
-/// The local Dataset object's rules (§4.8).
+/// The local Dataset object's rules (see “Datasets” in Documentation/SmartRedisWire.md).
 @Suite struct DatasetTests {
     @Test func tensorsKeepTheirOrderAndNames() throws {
         var ds = Dataset(name: "d")

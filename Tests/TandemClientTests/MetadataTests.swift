@@ -1,8 +1,8 @@
 import Testing
 import TandemClient
 
-/// The metadata byte encodings against the test vectors of the wire specification
-/// (§4.3 and Appendix C), and SmartRedis's decoding rules.
+/// The metadata byte encodings against the test vectors in “Datasets” of
+/// Documentation/SmartRedisWire.md, and SmartRedis's decoding rules.
 @Suite struct MetadataTests {
     @Test func scalarEncodingsMatchTheSpecVectors() {
         #expect(MetadataField.scalars([42] as [Int64]).encoded() == hex("04 2a 00 00 00 00 00 00 00"))

@@ -4,7 +4,7 @@ import TandemTensor
 import Testing
 
 /// DiffusionResNet learns the steady state from the HeatDiffusion solver: a CI-sized
-/// version of issue 5's protocol (the full one is `tandem-bench train --cases accuracy`).
+/// version of the tutorial network's accuracy protocol (the full one is `tandem-bench train --cases accuracy`).
 @Suite struct LearningTests {
     @Test func smallProtocolBeatsTheTrivialBaselinesClearly() throws {
         var generator = SeededGenerator(seed: 2024)

@@ -1,8 +1,8 @@
-"""The accuracy protocol of issue 5 in Keras, on the very data TandemNN trains on.
+"""The tutorial network's accuracy protocol in Keras, on the very data TandemNN trains on.
 
 `tandem-bench train --cases accuracy --seed N --save-data DIR` writes the 1,600 augmented
 training samples and the 100 fresh test simulations; this script builds DiffusionResNet
-as DESIGN.md states it, trains it as the tutorial does (Adam, 0.01 * 0.9^floor(step/80),
+as Documentation/HeatDiffusion.md states it, trains it as the tutorial does (Adam, 0.01 * 0.9^floor(step/80),
 MAE, batch 50, 40 epochs, shuffled) and prints one JSON line with the test MAE, so the
 Swift and the Keras figures come from the same training and test sets.
 
@@ -26,7 +26,7 @@ from keras import layers  # noqa: E402
 
 
 def res_block(x, filters, stride, transpose):
-    """ResBlock / ResBlockTranspose of DESIGN.md."""
+    """ResBlock / ResBlockTranspose of Documentation/HeatDiffusion.md."""
     conv = layers.Conv2DTranspose if transpose else layers.Conv2D
     a = conv(filters, 3, strides=stride, padding="same", activation="selu")(x)
     a = layers.BatchNormalization()(a)
@@ -36,7 +36,7 @@ def res_block(x, filters, stride, transpose):
 
 
 def diffusion_resnet(size, depth, channels=1):
-    """DiffusionResNet(depth) of DESIGN.md, NHWC."""
+    """DiffusionResNet(depth) of Documentation/HeatDiffusion.md, NHWC."""
     x = keras.Input((size, size, channels))
     skips = [layers.Conv2D(channels * 2**i, 3, padding="same", activation="selu") for i in range(depth)]
     r = [None, layers.SpatialDropout2D(0.4)(res_block(x, channels * 2, 2, False))]

@@ -1,7 +1,7 @@
 import TandemTensor
 
 /// The heat-diffusion surrogate: a residual encoder–decoder with skip connections,
-/// exactly as DESIGN.md "The network" specifies.
+/// exactly as Documentation/HeatDiffusion.md, "DiffusionResNet" specifies.
 ///
 /// Encoder `E_i = ResBlock(c·2^i, stride 2)` (i = 1…d), skips `S_i = SELU(Conv3x3(c·2^i))`
 /// (i = 0…d−1), decoder `D_i = ResBlockTranspose(c·2^(d−i), stride 2)`. Forward:

@@ -1,6 +1,6 @@
 import TandemTensor
 
-/// The residual block of DiffusionResNet (DESIGN.md "The network"):
+/// The residual block of DiffusionResNet (Documentation/HeatDiffusion.md, "DiffusionResNet"):
 /// `a = BN(SELU(Conv3x3(x, stride)))`, `a = Conv3x3(a, 1)`, `b = Conv1x1(x, stride)`,
 /// `out = BN(SELU(a + b))`.
 ///

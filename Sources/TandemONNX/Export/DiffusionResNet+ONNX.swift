@@ -25,7 +25,7 @@ extension ONNXGraphBuilder {
 extension DiffusionResNet {
     /// The network's inference graph as an ONNX model for `height × width` inputs: input
     /// `"input"` and output `"output"`, both float32 `[N, H, W, channels]` (NHWC, dynamic
-    /// batch), exactly what ``Predictor`` computes (DESIGN.md "The network"; dropout left out,
+    /// batch), exactly what ``Predictor`` computes (Documentation/HeatDiffusion.md, "DiffusionResNet"; dropout left out,
     /// batch normalisation with moving statistics). Opset ``ONNXGraphBuilder/opsetVersion``.
     ///
     /// ```swift
