@@ -10,7 +10,7 @@ import Glibc
 final class WorkerPool: @unchecked Sendable {
     /// The queue's name: the upper-case device string.
     let name: String
-    private let mutex = Mutex()
+    private let mutex = PthreadMutex()
     private var queue: [BlockedJob?] = []
     private var head = 0
     /// The running threads (for CPU accounting in `INFO MODULES`).
