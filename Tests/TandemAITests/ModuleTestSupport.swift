@@ -72,3 +72,18 @@ func sizedModel(_ size: Int) -> [UInt8] {
     }
     preconditionFailure("no padded model has \(size) bytes")
 }
+
+/// A real ONNX model that is slow on purpose: `layers` MatMuls by one shared
+/// `width`×`width` weight, x float [N, width] → y float [N, width] (about 4 ms per sample on
+/// a 2-core test machine at the defaults), for tests that need a worker busy for a while.
+func slowModel(width: Int = 1024, layers: Int = 64) -> [UInt8] {
+    let weight = ONNXTensor(name: "w", dims: [Int64(width), Int64(width)],
+                            floats: (0..<width * width).map { Float($0 % 7) / 7000 })
+    let nodes = (0..<layers).map { i in
+        ONNXNode(opType: "MatMul", inputs: [i == 0 ? "x" : "h\(i)", "w"], outputs: [i == layers - 1 ? "y" : "h\(i + 1)"])
+    }
+    return ONNXModel(opsetImports: [.init(version: 17)], graph: ONNXGraph(
+        name: "slow", nodes: nodes, initializers: [weight],
+        inputs: [ONNXValueInfo(name: "x", elementType: .float, shape: [.parameter("N"), .value(Int64(width))])],
+        outputs: [ONNXValueInfo(name: "y", elementType: .float, shape: [.parameter("N"), .value(Int64(width))])])).serialized()
+}

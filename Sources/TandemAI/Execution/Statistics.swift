@@ -27,7 +27,7 @@ final class RunStats: @unchecked Sendable {
 /// model is stored or loaded from RDB, and removed when that model is freed (which may
 /// happen on Redis's lazy-free thread, hence the lock).
 enum Statistics {
-    static let mutex = Mutex()
+    static let mutex = PthreadMutex()
     nonisolated(unsafe) private static var entries: [[UInt8]: RunStats] = [:]
 
     /// Makes `stats` the entry for its key, replacing any older one.

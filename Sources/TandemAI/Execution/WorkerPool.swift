@@ -1,18 +1,25 @@
 import CRedisModule
 import Glibc
 
-/// A queue of jobs and the plain pthreads that run them (B.2, D.6).
+/// A queue of jobs and the plain pthreads that run them, one queue per device as RedisAI
+/// has (its `THREADS_PER_QUEUE` threads each take the next job in arrival order).
 ///
 /// One pool per device (its upper-case name), created lazily on Redis's main thread; the
 /// `CPU` pool is made at load time. Threads start with every signal blocked so Redis keeps
 /// handling SIGTERM/SIGINT on its main thread. No Dispatch or Swift concurrency: they are
-/// not usable in the child Redis forks for BGSAVE.
+/// not usable in the child Redis forks for BGSAVE (a fork copies only the forking thread).
+///
+/// When the process exits, ``stopAll()`` closes every queue (see ``ProcessExit``).
 final class WorkerPool: @unchecked Sendable {
     /// The queue's name: the upper-case device string.
     let name: String
-    private let mutex = Mutex()
+    private let mutex = PthreadMutex()
     private var queue: [BlockedJob?] = []
     private var head = 0
+    /// Set once the process exits: no job starts any more.
+    private var stopped = false
+    /// Jobs a worker has taken and not finished.
+    private var running = 0
     /// The running threads (for CPU accounting in `INFO MODULES`).
     private(set) var threads: [pthread_t] = []
 
@@ -46,6 +53,19 @@ final class WorkerPool: @unchecked Sendable {
         guard pool.start(threads: Configuration.current.threadsPerQueue) else { return cpu }
         pools[name] = pool
         return pool
+    }
+
+    /// Closes every queue so that no job starts any more, and tells whether a worker is in
+    /// the middle of one (main thread, while the process exits).
+    static func stopAll() -> Bool {
+        var busy = false
+        for pool in pools.values {
+            pool.mutex.withLock {
+                pool.stopped = true
+                if pool.running > 0 { busy = true }
+            }
+        }
+        return busy
     }
 
     /// Adds a job; a waiting worker picks it up.
@@ -82,7 +102,8 @@ final class WorkerPool: @unchecked Sendable {
     private func work() -> Never {
         while true {
             let job: BlockedJob? = mutex.withLock {
-                while head == queue.count { mutex.wait() }
+                // After `stopAll()` the worker sleeps here until the process ends.
+                while stopped || head == queue.count { mutex.wait() }
                 let job = queue[head]
                 queue[head] = nil
                 head += 1
@@ -93,9 +114,11 @@ final class WorkerPool: @unchecked Sendable {
                     queue.removeFirst(head)
                     head = 0
                 }
+                running += 1
                 return job
             }
             job?.runOnWorker()
+            mutex.withLock { running -= 1 }
         }
     }
 }

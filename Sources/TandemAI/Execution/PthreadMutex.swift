@@ -1,8 +1,12 @@
 import Glibc
 
-/// A pthread mutex at a stable address (D.6: never pass `&property` to pthread functions),
-/// with an optional condition variable for the worker queues.
-final class Mutex: @unchecked Sendable {
+/// A pthread mutex with a condition variable, both at stable heap addresses.
+///
+/// Not `Synchronization.Mutex`: the worker queues need a condition variable to sleep on,
+/// and pthread objects must never move, so they are allocated once here instead of living
+/// in Swift properties (passing `&property` to a pthread function hands it a temporary
+/// copy). The condition variable is only used by the worker queues.
+final class PthreadMutex: @unchecked Sendable {
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private let condition: UnsafeMutablePointer<pthread_cond_t>
 
@@ -37,5 +41,10 @@ final class Mutex: @unchecked Sendable {
     /// Wakes one thread waiting in ``wait()``.
     func signal() {
         pthread_cond_signal(condition)
+    }
+
+    /// Wakes every thread waiting in ``wait()``.
+    func broadcast() {
+        pthread_cond_broadcast(condition)
     }
 }

@@ -79,17 +79,25 @@ enum ModelType {
         let chunks = rm_load_unsigned(io)
         guard rm_is_io_error(io) == 0, let length = Int(exactly: blobLength), length < Int.max / 2,
               chunks >= 1, chunks <= blobLength + 1 else { return nil }
-        guard let blob = rm_alloc(max(length, 1)) else { return nil }
+        // The declared length is trusted only once the chunks actually read from the stream
+        // add up to it: nothing is allocated from it beforehand (a payload declaring 2^60
+        // bytes made the allocator abort the server).
+        var pieces: [(pointer: UnsafeMutableRawPointer, count: Int)] = []
+        defer { for piece in pieces { rm_free(piece.pointer) } }
         var filled = 0
         for _ in 0..<chunks {
             var size = 0
-            guard let chunk = rm_load_string_buffer(io, &size) else { rm_free(blob); return nil }
-            defer { rm_free(chunk) }
-            guard rm_is_io_error(io) == 0, size <= length - filled else { rm_free(blob); return nil }
-            if size > 0 { (blob + filled).copyMemory(from: chunk, byteCount: size) }
+            guard let chunk = rm_load_string_buffer(io, &size) else { return nil }
+            pieces.append((chunk, size))
+            guard rm_is_io_error(io) == 0, size <= length - filled else { return nil }
             filled += size
         }
-        guard filled == length else { rm_free(blob); return nil }
+        guard filled == length, let blob = rm_alloc(max(length, 1)) else { return nil }
+        var offset = 0
+        for piece in pieces where piece.count > 0 {
+            (blob + offset).copyMemory(from: piece.pointer, byteCount: piece.count)
+            offset += piece.count
+        }
         var key: [UInt8] = []
         if let name = rm_key_name_from_io(io) {
             var size = 0
@@ -100,7 +108,10 @@ enum ModelType {
                                    intraOpParallelism: config.intraOpParallelism,
                                    executionTimeout: config.modelExecutionTimeout)
         guard let model = try? ModelValue.prepare(definition, key: key, adopting: blob, blobCount: length,
-                                                  options: options, keepRefused: true) else { return nil }
+                                                  options: options, keepRefused: backend != .onnx) else {
+            // An ONNX payload is parsed and planned as AI.MODELSTORE does; bytes it refuses are refused here too.
+            return nil
+        }
         Statistics.register(model.stats)
         return Unmanaged.passRetained(model).toOpaque()
     }

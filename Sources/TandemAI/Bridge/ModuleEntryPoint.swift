@@ -39,6 +39,11 @@ public func redisModuleOnLoad(_ ctx: OpaquePointer?, _ argv: UnsafeMutablePointe
         Log.warning("could not start the CPU worker threads")
         return failed
     }
+    // Last, so a failed load registers nothing: the module's code stays mapped for good
+    // from here on (Redis never unloads a module that registered data types).
+    if !ProcessExit.install() {
+        Log.warning("could not register the exit handler: SHUTDOWN may wait for running models")
+    }
     Log.notice("TandemAI \(ServerInfo.redisAIVersion)-compatible module loaded: \(Configuration.current.threadsPerQueue) thread(s) per queue, model runtimes: \(ModelExecutors.registered.map { $0.0.name })")
     return Int32(CRM_OK)
 }
