@@ -2,7 +2,7 @@ import Foundation
 import ONNX
 import RESP
 import Testing
-import _TestSupport
+import TandemTesting
 
 /// `SHUTDOWN` ends the server promptly whatever the module's workers are doing: running a
 /// long model, with clients that left while blocked, a killed blocked client and a queue
@@ -20,7 +20,7 @@ import _TestSupport
         #expect(try control.call("AI.TENSORSET", "short", "FLOAT", 1, 1024) == Self.ok)
         #expect(try control.call("AI.TENSORSET", "keep", "INT8", 2, "VALUES", 1, 2) == Self.ok)
 
-        func execute(_ c: RedisTestConnection, input: String, output: String) throws {
+        func execute(_ c: RedisConnection, input: String, output: String) throws {
             var command: [UInt8] = []
             RESPEncoder.appendCommand(["AI.MODELEXECUTE", "m", "INPUTS", "1", input, "OUTPUTS", "1", output].map { Array($0.utf8) }, to: &command)
             try c.write(command)
