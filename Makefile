@@ -6,7 +6,7 @@ VENV ?= .venv
 RELEASE := swift build -c release
 # Numeric tests run in release; -enable-testing keeps @testable imports working there.
 TEST := swift test -c release -Xswiftc -enable-testing
-# The Redis module, self-contained (Swift stdlib linked statically, spec D.8), in its own build folder.
+# The Redis module, self-contained (Swift stdlib linked statically, see "Building and loading" in Documentation/RedisModule.md), in its own build folder.
 MODULE_BUILD := swift build -c release --product TandemAI --scratch-path .build-module -Xswiftc -static-stdlib \
 	-Xlinker --version-script=$(abspath scripts/TandemAI.exports)
 DEMO_OUTPUT ?= output/online-training

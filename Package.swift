@@ -29,6 +29,7 @@ let package = Package(
         .library(name: "RESP", targets: ["RESP"]),
         .library(name: "TandemRedis", targets: ["TandemRedis"]),
         .library(name: "TandemTesting", targets: ["TandemTesting"]),
+        .library(name: "TandemWorkflow", targets: ["TandemWorkflow"]),
         .library(name: "ONNX", targets: ["ONNX"]),
         .library(name: "HeatDiffusion", targets: ["HeatDiffusion"]),
         .library(name: "TandemPlot", targets: ["TandemPlot"]),
@@ -68,7 +69,7 @@ let package = Package(
         // ONNX export of TandemNN models and the ONNX runtime on TandemNN's kernels (Foundation-free: the module links it).
         .target(name: "TandemONNX", dependencies: ["ONNX", "TandemNN", "TandemTensor", "CBLAS"], swiftSettings: nnSwiftSettings),
         // The online-training workflow (driver of `online-training`).
-        .target(name: "OnlineTraining", dependencies: ["TandemExperiment", "TandemClient", "TandemPlot", "HeatDiffusion", "TandemTensor", "TandemNN"], swiftSettings: swiftSettings),
+        .target(name: "OnlineTraining", dependencies: ["TandemExperiment", "TandemClient", "TandemPlot", "HeatDiffusion", "TandemTensor", "TandemNN", "TandemWorkflow"], swiftSettings: swiftSettings),
 
         // MARK: - C shims and system libraries
 
@@ -97,14 +98,14 @@ let package = Package(
         .executableTarget(
             name: "surrogate-train",
             dependencies: [
-                "ONNX", "TandemClient", "TandemML", "TandemNN", "TandemONNX", "TandemTensor",
+                "ONNX", "TandemClient", "TandemML", "TandemNN", "TandemONNX", "TandemTensor", "TandemWorkflow",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
         .executableTarget(
             name: "fd-sim",
             dependencies: [
-                "HeatDiffusion", "TandemClient", "TandemML", "TandemTensor",
+                "HeatDiffusion", "TandemClient", "TandemML", "TandemTensor", "TandemWorkflow",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
@@ -124,6 +125,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
 
+        // The key names fd-sim, surrogate-train and online-training agree on.
+        .target(name: "TandemWorkflow", swiftSettings: swiftSettings),
         // Helpers for tests and benchmarks that use the real peers (servers with the module, Python, redis-cli).
         .target(name: "TandemTesting", dependencies: ["TandemTensor", "RESP", "TandemRedis"], swiftSettings: swiftSettings),
 

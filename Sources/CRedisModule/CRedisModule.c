@@ -1,5 +1,5 @@
 // Definitions of the API pointers declared in CRedisModule.h, and the init that fills them
-// from Redis's GetApi (C.1). Everything here is hidden: only RedisModule_OnLoad (defined in
+// from Redis's GetApi. Everything here is hidden: only RedisModule_OnLoad (defined in
 // Swift) is exported from the module.
 #define _GNU_SOURCE
 #include "CRedisModule.h"
@@ -20,7 +20,7 @@ int CRedisModule_Init(RedisModuleCtx *ctx, const char *name, int version, const 
     }
     CRM_API_LIST(CRM_FETCH)
 #undef CRM_FETCH
-    // Optional API (C.1): refuse to load twice under the same name.
+    // Optional API (absent from older servers): refuse to load twice under the same name.
     int (*isBusy)(const char *) = NULL;
     if (getApi("RedisModule_IsModuleNameBusy", (void *)&isBusy) == CRM_OK && isBusy && isBusy(name)) return CRM_ERR;
     CRedisModule_SetModuleAttribs(ctx, name, version, CRM_APIVER_1);

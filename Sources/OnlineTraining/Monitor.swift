@@ -3,6 +3,7 @@ import TandemClient
 import TandemExperiment
 import TandemNN
 import TandemPlot
+import TandemWorkflow
 
 /// Watches the running ensemble and trainer until both have finished: counts finished
 /// simulations, follows the training loss, draws the samples once they exist and every
@@ -39,7 +40,7 @@ struct Monitor {
 
     /// The key of tensor `name` of simulation `index` of member 0.
     private func key(_ index: Int, _ name: String, member: Int = 0) -> String {
-        "\(ensemble.members[member].name).{sim_data_\(index)}.\(name)"
+        "\(ensemble.members[member].name).{\(WorkflowKeys.simulation(index))}.\(name)"
     }
 
     /// Looks every 100 ms until the ensemble and the trainer have finished.
@@ -86,7 +87,7 @@ struct Monitor {
     private mutating func countSimulations() throws {
         for member in simulationsDone.indices {
             while simulationsDone[member] < options.steps,
-                  try client.keyExists(key(simulationsDone[member], "u_steady", member: member)) {
+                  try client.keyExists(key(simulationsDone[member], WorkflowKeys.steadyField, member: member)) {
                 simulationsDone[member] += 1
             }
         }
@@ -94,11 +95,11 @@ struct Monitor {
 
     /// Reads the trainer's loss and learning-rate histories; redraws the curves when they grew.
     private mutating func followTraining() throws {
-        guard try client.tensorExists("training_loss") else { return }
-        let history = try client.getTensor("training_loss", as: Double.self).scalars
+        guard try client.tensorExists(WorkflowKeys.lossHistory) else { return }
+        let history = try client.getTensor(WorkflowKeys.lossHistory, as: Double.self).scalars
         guard history.count != losses.count else { return }
         losses = history
-        let rates = (try? client.getTensor("training_learning_rate", as: Double.self).scalars) ?? []
+        let rates = (try? client.getTensor(WorkflowKeys.learningRateHistory, as: Double.self).scalars) ?? []
         try run.record.addPicture(Array(Pictures.epochPlot(title: "Training loss", yLabel: "mean absolute error", values: losses, epochs: options.epochs).utf8),
                                   file: Pictures.loss, title: "Training loss per epoch",
                                   caption: "Mean absolute error over the epoch's mini-batches, as surrogate-train publishes it.")
@@ -108,15 +109,15 @@ struct Monitor {
                                       caption: "Adam's learning rate at the end of each epoch (\(options.network.learningRateDescription), with the default initial rate).")
         }
         try run.record.update { report in
-            report.setSeries("training_loss", history)
-            report.setSeries("training_learning_rate", rates)
+            report.setSeries(WorkflowKeys.lossHistory, history)
+            report.setSeries(WorkflowKeys.learningRateHistory, rates)
         }
     }
 
     /// Draws the samples' steady states once every one of them is in the database.
     private mutating func drawSamplesIfReady() throws {
-        for index in samples where !(try client.keyExists(key(index, "u_steady"))) { return }
-        truths = try samples.map { try run.prediction(key($0, "u_steady"), client: client) }
+        for index in samples where !(try client.keyExists(key(index, WorkflowKeys.steadyField))) { return }
+        truths = try samples.map { try run.prediction(key($0, WorkflowKeys.steadyField), client: client) }
         try run.record.addPicture(try Pictures.png(rows: [truths], size: options.size), file: Pictures.samples,
                                   title: "Simulation",
                                   caption: "Steady state of simulations \(samples.map(String.init).joined(separator: ", ")) of \(ensemble.members[0].name), read from the database.")
@@ -132,7 +133,7 @@ struct Monitor {
         var errorSum = 0.0
         for (i, sample) in samples.enumerated() {
             let output = "ml_steady_\(sample)"
-            try client.runModel(name, inputs: [key(sample, "u_init")], outputs: [output])
+            try client.runModel(name, inputs: [key(sample, WorkflowKeys.initialField)], outputs: [output])
             let prediction = try run.prediction(output, client: client)
             predictions.append(prediction)
             errorSum += zip(prediction, truths[i]).reduce(0.0) { $0 + abs(Double($1.0) - Double($1.1)) }

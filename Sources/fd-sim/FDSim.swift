@@ -4,6 +4,7 @@ import HeatDiffusion
 import TandemClient
 import TandemML
 import TandemTensor
+import TandemWorkflow
 
 /// The ensemble member of the online-training workflow: runs heat-diffusion simulations,
 /// stages each one in the database as the dataset `sim_data_⟨i⟩` (`u_init`, `u_steady`),
@@ -60,9 +61,9 @@ struct FDSim: ParsableCommand {
             let problem = try HeatProblem.random(size: size, using: &generator)
             let uInit = problem.initialTemperature
             let uSteady = try solver.solve(problem)
-            var dataset = Dataset(name: "sim_data_\(i)")
-            try dataset.addTensor("u_init", uInit.values, shape: [1, size, size, 1])
-            try dataset.addTensor("u_steady", uSteady.values, shape: [1, size, size, 1])
+            var dataset = Dataset(name: WorkflowKeys.simulation(i))
+            try dataset.addTensor(WorkflowKeys.initialField, uInit.values, shape: [1, size, size, 1])
+            try dataset.addTensor(WorkflowKeys.steadyField, uSteady.values, shape: [1, size, size, 1])
             staging.submit { try client.putDataset(dataset) }
             initial.append(uInit)
             steady.append(uSteady)

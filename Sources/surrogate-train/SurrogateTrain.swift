@@ -78,17 +78,4 @@ struct SurrogateTrain: ParsableCommand {
     }
 }
 
-/// The keys the trainer publishes besides its checkpoints, for a driver to plot live.
-public enum TrainingKeys {
-    /// Tensor of float64: the mean training loss of every finished epoch.
-    public static let lossHistory = "training_loss"
-    /// Tensor of float64: the learning rate at the end of every finished epoch.
-    public static let learningRateHistory = "training_learning_rate"
-
-    /// The name of checkpoint `k` of a network of `depth`.
-    public static func checkpoint(_ network: SurrogateNetwork, depth: Int, index: Int) -> String {
-        network.checkpointName(depth: depth, index: index)
-    }
-}
-
 extension SurrogateNetwork: ExpressibleByArgument {}

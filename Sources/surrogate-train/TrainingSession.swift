@@ -5,6 +5,7 @@ import TandemML
 import TandemNN
 import TandemONNX
 import TandemTensor
+import TandemWorkflow
 
 /// One training run: waits for data, trains epoch by epoch on what the downloader serves,
 /// logs each epoch, publishes the loss history and stores checkpoints.
@@ -24,7 +25,7 @@ struct TrainingSession {
         switch options.network {
         case .diffusionResNet:
             let model = DiffusionResNet<Float>(depth: options.depth, seed: seed)
-            let schedule = LearningRateSchedule.exponentialDecay(initial: options.initialLearningRate, decaySteps: 80, rate: 0.9, staircase: true)
+            let schedule = LearningRateSchedule.tutorial(initial: options.initialLearningRate)
             try train(model, schedule: schedule, smoothDecay: false, downloader: downloader) {
                 $0.onnxModel(height: options.size, width: options.size).serialized()
             }
@@ -62,12 +63,12 @@ struct TrainingSession {
             }
             losses.append(total / Double(max(1, batches.count)))
             rates.append(trainer.optimizer.currentLearningRate)
-            try client.putTensor(TrainingKeys.lossHistory, losses, shape: [losses.count])
-            try client.putTensor(TrainingKeys.learningRateHistory, rates, shape: [rates.count])
+            try client.putTensor(WorkflowKeys.lossHistory, losses, shape: [losses.count])
+            try client.putTensor(WorkflowKeys.learningRateHistory, rates, shape: [rates.count])
             print(String(format: "epoch %d/%d: %d samples, loss %.5f, lr %.5f, %.2f s", epoch, options.epochs,
                          batches.count * options.batchSize, losses.last!, rates.last!, Date().timeIntervalSince(start)))
             if epoch % options.checkpointEvery == 0 || epoch == options.epochs && checkpoints == 0 {
-                let name = TrainingKeys.checkpoint(options.network, depth: options.depth, index: checkpoints)
+                let name = options.network.checkpointName(depth: options.depth, index: checkpoints)
                 try client.setModel(name, model: export(model), backend: .onnx)
                 print("checkpoint \(name) stored after epoch \(epoch)")
                 checkpoints += 1

@@ -38,7 +38,7 @@ struct TrainBenchmark: BenchmarkArea {
 
     func throughput() {
         let model = DiffusionResNet<Float>(depth: depth, channels: 1, seed: 1)
-        let trainer = Trainer(model: model, optimizer: Adam(schedule: .exponentialDecay(initial: 0.01, decaySteps: 80, rate: 0.9, staircase: true)),
+        let trainer = Trainer(model: model, optimizer: Adam(schedule: .tutorial()),
                               loss: .meanAbsoluteError, threads: threads)
         var generator = SeededGenerator(seed: 2)
         let count = batch * size * size
@@ -75,7 +75,7 @@ struct TrainBenchmark: BenchmarkArea {
         if let folder = saveData { try save(train: trainExamples, test: testExamples, to: folder) }
         let train = TrainingSet(trainExamples), test = TrainingSet(testExamples)
         let model = DiffusionResNet<Float>(depth: depth, channels: 1, seed: generator.next())
-        let trainer = Trainer(model: model, optimizer: Adam(schedule: .exponentialDecay(initial: 0.01, decaySteps: 80, rate: 0.9, staircase: true)),
+        let trainer = Trainer(model: model, optimizer: Adam(schedule: .tutorial()),
                               loss: .meanAbsoluteError, threads: threads)
         let trainStart = Date()
         var lastLoss = 0.0

@@ -2,7 +2,7 @@ import RESP
 import Testing
 import TandemTesting
 
-/// `AI.CONFIG` (A.16) and the load-time arguments (A.19, D.7).
+/// `AI.CONFIG` and the load-time arguments.
 @Suite(.needsModule) struct ConfigTests {
     @Test func aiConfig() throws {
         let server = try Peers.moduleServer()
@@ -73,7 +73,7 @@ import TandemTesting
         #expect(try c.call("MODULE", "LOAD", path, "THREADS_PER_QUEUE", "2") == .simpleString("OK"))
         #expect(try c.call("AI.TENSORSET", "t", "FLOAT", 1, "VALUES", 3) == .simpleString("OK"))
         #expect(try c.call("AI.TENSORGET", "t", "VALUES") == .array([bulk("3")]))
-        // A module with data types cannot be unloaded (D.9.6).
+        // A module with data types cannot be unloaded (Redis refuses `MODULE UNLOAD`).
         guard case .error(let unload) = try c.call("MODULE", "UNLOAD", "ai") else {
             Issue.record("MODULE UNLOAD must fail")
             return

@@ -2,7 +2,7 @@ import RESP
 import Testing
 import TandemTesting
 
-/// `AI.INFO` (A.15), `AI._MODELSCAN` (A.17) and the module's `INFO MODULES` sections (A.18).
+/// `AI.INFO`, `AI._MODELSCAN` and the module's `INFO MODULES` sections.
 @Suite(.needsModule) struct InfoTests {
     @Test func aiInfoLayoutAndErrors() throws {
         let server = try Peers.moduleServer()

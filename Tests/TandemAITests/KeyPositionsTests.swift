@@ -3,7 +3,7 @@ import RESP
 import Testing
 import TandemTesting
 
-/// Key positions for Redis Cluster (A.2, B.8): fixed triples, the getkeys-api of
+/// Key positions for Redis Cluster: fixed triples, the getkeys-api of
 /// `AI.MODELEXECUTE`/`AI.MODELRUN`, and slot checks on a one-node cluster.
 @Suite(.needsModule) struct KeyPositionsTests {
     static func keys(_ c: RedisConnection, _ command: [any CommandArgument]) throws -> RESPValue {

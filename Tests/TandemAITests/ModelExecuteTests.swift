@@ -6,7 +6,7 @@ import TandemONNX
 import Testing
 import TandemTesting
 
-/// `AI.MODELEXECUTE` and `AI.MODELRUN`: parsing and every error of spec A.11/A.12, and runs
+/// `AI.MODELEXECUTE` and `AI.MODELRUN`: parsing and every error RedisAI sends, and runs
 /// of a real (tiny) ONNX model, `y = relu(x)` with x float [N, 4], through the workers.
 @Suite(.needsModule) struct ModelExecuteTests {
     static let ok = RESPValue.simpleString("OK")
@@ -54,7 +54,7 @@ import TandemTesting
         #expect(try c.call("PING") == .simpleString("PONG"))
     }
 
-    /// A run that waits in the queue longer than its TIMEOUT is answered `+TIMEDOUT` (B.4).
+    /// A run that waits in the queue longer than its TIMEOUT is answered `+TIMEDOUT`.
     @Test func timeoutExceededInTheQueueIsTimedOut() throws {
         let server = try Peers.moduleServer(["THREADS_PER_QUEUE", "1"])
         let c = try server.connect()
@@ -165,7 +165,7 @@ import TandemTesting
         #expect(try c.call("SELECT", 3) == .simpleString("OK"))
         #expect(try c.call("AI.MODELSTORE", "m", "ONNX", "CPU", "BLOB", tinyModel()) == Self.ok)
         #expect(try c.call("AI.TENSORSET", "a", "FLOAT", 1, 4) == Self.ok)
-        // RedisAI would look in database 0 (B.6); TandemAI finds both in database 3 and writes there.
+        // RedisAI would look in database 0 (its detached context); TandemAI finds both in database 3 and writes there.
         #expect(try c.call("AI.MODELEXECUTE", "m", "INPUTS", 1, "a", "OUTPUTS", 1, "o") == Self.ok)
         #expect(try c.call("EXISTS", "o") == .integer(1))
     }

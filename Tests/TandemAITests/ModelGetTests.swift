@@ -2,7 +2,7 @@ import RESP
 import Testing
 import TandemTesting
 
-/// `AI.MODELGET` layouts and chunking by `MODEL_CHUNK_SIZE` (A.9), and `AI.MODELDEL` (A.10).
+/// `AI.MODELGET` layouts and chunking by `MODEL_CHUNK_SIZE`, and `AI.MODELDEL`.
 @Suite(.needsModule) struct ModelGetTests {
     @Test func layouts() throws {
         let server = try Peers.moduleServer()

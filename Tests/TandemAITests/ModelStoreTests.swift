@@ -3,7 +3,7 @@ import Testing
 import TandemTesting
 
 /// `AI.MODELSTORE` and the deprecated `AI.MODELSET`: options, chunked blobs, the blocking
-/// and the inline (MULTI) paths, and every error text of spec A.7/A.8.
+/// and the inline (MULTI) paths, and every error text RedisAI sends.
 @Suite(.needsModule) struct ModelStoreTests {
     static func meta(backend: String = "ONNX", device: String = "CPU", tag: RESPValue = bulk(""),
                      batch: Int64 = 0, minBatch: Int64 = 0, minTimeout: Int64 = 0) -> [RESPValue] {

@@ -4,7 +4,7 @@ import Testing
 import TandemTesting
 
 /// Tensors and models survive `DEBUG RELOAD`, `SAVE` + restart, an AOF rewrite + restart,
-/// `DUMP`/`RESTORE` (RedisAI's encoding version 4, spec A.20) and replication.
+/// `DUMP`/`RESTORE` (RedisAI's encoding version 4) and replication.
 @Suite(.needsModule) struct PersistenceTests {
     /// Writes one tensor per dtype and two models; returns the replies that must not change.
     static func populate(_ c: RedisConnection) throws -> [([any CommandArgument], RESPValue)] {
@@ -228,7 +228,8 @@ import TandemTesting
     }
 }
 
-/// Builds `DUMP` payloads by hand (spec A.20): type MODULE_2, module id, the opcodes of
+/// Builds `DUMP` payloads by hand (the layouts in “Data types and persistence” in
+/// Documentation/RedisModule.md): type MODULE_2, module id, the opcodes of
 /// `Save*`, EOF, RDB version 10, CRC64 (Jones, reflected) of all that.
 enum DumpPayload {
     static func unsigned(_ value: UInt64) -> [UInt8] { [0x02] + length(value) }

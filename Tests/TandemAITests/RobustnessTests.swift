@@ -2,7 +2,7 @@ import RESP
 import Testing
 import TandemTesting
 
-/// Hostile input never takes the server down (D.9.1): every request below gets an error
+/// Hostile input never takes the server down (a Swift trap would): every request below gets an error
 /// reply, and the data written before is intact.
 @Suite(.needsModule) struct RobustnessTests {
     @Test func hostileRequestsGetErrorsAndLoseNothing() throws {

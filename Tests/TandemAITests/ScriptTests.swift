@@ -2,7 +2,7 @@ import RESP
 import Testing
 import TandemTesting
 
-/// `AI.SCRIPT*` (A.13): syntax checked as RedisAI does, then a clear refusal; no script
+/// `AI.SCRIPT*`: syntax checked as RedisAI does, then a clear refusal; no script
 /// can exist, so readers find none.
 @Suite(.needsModule) struct ScriptTests {
     static let unsupported = RESPValue.error(

@@ -2,9 +2,9 @@ import RESP
 import Testing
 import TandemTesting
 
-/// `AI.TENSORGET`: every reply layout of spec A.6 and its errors.
+/// `AI.TENSORGET`: every reply layout and its errors.
 @Suite(.needsModule) struct TensorGetTests {
-    /// The spec's example tensor, `AI.TENSORSET t1 FLOAT 2 2 VALUES 1 2 3 4.5`.
+    /// An example tensor, `AI.TENSORSET t1 FLOAT 2 2 VALUES 1 2 3 4.5`.
     static let blob: [UInt8] = [0, 0, 0x80, 0x3f, 0, 0, 0, 0x40, 0, 0, 0x40, 0x40, 0, 0, 0x90, 0x40]
     static let meta: [RESPValue] = [bulk("dtype"), bulk("FLOAT"), bulk("shape"), .array([.integer(2), .integer(2)])]
     static let values: RESPValue = .array([bulk("1"), bulk("2"), bulk("3"), bulk("4.5")])

@@ -4,7 +4,7 @@ import Testing
 import TandemTesting
 
 /// `AI.TENSORSET` against a real server: every dtype by BLOB and VALUES, scalars,
-/// zero-filled tensors, case-insensitive keywords, and every error text of spec A.5.
+/// zero-filled tensors, case-insensitive keywords, and every error text RedisAI sends.
 @Suite(.needsModule) struct TensorSetTests {
     /// One tensor per dtype: its blob, the same elements as VALUES arguments, and the
     /// VALUES reply RedisAI gives for them.
@@ -122,7 +122,7 @@ import TandemTesting
         ]))
     }
 
-    /// Every error of spec A.5, in RedisAI's order and with its exact text.
+    /// Every `AI.TENSORSET` error, in RedisAI's order and with its exact text.
     @Test func errorTexts() throws {
         let server = try Peers.moduleServer()
         let c = try server.connect()
@@ -170,7 +170,7 @@ import TandemTesting
         #expect(try c.call("GET", "str") == bulk("x"))
     }
 
-    /// Deliberate deviations from RedisAI's bugs (A.5 [Q]): negative INT values, empty
+    /// Deliberate deviations from RedisAI's bugs: negative INT values, empty
     /// STRING values and a STRING value ending in one NUL are accepted.
     @Test func saneValueRanges() throws {
         let server = try Peers.moduleServer()

@@ -6,7 +6,7 @@ import Testing
 @Suite struct CheckpointTests {
     static func makeTrainer(seed: UInt64, depth: Int = 2) -> Trainer<DiffusionResNet<Float>> {
         Trainer(model: DiffusionResNet<Float>(depth: depth, channels: 1, seed: seed),
-                optimizer: Adam(schedule: .exponentialDecay(initial: 0.01, decaySteps: 80, rate: 0.9, staircase: true)),
+                optimizer: Adam(schedule: .tutorial()),
                 loss: .meanAbsoluteError, threads: 1)
     }
 

@@ -13,7 +13,7 @@ import Testing
         let train = TrainingSet(samples: trainExamples.initial, targets: trainExamples.steady, shape: [trainExamples.count, 32, 32, 1])
         let test = TrainingSet(samples: testExamples.initial, targets: testExamples.steady, shape: [testExamples.count, 32, 32, 1])
         let trainer = Trainer(model: DiffusionResNet<Float>(depth: 3, channels: 1, seed: 7),
-                              optimizer: Adam(schedule: .exponentialDecay(initial: 0.01, decaySteps: 80, rate: 0.9, staircase: true)),
+                              optimizer: Adam(schedule: .tutorial()),
                               loss: .meanAbsoluteError)
         let before = trainer.evaluate(test)
         var losses: [Double] = []

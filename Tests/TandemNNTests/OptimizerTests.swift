@@ -7,7 +7,7 @@ import TandemTesting
 /// Adam, the learning-rate schedules and the losses.
 @Suite struct OptimizerTests {
     @Test func staircaseDecayFollowsTheReferenceSchedule() {
-        let schedule = LearningRateSchedule.exponentialDecay(initial: 0.01, decaySteps: 80, rate: 0.9, staircase: true)
+        let schedule = LearningRateSchedule.tutorial()
         #expect(schedule.rate(at: 0) == 0.01)
         #expect(schedule.rate(at: 79) == 0.01)
         #expect(abs(schedule.rate(at: 80) - 0.009) < 1e-15)

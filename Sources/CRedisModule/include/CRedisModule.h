@@ -1,5 +1,6 @@
-// CRedisModule: the subset of the Redis module API that TandemAI uses, declared from
-// spec/redis-module-api.md Part C (the real redismodule.h is not needed).
+// CRedisModule: the subset of the Redis module API that TandemAI uses, declared here
+// (the real redismodule.h is not needed; see “Redis module API and the rules the module
+// follows” in Documentation/RedisModule.md).
 //
 // Why this shim exists:
 //  - Redis hands modules its API as function pointers looked up by name (GetApi); Swift
@@ -8,7 +9,7 @@
 //    Swift calls the `static inline` `rm_*` wrappers below.
 //  - Variadic APIs (Log, EmitAOF, Replicate) get fixed-format wrappers.
 //  - Every symbol is hidden or prefixed, so nothing can interpose with redis-server's
-//    ~4000 exported symbols (D.2, D.9.5).
+//    ~4000 exported symbols (see “Building and loading”).
 #ifndef CREDISMODULE_H
 #define CREDISMODULE_H
 
@@ -29,7 +30,7 @@ typedef struct RedisModuleBlockedClient RedisModuleBlockedClient;
 typedef struct RedisModuleInfoCtx RedisModuleInfoCtx;
 typedef struct RedisModuleDefragCtx RedisModuleDefragCtx;
 
-// MARK: - Constants (C.2)
+// MARK: - Constants (numeric values from redismodule.h)
 
 enum {
     CRM_OK = 0,
@@ -50,7 +51,7 @@ enum {
     CRM_RUSAGE_THREAD = 1,  // glibc RUSAGE_THREAD, hidden by Glibc without _GNU_SOURCE
 };
 
-// MARK: - Callback types and the type-methods struct (C.3, C.6, C.11, C.14)
+// MARK: - Callback types and the type-methods struct
 
 typedef int (*RedisModuleCmdFunc)(RedisModuleCtx *ctx, RedisModuleString **argv, int argc);
 typedef void *(*RedisModuleTypeLoadFunc)(RedisModuleIO *rdb, int encver);
@@ -212,7 +213,7 @@ static inline void rm_save_string_buffer(RedisModuleIO *io, const void *p, size_
 static inline void *rm_load_string_buffer(RedisModuleIO *io, size_t *n) { return CRedisModule_LoadStringBuffer(io, n); }
 static inline int rm_is_io_error(RedisModuleIO *io) { return CRedisModule_IsIOError(io); }
 static inline const RedisModuleString *rm_key_name_from_io(RedisModuleIO *io) { return CRedisModule_GetKeyNameFromIO(io); }
-/// `EmitAOF(io, cmd, "sv", key, v, n)`: the key goes with `s` (it is a stack object, C.8).
+/// `EmitAOF(io, cmd, "sv", key, v, n)`: the key goes with `s` (it is a stack object).
 static inline void rm_emit_aof_sv(RedisModuleIO *io, const char *cmd, RedisModuleString *key, RedisModuleString **v, size_t n) { CRedisModule_EmitAOF(io, cmd, "sv", key, v, n); }
 
 static inline int rm_replicate_verbatim(RedisModuleCtx *c) { return CRedisModule_ReplicateVerbatim(c); }

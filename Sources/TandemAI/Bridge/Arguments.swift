@@ -4,7 +4,7 @@ import CRedisModule
 ///
 /// Every accessor checks its index and returns `nil` (or `false`) past the end, so parsing
 /// code cannot read out of bounds. The strings belong to Redis and live only during the
-/// callback (C.5): copy what a background job needs.
+/// callback: copy what a background job needs.
 struct Arguments {
     private let argv: UnsafeMutablePointer<OpaquePointer?>?
     /// The number of arguments, the command name included.
@@ -21,7 +21,8 @@ struct Arguments {
         return argv[index]
     }
 
-    /// The bytes of the argument at `index` (empty past the end). Not aligned (D.5).
+    /// The bytes of the argument at `index` (empty past the end). Not aligned: read
+    /// them with unaligned loads.
     func bytes(_ index: Int) -> UnsafeRawBufferPointer {
         guard let string = self[index] else { return UnsafeRawBufferPointer(start: nil, count: 0) }
         var length = 0
@@ -45,7 +46,7 @@ struct Arguments {
     }
 
     /// The argument as an integer, also accepting a decimal with an integral value such as
-    /// `3.0` (the keyword parser RedisAI uses for `MODELSTORE` options, A.1).
+    /// `3.0` (the keyword parser RedisAI uses for `MODELSTORE` options).
     func integerAllowingIntegralDecimal(_ index: Int) -> Int64? {
         if let value = integer(index) { return value }
         guard let value = double(index), value.rounded() == value,

@@ -1,7 +1,7 @@
 import CRedisModule
 
-/// The module's settings: load-time arguments (A.19, D.7), some changeable later with
-/// `AI.CONFIG` (A.16).
+/// The module's settings: load-time arguments, some changeable later with `AI.CONFIG`
+/// (see “Load-time arguments” in Documentation/RedisModule.md).
 ///
 /// ``current`` is read and written on Redis's main thread only (and read by the forked
 /// RDB child); jobs take copies of what they need.

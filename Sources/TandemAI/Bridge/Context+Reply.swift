@@ -1,6 +1,6 @@
 import CRedisModule
 
-/// The replies a command sends (C.9). A command sends exactly one top-level reply.
+/// The replies a command sends (RESP2). A command sends exactly one top-level reply.
 extension Context {
     /// `+text`
     func replySimple(_ text: String) { _ = rm_reply_simple(raw, text) }

@@ -8,7 +8,7 @@ struct Context {
 
     init(_ raw: OpaquePointer) { self.raw = raw }
 
-    /// `GetContextFlags` (C.2).
+    /// `GetContextFlags`: the `CRM_CTX_FLAGS_*` bits.
     var flags: Int32 { rm_get_context_flags(raw) }
 
     /// Whether this call runs inside MULTI/EXEC or a Lua script.
@@ -24,7 +24,8 @@ struct Context {
         return flags & Int32(refused) == 0
     }
 
-    /// Whether Redis is asking only for the key positions of this call (getkeys-api, B.8).
+    /// Whether Redis is asking only for the key positions of this call (getkeys-api: report
+    /// them with ``keyAtPosition(_:)`` and do nothing else).
     var isKeysPositionRequest: Bool { rm_is_keys_position_request(raw) != 0 }
 
     /// Reports argument `index` as a key (getkeys-api).

@@ -3,7 +3,7 @@ import CRedisModule
 /// An open key, valid inside ``Context/withKey(_:write:_:)``.
 ///
 /// A key opened for reading that does not exist has no handle; every query then answers
-/// as for an empty key (C.4).
+/// as for an empty key.
 struct Key {
     let handle: OpaquePointer?
 

@@ -1,11 +1,11 @@
 import CRedisModule
 
-/// The entry point Redis looks up after `dlopen` (C.1): `--loadmodule libTandemAI.so
+/// The entry point Redis looks up after `dlopen`: `--loadmodule libTandemAI.so
 /// [KEY VALUE …]` or `MODULE LOAD`.
 ///
-/// The order matters (D.7): arguments are validated before anything is registered, and
-/// the worker threads start last, so a failed load leaves no thread running inside a
-/// library Redis then unloads.
+/// The order matters (see “Building and loading” in Documentation/RedisModule.md):
+/// arguments are validated before anything is registered, and the worker threads start
+/// last, so a failed load leaves no thread running inside a library Redis then unloads.
 @_cdecl("RedisModule_OnLoad")
 public func redisModuleOnLoad(_ ctx: OpaquePointer?, _ argv: UnsafeMutablePointer<OpaquePointer?>?,
                               _ argc: Int32) -> Int32 {

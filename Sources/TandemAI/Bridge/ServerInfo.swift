@@ -1,7 +1,7 @@
 import CRedisModule
 import Glibc
 
-/// The module's sections of `INFO MODULES` / `INFO everything` (A.18), prefixed `ai_` by
+/// The module's sections of `INFO MODULES` / `INFO everything`, prefixed `ai_` by
 /// Redis: versions, load-time settings, runtimes, CPU use of the process and each worker.
 enum ServerInfo {
     /// The RedisAI version TandemAI answers as (1.2.7, what SmartSim builds).

@@ -1,7 +1,7 @@
 import CRedisModule
 
 /// One registered command: its name, flags and fixed key positions, exactly as RedisAI
-/// registers it (A.2), and the C callback that runs it.
+/// registers it, and the C callback that runs it.
 struct Command {
     let name: String
     let flags: String

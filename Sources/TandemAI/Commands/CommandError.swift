@@ -1,4 +1,4 @@
-/// An error reply: the exact text after the `-` on the wire (RedisAI's texts, A.5–A.17).
+/// An error reply: the exact text after the `-` on the wire (RedisAI 1.2.7's texts).
 ///
 /// Commands throw it; the dispatcher in ``Command`` sends it. Most texts start with `ERR `;
 /// a few RedisAI texts do not, and are kept that way.
@@ -11,7 +11,7 @@ struct CommandError: Error {
     static let wrongType = CommandError("WRONGTYPE Operation against a key holding the wrong kind of value")
 
     /// `ERR wrong number of arguments for '<COMMAND>' command`, with RedisAI's upper-case
-    /// name (A.1: Redis 7's own WrongArity would print the registered lower-case name).
+    /// name (Redis 7's own WrongArity would print the registered lower-case name).
     static func wrongArity(_ command: String) -> CommandError {
         CommandError("ERR wrong number of arguments for '\(command)' command")
     }

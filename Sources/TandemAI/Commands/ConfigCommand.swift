@@ -1,4 +1,4 @@
-/// `AI.CONFIG` (A.16): `GET <name>`, `MODEL_CHUNK_SIZE <n>`, `BACKENDSPATH <path>`,
+/// `AI.CONFIG`: `GET <name>`, `MODEL_CHUNK_SIZE <n>`, `BACKENDSPATH <path>`,
 /// `LOADBACKEND <backend> <path>`. Not replicated.
 ///
 /// Besides RedisAI's `BACKENDSPATH` and `MODEL_CHUNK_SIZE`, `GET` also answers the other

@@ -1,4 +1,5 @@
-/// `AI.INFO <key> [RESETSTAT]` and `AI._MODELSCAN` (A.15, A.17).
+/// `AI.INFO <key> [RESETSTAT]` and `AI._MODELSCAN` (see “Commands” in
+/// Documentation/RedisModule.md).
 enum InfoCommand {
     static func run(_ ctx: Context, _ args: Arguments) throws(CommandError) {
         guard args.count == 2 || args.count == 3 else { throw .wrongArity("AI.INFO") }

@@ -1,5 +1,5 @@
-/// Key positions of the commands whose keys are not at fixed places (getkeys-api, A.2,
-/// B.8), so Redis Cluster can check that they all live in one slot.
+/// Key positions of the commands whose keys are not at fixed places (getkeys-api), so
+/// Redis Cluster can check that they all live in one slot.
 ///
 /// Reports only indexes inside the arguments, whatever the request looks like.
 enum KeyPositions {

@@ -1,7 +1,8 @@
 import CRedisModule
 
-/// `AI.MODELEXECUTE <key> INPUTS <n> <in>… OUTPUTS <m> <out>… [TIMEOUT <ms>]` (A.11) and
-/// the deprecated `AI.MODELRUN <key> [TIMEOUT <ms>] INPUTS <in>… OUTPUTS <out>…` (A.12).
+/// `AI.MODELEXECUTE <key> INPUTS <n> <in>… OUTPUTS <m> <out>… [TIMEOUT <ms>]` and
+/// the deprecated `AI.MODELRUN <key> [TIMEOUT <ms>] INPUTS <in>… OUTPUTS <out>…`
+/// (see “Commands” in Documentation/RedisModule.md).
 ///
 /// Both parse on the main thread, take references to the model and the input tensors
 /// (read with the command's own context, so the client's database), block the client and

@@ -1,11 +1,12 @@
-/// `AI.MODELGET <key> [META] [BLOB]` (A.9) and `AI.MODELDEL <key>` (A.10).
+/// `AI.MODELGET <key> [META] [BLOB]` and `AI.MODELDEL <key>` (see “Commands” in
+/// Documentation/RedisModule.md).
 enum ModelGet {
     static func get(_ ctx: Context, _ args: Arguments) throws(CommandError) {
         guard args.count >= 2, args.count <= 4, let name = args[1] else { throw .wrongArity("AI.MODELGET") }
         try ctx.withKey(name, write: false) { key throws(CommandError) in
             if key.isEmpty { throw .modelKeyEmpty }
             guard let model = key.model else { throw .wrongType }
-            // Other options are ignored, as in RedisAI (A.9 [Q]).
+            // Other options are ignored, as in RedisAI.
             var meta = false, blob = false
             for i in 2..<args.count {
                 if args.matches(i, "META") { meta = true } else if args.matches(i, "BLOB") { blob = true }
@@ -49,7 +50,8 @@ enum ModelGet {
         for name in names { ctx.reply(bulk: name) }
     }
 
-    /// One bulk string, or an array of `MODEL_CHUNK_SIZE` chunks (A.9).
+    /// One bulk string, or an array of `MODEL_CHUNK_SIZE` chunks once the blob
+    /// reaches that size.
     private static func replyBlob(_ model: ModelValue, in ctx: Context) {
         let size = Configuration.current.modelChunkSize
         let chunks = model.chunkCount(size: size)

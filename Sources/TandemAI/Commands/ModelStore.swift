@@ -1,6 +1,7 @@
 import CRedisModule
 
-/// `AI.MODELSTORE` (A.7) and the deprecated `AI.MODELSET` (A.8).
+/// `AI.MODELSTORE` and the deprecated `AI.MODELSET` (see “Commands” in
+/// Documentation/RedisModule.md).
 ///
 /// Parsing is sequential, in RedisAI's order, and reports the first problem. Backends
 /// other than ONNX are parsed fully, then refused with a message naming ONNX. The model
@@ -106,7 +107,7 @@ enum ModelStore {
                     definition.outputs.append(args.text(index)); index += 1
                 }
             } else {
-                // Other backends: an INPUTS/OUTPUTS section is ignored (A.8).
+                // Other backends: an INPUTS/OUTPUTS section is ignored, as in RedisAI.
                 while index < args.count && !args.matches(index, "BLOB") { index += 1 }
             }
             return definition
@@ -155,7 +156,7 @@ enum ModelStore {
             return value
         }
 
-        /// TF's `INPUTS <n> <name>…` / `OUTPUTS <n> <name>…` (A.7 step 9).
+        /// TF's `INPUTS <n> <name>…` / `OUTPUTS <n> <name>…`, after the options.
         private mutating func namedList(_ keyword: StaticString, _ noun: String) throws(CommandError) -> [String] {
             guard args.matches(index, keyword) else { throw CommandError("ERR \(keyword) not specified for TF") }
             guard let count = args.integerAllowingIntegralDecimal(index + 1), count > 0 else {
@@ -189,7 +190,8 @@ enum ModelStore {
     }
 }
 
-/// Prepares a stored model on a worker, then stores it on the main thread (D.6).
+/// Prepares a stored model on a worker, then stores it on the main thread (see
+/// “Blocked clients” in Documentation/RedisModule.md).
 final class ModelStoreJob: BlockedJob, @unchecked Sendable {
     private let definition: ModelDefinition
     private let key: OpaquePointer?

@@ -1,4 +1,4 @@
-/// The `AI.SCRIPT*` commands (A.13). TandemAI has no TorchScript runtime, so no script can
+/// The `AI.SCRIPT*` commands. TandemAI has no TorchScript runtime, so no script can
 /// ever be stored: store commands validate their syntax as RedisAI does and then say that
 /// only ONNX models are supported; commands that read a script find none.
 enum Scripts {

@@ -1,7 +1,8 @@
 import CRedisModule
 import TandemTensor
 
-/// `AI.TENSORGET <key> [META] [BLOB | VALUES]` (A.6).
+/// `AI.TENSORGET <key> [META] [BLOB | VALUES]` (see “Commands” in
+/// Documentation/RedisModule.md).
 enum TensorGet {
     static func run(_ ctx: Context, _ args: Arguments) throws(CommandError) {
         guard args.count >= 2, args.count <= 4, let name = args[1] else { throw .wrongArity("AI.TENSORGET") }
@@ -21,7 +22,7 @@ enum TensorGet {
         }
     }
 
-    /// Sends one of the layouts of A.6 (`META BLOB VALUES` replies like `META BLOB`).
+    /// Sends one of RedisAI's reply layouts (`META BLOB VALUES` replies like `META BLOB`).
     static func reply(_ tensor: TensorValue, meta: Bool, blob: Bool, values: Bool, in ctx: Context) {
         guard meta else {
             if blob { ctx.reply(bytes: tensor.bytes) } else { TensorValues.reply(tensor, in: ctx) }

@@ -1,13 +1,14 @@
 import CRedisModule
 import TandemTensor
 
-/// `AI.TENSORSET <key> <type> [<dim> ...] [BLOB <data> | VALUES <v1> ... <vN>]` (A.5).
+/// `AI.TENSORSET <key> <type> [<dim> ...] [BLOB <data> | VALUES <v1> ... <vN>]`
+/// (see “Commands” in Documentation/RedisModule.md).
 ///
 /// Checks run in RedisAI's order: arity, the key's type, the data type, the shape, then the
 /// data. Every size is computed with overflow checks; nothing in the request can trap.
 enum TensorSet {
     /// The largest tensor created without data (zero-filled): a shape alone must not be
-    /// able to make Redis allocate without bound (A.5 [Q]).
+    /// able to make Redis allocate without bound (RedisAI sets no limit).
     static let maximumZeroFilledBytes = 1 << 29
 
     static func run(_ ctx: Context, _ args: Arguments) throws(CommandError) {

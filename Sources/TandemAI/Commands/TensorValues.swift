@@ -2,7 +2,7 @@ import CRedisModule
 import TandemTensor
 
 /// The `VALUES` form of tensors: parsing `AI.TENSORSET … VALUES v1 … vN` and replying
-/// `AI.TENSORGET … VALUES` (A.3, A.5, A.6).
+/// `AI.TENSORGET … VALUES`.
 enum TensorValues {
     static let invalidValue = CommandError("ERR invalid value")
 

@@ -1,7 +1,8 @@
 import CRedisModule
 import Glibc
 
-/// Work done off Redis's main thread for a blocked client (B.1, D.6).
+/// Work done off Redis's main thread for a blocked client (see “Blocked clients” in
+/// Documentation/RedisModule.md).
 ///
 /// The flow: the command callback builds a job and calls ``start(in:pool:)``, which
 /// blocks the client and queues the job; a worker calls ``execute()`` and unblocks the

@@ -40,7 +40,7 @@ struct ModelOptions: Sendable {
 }
 
 /// A runtime's failure; `message` is the whole error reply (RedisAI sends backend texts
-/// as they are, often without `ERR `, A.7, A.11).
+/// as they are, often without `ERR `).
 struct ModelExecutionError: Error, Sendable {
     let message: String
     init(_ message: String) { self.message = message }

@@ -2,7 +2,8 @@ import CRedisModule
 import TandemTensor
 
 /// One model run on a worker: inputs captured on the main thread, outputs written back on
-/// the main thread once it finishes (B.1, B.4, B.5).
+/// the main thread once it finishes (see “Worker threads and model runs” in
+/// Documentation/RedisModule.md).
 final class ModelRunJob: BlockedJob, @unchecked Sendable {
     /// Dropped on the main thread when the job is freed (see ``releaseOnMainThread()``).
     private var model: ModelValue?
@@ -59,7 +60,7 @@ final class ModelRunJob: BlockedJob, @unchecked Sendable {
     }
 
     /// `+TIMEDOUT`, the run's error, or: every output key checked first (one WRONGTYPE
-    /// error, nothing written), then written and replicated, then `+OK` (A.11).
+    /// error, nothing written), then written and replicated, then `+OK`.
     override func reply(_ ctx: Context) throws(CommandError) {
         if timedOut { return ctx.replySimple("TIMEDOUT") }
         if let failure { throw CommandError(failure) }

@@ -26,7 +26,7 @@ final class ONNXLoadedModel: LoadedModel, @unchecked Sendable {
     var inputNames: [String] { session.inputNames }
     var outputNames: [String] { session.outputNames }
 
-    /// Runs the model; input problems get onnxruntime's wording (A.11).
+    /// Runs the model; input problems get onnxruntime's wording, as RedisAI replies them.
     func run(_ inputs: [Tensor]) throws(ModelExecutionError) -> [Tensor] {
         do throws(ONNXError) {
             return try session.run(inputs)

@@ -1,4 +1,4 @@
-/// The run statistics of one model, as `AI.INFO` reports them (A.15, B.7).
+/// The run statistics of one model, as `AI.INFO` reports them.
 ///
 /// Counters are guarded by ``Statistics/mutex``: workers add to them after each run.
 final class RunStats: @unchecked Sendable {
@@ -23,7 +23,7 @@ final class RunStats: @unchecked Sendable {
     }
 }
 
-/// The module-global dictionary key name → ``RunStats`` (B.7). An entry is made when a
+/// The module-global dictionary key name → ``RunStats``. An entry is made when a
 /// model is stored or loaded from RDB, and removed when that model is freed (which may
 /// happen on Redis's lazy-free thread, hence the lock).
 enum Statistics {

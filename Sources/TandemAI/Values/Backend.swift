@@ -1,4 +1,4 @@
-/// The backends RedisAI knows, with their RDB ids (A.4). TandemAI runs ``onnx`` models only.
+/// The backends RedisAI knows, with their RDB ids. TandemAI runs ``onnx`` models only.
 enum Backend: UInt64, CaseIterable, Sendable {
     case tf = 0
     case tflite = 1
@@ -25,7 +25,7 @@ enum Backend: UInt64, CaseIterable, Sendable {
     }
 
     /// The error for a backend TandemAI cannot build models for. Starts with RedisAI's
-    /// text for an unavailable backend (A.7 step 14), then says what is supported.
+    /// text for an unavailable backend, then says what is supported.
     static func unsupported(_ name: String) -> CommandError {
         CommandError("ERR Could not load backend \(name): TandemAI supports only the ONNX backend")
     }

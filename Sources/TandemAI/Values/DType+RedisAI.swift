@@ -1,6 +1,6 @@
 import TandemTensor
 
-/// How RedisAI encodes each ``DType`` in RDB payloads (DLPack code and bits, A.3, A.20)
+/// How RedisAI encodes each ``DType`` in RDB payloads (DLPack code and bits)
 /// and how `VALUES` elements are parsed and replied.
 extension DType {
     /// The DLPack type code: 0 int, 1 uint, 2 float, 6 bool, 7 string.
@@ -30,7 +30,7 @@ extension DType {
         self = match
     }
 
-    /// Parses a type name from argument bytes, case-insensitively (A.3), without allocating.
+    /// Parses a type name from argument bytes, case-insensitively, without allocating.
     init?(argument bytes: UnsafeRawBufferPointer) {
         for dtype in DType.allCases {
             let name = dtype.rawValue.utf8
@@ -45,7 +45,7 @@ extension DType {
     /// The inclusive range a `VALUES` integer must fall in, for integer and BOOL types.
     ///
     /// Signed types accept their full two's-complement range (RedisAI rejects every
-    /// negative value here, a bug this module does not copy, A.5 [Q]).
+    /// negative value here, a bug this module does not copy).
     var integerRange: ClosedRange<Int64>? {
         switch self {
         case .int8: Int64(Int8.min)...Int64(Int8.max)

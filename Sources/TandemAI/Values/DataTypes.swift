@@ -1,7 +1,7 @@
 import CRedisModule
 
-/// The module data types registered with Redis (A.4): `AI_TENSOR` and `AI__MODEL`, both
-/// at encoding version 4, RedisAI's layout (A.20).
+/// The module data types registered with Redis: `AI_TENSOR` and `AI__MODEL`, both
+/// at encoding version 4, RedisAI's layout (see “Data types and persistence” in Documentation/RedisModule.md).
 ///
 /// The handles are set once in `OnLoad` and only read afterwards.
 enum DataTypes {

@@ -1,6 +1,6 @@
 import CRedisModule
 
-/// The `AI__MODEL` data type's callbacks: RDB load/save (encoding 4, A.20), AOF rewrite,
+/// The `AI__MODEL` data type's callbacks: RDB load/save (encoding 4, RedisAI's layout), AOF rewrite,
 /// memory usage, free and copy.
 enum ModelType {
     static func register(_ ctx: OpaquePointer) -> OpaquePointer? {
@@ -140,7 +140,7 @@ enum ModelType {
     }
 
     /// `AI.MODELSTORE key <BACKEND> <device> TAG <tag> BATCHSIZE n MINBATCHSIZE m
-    /// MINBATCHTIMEOUT t [INPUTS … OUTPUTS … (TF)] BLOB <chunks…>` (A.20).
+    /// MINBATCHTIMEOUT t [INPUTS … OUTPUTS … (TF)] BLOB <chunks…>`.
     static func rewrite(_ model: ModelValue, key: OpaquePointer, to io: OpaquePointer) {
         let definition = model.definition
         var vector = StringVector()

@@ -1,6 +1,6 @@
 import CRedisModule
 
-/// What `AI.MODELSTORE` declares about a model, apart from its blob (A.7).
+/// What `AI.MODELSTORE` declares about a model, apart from its blob.
 struct ModelDefinition: Sendable {
     var backend: Backend
     /// The device string exactly as given (case kept).
@@ -19,7 +19,7 @@ struct ModelDefinition: Sendable {
 }
 
 /// A model stored in a key: its definition, its blob in Redis-allocated memory, and the
-/// prepared model when a runtime for its backend is built in (A.4).
+/// prepared model when a runtime for its backend is built in.
 ///
 /// Immutable, shared by reference with running jobs. `deinit` may run on any thread.
 final class ModelValue: @unchecked Sendable {
@@ -88,7 +88,7 @@ final class ModelValue: @unchecked Sendable {
                           session: session, sessionError: sessionError)
     }
 
-    /// Cuts the blob into `MODEL_CHUNK_SIZE` pieces the RedisAI way (A.9): `L / C + 1`
+    /// Cuts the blob into `MODEL_CHUNK_SIZE` pieces the RedisAI way: `L / C + 1`
     /// chunks, all `C` bytes except the last (`L % C`, so empty when `C` divides `L`).
     func forEachChunk(size: Int, _ body: (UnsafeRawBufferPointer) -> Void) {
         let size = max(size, 1)

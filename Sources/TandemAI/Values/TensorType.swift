@@ -1,7 +1,7 @@
 import CRedisModule
 import TandemTensor
 
-/// The `AI_TENSOR` data type's callbacks: RDB load/save (encoding 4, A.20), AOF rewrite,
+/// The `AI_TENSOR` data type's callbacks: RDB load/save (encoding 4, RedisAI's layout), AOF rewrite,
 /// memory usage, free and copy.
 ///
 /// `rdb_save` and `aof_rewrite` may run in a forked child: they only read the immutable
@@ -83,13 +83,13 @@ enum TensorType {
         return Unmanaged.passRetained(tensor).toOpaque()
     }
 
-    /// `AI.TENSORSET key <TYPE> d1 … dn BLOB <bytes>` (the key passed with `s`, C.8).
+    /// `AI.TENSORSET key <TYPE> d1 … dn BLOB <bytes>` (the key passed with `s`: it is a stack object).
     static func rewrite(_ tensor: TensorValue, key: OpaquePointer, to io: OpaquePointer) {
         var vector = tensorSetArguments(tensor)
         vector.withVector { rm_emit_aof_sv(io, "AI.TENSORSET", key, $0, $1) }
     }
 
-    /// Replicates a tensor written by a model run as `AI.TENSORSET … BLOB …` (B.5).
+    /// Replicates a tensor written by a model run as `AI.TENSORSET … BLOB …`, as RedisAI does.
     static func replicate(_ tensor: TensorValue, key: OpaquePointer, in ctx: Context) {
         var vector = tensorSetArguments(tensor)
         _ = vector.withVector { rm_replicate_sv(ctx.raw, "AI.TENSORSET", key, $0, $1) }

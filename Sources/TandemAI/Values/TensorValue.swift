@@ -2,7 +2,7 @@ import CRedisModule
 import TandemTensor
 
 /// A tensor stored in a key: immutable once made, its bytes in Redis-allocated memory so
-/// they count in `used_memory` (A.4, D.4).
+/// they count in `used_memory`.
 ///
 /// The class is shared by reference: a running job keeps the tensors it reads alive even if
 /// their keys are deleted meanwhile. `deinit` may run on any thread (Redis's lazy-free

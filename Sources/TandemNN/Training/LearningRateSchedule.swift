@@ -5,9 +5,13 @@ public enum LearningRateSchedule: Equatable, Sendable {
     /// The same rate at every step.
     case constant(Double)
     /// `initial · rate^(step / decaySteps)`, with the exponent floored when `staircase`
-    /// (Keras' `ExponentialDecay`). DiffusionResNet trains with
-    /// `.exponentialDecay(initial: 0.01, decaySteps: 80, rate: 0.9, staircase: true)`.
+    /// (Keras' `ExponentialDecay`).
     case exponentialDecay(initial: Double, decaySteps: Int, rate: Double, staircase: Bool)
+
+    /// The tutorial's schedule for DiffusionResNet: `initial · 0.9^⌊step / 80⌋`.
+    public static func tutorial(initial: Double = 0.01) -> LearningRateSchedule {
+        .exponentialDecay(initial: initial, decaySteps: 80, rate: 0.9, staircase: true)
+    }
 
     /// The rate at `step`.
     public func rate(at step: Int) -> Double {

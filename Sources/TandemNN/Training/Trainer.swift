@@ -5,7 +5,7 @@ import TandemTensor
 /// ```swift
 /// let model = DiffusionResNet<Float>(depth: 4, seed: 1)
 /// let trainer = Trainer(model: model,
-///                       optimizer: Adam(schedule: .exponentialDecay(initial: 0.01, decaySteps: 80, rate: 0.9, staircase: true)),
+///                       optimizer: Adam(schedule: .tutorial()),
 ///                       loss: .meanAbsoluteError)
 /// var generator = SeededGenerator(seed: 2)
 /// for epoch in 0..<40 {
