@@ -1,18 +1,3 @@
-/// How a pass runs: on which threads, and whether in training mode (batch statistics,
-/// dropout) or inference mode (moving statistics, no dropout).
-public struct PassContext: @unchecked Sendable {
-    /// The threads that run the kernels.
-    public let pool: ComputePool
-    /// Training mode when `true`.
-    public let training: Bool
-
-    /// Creates a context.
-    public init(pool: ComputePool, training: Bool) {
-        self.pool = pool
-        self.training = training
-    }
-}
-
 /// A building block with a forward pass and the matching backward pass.
 ///
 /// `forward` returns a map the layer owns (valid until its next forward); `backward`
