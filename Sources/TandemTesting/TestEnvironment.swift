@@ -43,6 +43,20 @@ public enum TestEnvironment {
         do { return try Ports.free() } catch { throw TestEnvironmentError("no free port: \(error)") }
     }
 
+    /// Checks `condition` every 10 ms until it holds or `seconds` have passed (a generous
+    /// deadline: it only catches a hang, so a loaded machine never fails a test by being slow).
+    ///
+    /// - Returns: whether the condition held.
+    @discardableResult
+    public static func waitUntil(seconds: Double = 60, _ condition: () throws -> Bool) rethrows -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while true {
+            if try condition() { return true }
+            if Date() >= deadline { return false }
+            usleep(10_000)
+        }
+    }
+
     /// Runs a program to completion and returns its exit status, standard output and error.
     public static func run(_ executable: String, _ arguments: [String],
                            environment: [String: String]? = nil) throws -> (status: Int32, output: String, error: String) {

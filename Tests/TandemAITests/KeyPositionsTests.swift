@@ -44,12 +44,7 @@ import TandemTesting
                                            port: port)
         let c = try server.connect()
         #expect(try c.call("CLUSTER", "ADDSLOTSRANGE", 0, 16383) == .simpleString("OK"))
-        var ready = false
-        for _ in 0..<300 where !ready {
-            ready = try c.call("CLUSTER", "INFO").string?.contains("cluster_state:ok") == true
-            if !ready { usleep(10_000) }
-        }
-        #expect(ready)
+        #expect(try TestEnvironment.waitUntil { try c.call("CLUSTER", "INFO").string?.contains("cluster_state:ok") == true })
         #expect(try c.call("AI.MODELSTORE", "m{7}", "ONNX", "CPU", "BLOB", tinyModel()) == .simpleString("OK"))
         #expect(try c.call("AI.TENSORSET", "in{7}", "FLOAT", 1, 4) == .simpleString("OK"))
         // Same hash tag: runs.

@@ -60,20 +60,21 @@ import TandemTesting
         let c = try server.connect()
         let slow = DiffusionResNet<Float>(depth: 4, seed: 1).onnxModel(height: 64, width: 64).serialized()
         #expect(try c.call("AI.MODELSTORE", "slow", "ONNX", "CPU", "BLOB", slow) == Self.ok)
-        #expect(try c.call("AI.TENSORSET", "big", "FLOAT", 200, 64, 64, 1) == Self.ok)
+        #expect(try c.call("AI.TENSORSET", "big", "FLOAT", 1000, 64, 64, 1) == Self.ok)   // a run of ~0.1 s or more
         // A blocked client's next command waits for its reply, so the second run comes from another client.
         let second = try server.connect(), other = try server.connect()
         var first: [UInt8] = [], timed: [UInt8] = []
         RESPEncoder.appendCommand(["AI.MODELEXECUTE", "slow", "INPUTS", "1", "big", "OUTPUTS", "1", "o1"].map { Array($0.utf8) }, to: &first)
         RESPEncoder.appendCommand(["AI.MODELEXECUTE", "slow", "INPUTS", "1", "big", "OUTPUTS", "1", "o2", "TIMEOUT", "1"].map { Array($0.utf8) }, to: &timed)
         try c.write(first)
-        usleep(2_000)
+        // The second run must queue behind the first: send it once the first is blocked.
+        #expect(try TestEnvironment.waitUntil { try other.infoField("clients", "blocked_clients") == "1" })
         try second.write(timed)
         #expect(try other.call("PING") == .simpleString("PONG"))   // the main thread is free meanwhile
         #expect(try c.readReply() == Self.ok)
         #expect(try second.readReply() == .simpleString("TIMEDOUT"))
         #expect(try c.call("EXISTS", "o2") == .integer(0))
-        #expect(try c.call("AI.TENSORGET", "o1", "META").array?[3] == .array([.integer(200), .integer(64), .integer(64), .integer(1)]))
+        #expect(try c.call("AI.TENSORGET", "o1", "META").array?[3] == .array([.integer(1000), .integer(64), .integer(64), .integer(1)]))
     }
 
     @Test func manyClientsAtOnce() throws {
@@ -186,8 +187,7 @@ import TandemTesting
             }
             try c.write(pipeline)
         }
-        usleep(100_000)
         #expect(try setup.call("PING") == .simpleString("PONG"))
-        #expect(try setup.infoField("clients", "blocked_clients") == "0")
+        #expect(try TestEnvironment.waitUntil { try setup.infoField("clients", "blocked_clients") == "0" })
     }
 }

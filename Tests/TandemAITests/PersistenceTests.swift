@@ -61,11 +61,7 @@ import TandemTesting
         // Keep the workers busy while the child writes the RDB.
         for _ in 0..<20 { _ = try c.call("AI.MODELEXECUTE", "m2", "INPUTS", 1, "t0", "OUTPUTS", 1, "out") }
         #expect(try c.call("BGSAVE") == .simpleString("Background saving started"))
-        var done = false
-        for _ in 0..<500 where !done {
-            usleep(10_000)
-            done = try c.infoField("persistence", "rdb_bgsave_in_progress") == "0"
-        }
+        #expect(try TestEnvironment.waitUntil { try c.infoField("persistence", "rdb_bgsave_in_progress") == "0" })
         #expect(try c.infoField("persistence", "rdb_last_bgsave_status") == "ok")
         let restarted = try server.restart()
         try Self.verify(try restarted.connect(), checks)
@@ -76,12 +72,10 @@ import TandemTesting
         let c = try server.connect()
         let checks = try Self.populate(c)
         #expect(try c.call("BGREWRITEAOF").string?.contains("rewriting") == true)
-        var done = false
-        for _ in 0..<500 where !done {
-            usleep(10_000)
-            done = try c.infoField("persistence", "aof_rewrite_in_progress") == "0"
+        #expect(try TestEnvironment.waitUntil {
+            try c.infoField("persistence", "aof_rewrite_in_progress") == "0"
                 && c.infoField("persistence", "aof_rewrite_scheduled") == "0"
-        }
+        })
         #expect(try c.infoField("persistence", "aof_last_bgrewrite_status") == "ok")
         let aof = try aofText(server)
         #expect(aof.contains("AI.TENSORSET"))
@@ -193,9 +187,9 @@ import TandemTesting
         #expect(full - before > 20_000_000)
         #expect(try c.call("FLUSHALL", "ASYNC") == .simpleString("OK"))
         var now = full
-        for _ in 0..<200 where now - before > 2_000_000 {
-            usleep(10_000)
-            now = try #require(Int(try c.infoField("memory", "used_memory") ?? ""))
+        try TestEnvironment.waitUntil {
+            now = Int(try c.infoField("memory", "used_memory") ?? "") ?? full
+            return now - before < 2_000_000
         }
         #expect(now - before < 2_000_000)
         #expect(try c.call("PING") == .simpleString("PONG"))
