@@ -72,7 +72,10 @@ enum ModelType {
         definition.batchSize = Int64(bitPattern: rm_load_unsigned(io))
         definition.minBatchSize = Int64(bitPattern: rm_load_unsigned(io))
         definition.minBatchTimeout = Int64(bitPattern: rm_load_unsigned(io))
-        guard rm_is_io_error(io) == 0, let inputs = loadNames(io), let outputs = loadNames(io) else { return nil }
+        // AI.MODELSTORE accepts no negative batch setting.
+        guard rm_is_io_error(io) == 0, definition.batchSize >= 0, definition.minBatchSize >= 0,
+              definition.minBatchTimeout >= 0,
+              let inputs = loadNames(io), let outputs = loadNames(io) else { return nil }
         definition.inputs = inputs
         definition.outputs = outputs
         let blobLength = rm_load_unsigned(io)
