@@ -180,6 +180,62 @@ import TandemTesting
     @Test(arguments: ["model blob length 2^60", "model chunk declaring 2^60 bytes", "tensor data declaring 2^60 bytes",
                       "tensor dims overflowing Int64", "2^60 model inputs"])
     func restartOnACraftedRDBFileDoesNotAbort(variant: String) throws {
+        let (server, key, rdb) = try Self.craftedRDB(variant)
+        try Data(rdb).write(to: server.directory.appendingPathComponent("dump.rdb"))
+        let logURL = server.directory.appendingPathComponent("redis.log")
+        let logStart = (try? Data(contentsOf: logURL))?.count ?? 0
+        var answered = false
+        do {
+            let restarted = try Peers.moduleServer(extra: Self.uncompressed, directory: server.directory)
+            let r = try restarted.connect()
+            answered = try r.call("PING") == .simpleString("PONG")
+            // Had it started, the crafted value could not be there.
+            #expect(try r.call("EXISTS", key) == .integer(0))
+            restarted.stop()
+        } catch {
+            // Refusing the file is fine; how it refused is checked on the log below.
+        }
+        let log = String(decoding: (try Data(contentsOf: logURL)).dropFirst(logStart), as: UTF8.self)
+        Self.expectNoAbort(log)
+        // Redis refuses the file with "Internal error in RDB reading … module data …" and exits.
+        #expect(answered || (log.contains("Internal error in RDB reading") && log.contains("module")),
+                "no clear refusal in the log:\n\(log)")
+    }
+
+    /// A replica whose master (played by this test, speaking the replication protocol)
+    /// sends a full sync holding a crafted model value neither aborts on an allocation nor
+    /// crashes: it drops the sync with a clear log line.
+    @Test func replicaFullSyncOfACraftedRDBDoesNotAbort() throws {
+        let (source, _, rdb) = try Self.craftedRDB("model blob length 2^60")
+        source.stop()
+        let master = try FakeMaster()
+        let replica = try Peers.moduleServer(extra: Self.uncompressed + ["--replicaof", "127.0.0.1", "\(master.port)"])
+        try master.serveFullSync(rdb)
+        // Wait (generous deadline) until the replica has dealt with the payload: it logs
+        // the failed load, or it exits.
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline && replica.isRunning && !replica.log.contains("Internal error in RDB reading") {
+            usleep(10_000)
+        }
+        let log = replica.log
+        Self.expectNoAbort(log)
+        #expect(log.contains("MASTER <-> REPLICA sync: receiving"), "the sync never started:\n\(log)")
+        #expect(log.contains("Internal error in RDB reading") && log.contains("module"), "no clear refusal in the log:\n\(log)")
+        replica.stop()
+    }
+
+    // MARK: - Helpers
+
+    /// Test servers write strings uncompressed, so that payloads and RDB files hold each
+    /// saved field as it is.
+    static let uncompressed = ["--rdbcompression", "no"]
+
+    static func server() throws -> RedisServer { try Peers.moduleServer(extra: uncompressed) }
+
+    /// A real `dump.rdb` (a FLOAT tensor `t` and an ONNX model `m`, saved by a stopped
+    /// server) with one module value rewritten as `variant` says and its CRC64 trailer
+    /// recomputed; also the server (for its directory) and the rewritten key.
+    static func craftedRDB(_ variant: String) throws -> (RedisServer, String, [UInt8]) {
         let server = try Self.server()
         let c = try server.connect()
         #expect(try c.call("AI.TENSORSET", "t", "FLOAT", 2, "VALUES", 1, 2) == .simpleString("OK"))
@@ -200,45 +256,21 @@ import TandemTesting
         case "tensor dims overflowing Int64": fields.replacingDims(1, with: [1 << 32, 1 << 32, 1 << 32])
         default: fields.replacing(6, with: .unsigned(huge))
         }
-        let rdbURL = server.directory.appendingPathComponent("dump.rdb")
-        var rdb = [UInt8](try Data(contentsOf: rdbURL))
+        var rdb = [UInt8](try Data(contentsOf: server.directory.appendingPathComponent("dump.rdb")))
         // In the file the value is the module id and the body, as in the DUMP payload.
-        let original = value.moduleIDAndBody
-        let range = try #require(rdb.firstRange(of: original), "the value is not in dump.rdb")
+        let range = try #require(rdb.firstRange(of: value.moduleIDAndBody), "the value is not in dump.rdb")
         rdb.replaceSubrange(range, with: value.with(fields: craftedFields).moduleIDAndBody)
         rdb.removeLast(8)
         let crc = DumpPayload.crc64(rdb)
         for i in 0..<8 { rdb.append(UInt8(truncatingIfNeeded: crc >> (8 * UInt64(i)))) }
-        try Data(rdb).write(to: rdbURL)
-
-        let logURL = server.directory.appendingPathComponent("redis.log")
-        let logStart = (try? Data(contentsOf: logURL))?.count ?? 0
-        var answered = false
-        do {
-            let restarted = try Peers.moduleServer(extra: Self.uncompressed, directory: server.directory)
-            let r = try restarted.connect()
-            answered = try r.call("PING") == .simpleString("PONG")
-            // Had it started, the crafted value could not be there.
-            #expect(try r.call("EXISTS", key) == .integer(0))
-            restarted.stop()
-        } catch {
-            // Refusing the file is fine; how it refused is checked on the log below.
-        }
-        let log = String(decoding: (try Data(contentsOf: logURL)).dropFirst(logStart), as: UTF8.self)
-        #expect(!log.lowercased().contains("out of memory"), "\(log)")
-        #expect(!log.contains("crashed by signal") && !log.contains("BUG REPORT") && !log.contains("Fatal error"), "\(log)")
-        // Redis refuses the file with "Internal error in RDB reading … module data …" and exits.
-        #expect(answered || (log.contains("Internal error in RDB reading") && log.contains("module")),
-                "no clear refusal in the log:\n\(log)")
+        return (server, key, rdb)
     }
 
-    // MARK: - Helpers
-
-    /// Test servers write strings uncompressed, so that payloads and RDB files hold each
-    /// saved field as it is.
-    static let uncompressed = ["--rdbcompression", "no"]
-
-    static func server() throws -> RedisServer { try Peers.moduleServer(extra: uncompressed) }
+    /// No allocation abort and no crash report in a server log.
+    static func expectNoAbort(_ log: String) {
+        #expect(!log.lowercased().contains("out of memory"), "\(log)")
+        #expect(!log.contains("crashed by signal") && !log.contains("BUG REPORT") && !log.contains("Fatal error"), "\(log)")
+    }
 
     /// Sends `value`'s body cut at every point. `RESTORE` reads on into the payload's
     /// trailer (RDB version, CRC64), so a cut value is refused unless those bytes happen to
@@ -422,5 +454,98 @@ extension [ModuleValueDump.Field] {
     /// `ndims` (field 2) declaring `declaring` (the new count by default).
     func replacingDims(_ ndims: UInt64, with dims: [UInt64], declaring: UInt64? = nil) -> Self {
         Array(self[..<2]) + [.unsigned(declaring ?? UInt64(dims.count))] + dims.map { .unsigned($0) } + Array(self[(3 + Int(ndims))...])
+    }
+}
+
+/// The master side of Redis replication, just enough for one full sync: it accepts the
+/// replica, answers its handshake (`PING`, `REPLCONF …`) and sends an RDB for its `PSYNC`.
+final class FakeMaster {
+    let port: Int
+    private let listener: Int32
+
+    init() throws {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let named = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) }
+        }
+        guard listener >= 0, bound == 0, named == 0, listen(listener, 4) == 0 else {
+            let reason = String(cString: strerror(errno))
+            if listener >= 0 { close(listener) }
+            throw TestEnvironmentError("the fake master cannot listen: \(reason)")
+        }
+        self.listener = listener
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    deinit { close(listener) }
+
+    /// Accepts one replica (within 60 s), answers its commands until `PSYNC`, then sends
+    /// `+FULLRESYNC` and `rdb` as the sync payload.
+    func serveFullSync(_ rdb: [UInt8]) throws {
+        var poller = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)
+        guard poll(&poller, 1, 60_000) == 1 else { throw TestEnvironmentError("no replica connected to the fake master") }
+        let connection = accept(listener, nil, nil)
+        guard connection >= 0 else { throw TestEnvironmentError("accept failed: \(String(cString: strerror(errno)))") }
+        defer { close(connection) }
+        var buffer: [UInt8] = []
+        while true {
+            guard let command = Self.nextCommand(&buffer) else {
+                var chunk = [UInt8](repeating: 0, count: 4096)
+                var waiting = pollfd(fd: connection, events: Int16(POLLIN), revents: 0)
+                guard poll(&waiting, 1, 60_000) == 1 else { throw TestEnvironmentError("the replica went silent") }
+                let count = recv(connection, &chunk, chunk.count, 0)
+                guard count > 0 else { throw TestEnvironmentError("the replica closed the connection") }
+                buffer += chunk[..<count]
+                continue
+            }
+            switch command.first?.uppercased() {
+            case "PING": try Self.send(connection, Array("+PONG\r\n".utf8))
+            case "PSYNC", "SYNC":
+                let header = "+FULLRESYNC \(String(repeating: "a", count: 40)) 0\r\n$\(rdb.count)\r\n"
+                try Self.send(connection, Array(header.utf8) + rdb)
+                // Keep the link open until the replica has read it all and hangs up.
+                var waiting = pollfd(fd: connection, events: Int16(POLLIN), revents: 0)
+                _ = poll(&waiting, 1, 60_000)
+                return
+            default: try Self.send(connection, Array("+OK\r\n".utf8))
+            }
+        }
+    }
+
+    private static func send(_ connection: Int32, _ bytes: [UInt8]) throws {
+        var sent = 0
+        while sent < bytes.count {
+            let count = bytes[sent...].withUnsafeBytes { Foundation.send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            guard count > 0 else { throw TestEnvironmentError("send to the replica failed") }
+            sent += count
+        }
+    }
+
+    /// Takes one complete `*N` array of bulk strings off the front of `buffer`, if there is one.
+    private static func nextCommand(_ buffer: inout [UInt8]) -> [String]? {
+        var index = 0
+        func line() -> String? {
+            guard let end = buffer[index...].firstRange(of: [13, 10]) else { return nil }
+            defer { index = end.upperBound }
+            return String(decoding: buffer[index..<end.lowerBound], as: UTF8.self)
+        }
+        guard let header = line(), header.first == "*", let count = Int(header.dropFirst()) else { return nil }
+        var parts: [String] = []
+        for _ in 0..<count {
+            guard let size = line(), size.first == "$", let length = Int(size.dropFirst()),
+                  buffer.count >= index + length + 2 else { return nil }
+            parts.append(String(decoding: buffer[index..<(index + length)], as: UTF8.self))
+            index += length + 2
+        }
+        buffer.removeFirst(index)
+        return parts
     }
 }
