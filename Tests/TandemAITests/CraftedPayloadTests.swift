@@ -202,6 +202,44 @@ import TandemTesting
                 "no clear refusal in the log:\n\(log)")
     }
 
+    /// A server restarted on an append-only file whose RDB preamble (the base file an AOF
+    /// rewrite writes) holds a crafted model value refuses it without aborting.
+    @Test func restartOnACraftedAOFPreambleDoesNotAbort() throws {
+        let server = try Peers.moduleServer(extra: Self.uncompressed + ["--appendonly", "yes", "--aof-use-rdb-preamble", "yes"])
+        let c = try server.connect()
+        #expect(try c.call("AI.MODELSTORE", "m", "ONNX", "CPU", "BLOB", tinyModel("aof")) == .simpleString("OK"))
+        let dump = try #require(try c.call("DUMP", "m").bytes)
+        let value = try #require(ModuleValueDump(dump))
+        #expect(try c.call("BGREWRITEAOF").string?.contains("rewriting") == true)
+        var done = false
+        let deadline = Date().addingTimeInterval(60)
+        while !done && Date() < deadline {
+            usleep(10_000)
+            done = try c.infoField("persistence", "aof_rewrite_in_progress") == "0"
+                && c.infoField("persistence", "aof_rewrite_scheduled") == "0"
+        }
+        #expect(try c.infoField("persistence", "aof_last_bgrewrite_status") == "ok")
+        server.stop()
+        let folder = server.directory.appendingPathComponent("appendonlydir")
+        let base = try #require(try FileManager.default.contentsOfDirectory(atPath: folder.path).first { $0.hasSuffix(".base.rdb") })
+        let baseURL = folder.appendingPathComponent(base)
+        try Data(try Self.patch([UInt8](try Data(contentsOf: baseURL)), value, "model blob length 2^60")).write(to: baseURL)
+
+        let logStart = server.log.utf8.count
+        var answered = false
+        do {
+            let restarted = try server.restart()
+            answered = try restarted.connect().call("EXISTS", "m") == .integer(0)
+            restarted.stop()
+        } catch {
+            // Refusing the file is fine; how it refused is checked on the log below.
+        }
+        let log = String(decoding: Array(server.log.utf8).dropFirst(logStart), as: UTF8.self)
+        Self.expectNoAbort(log)
+        #expect(answered || (log.contains("Internal error in RDB reading") && log.contains("module")),
+                "no clear refusal in the log:\n\(log)")
+    }
+
     /// A replica whose master (played by this test, speaking the replication protocol)
     /// sends a full sync holding a crafted model value neither aborts on an allocation nor
     /// crashes: it drops the sync with a clear log line.
@@ -246,6 +284,12 @@ import TandemTesting
         #expect(try c.call("SAVE") == .simpleString("OK"))
         server.stop()
 
+        let rdb = [UInt8](try Data(contentsOf: server.directory.appendingPathComponent("dump.rdb")))
+        return (server, key, try patch(rdb, value, variant))
+    }
+
+    /// `rdb` with `value` rewritten as `variant` says and its CRC64 trailer recomputed.
+    static func patch(_ rdb: [UInt8], _ value: ModuleValueDump, _ variant: String) throws -> [UInt8] {
         let fields = value.fields
         let huge: UInt64 = 1 << 60
         let craftedFields: [ModuleValueDump.Field] = switch variant {
@@ -256,14 +300,14 @@ import TandemTesting
         case "tensor dims overflowing Int64": fields.replacingDims(1, with: [1 << 32, 1 << 32, 1 << 32])
         default: fields.replacing(6, with: .unsigned(huge))
         }
-        var rdb = [UInt8](try Data(contentsOf: server.directory.appendingPathComponent("dump.rdb")))
+        var rdb = rdb
         // In the file the value is the module id and the body, as in the DUMP payload.
-        let range = try #require(rdb.firstRange(of: value.moduleIDAndBody), "the value is not in dump.rdb")
+        let range = try #require(rdb.firstRange(of: value.moduleIDAndBody), "the value is not in the RDB")
         rdb.replaceSubrange(range, with: value.with(fields: craftedFields).moduleIDAndBody)
         rdb.removeLast(8)
         let crc = DumpPayload.crc64(rdb)
         for i in 0..<8 { rdb.append(UInt8(truncatingIfNeeded: crc >> (8 * UInt64(i)))) }
-        return (server, key, rdb)
+        return rdb
     }
 
     /// No allocation abort and no crash report in a server log.
