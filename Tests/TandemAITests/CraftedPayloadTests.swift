@@ -102,8 +102,16 @@ import TandemTesting
         func withBlob(_ bytes: [UInt8]) -> [ModuleValueDump.Field] {
             Array(fields[..<length]) + [.unsigned(UInt64(bytes.count)), .unsigned(1), .string(bytes)]
         }
+        // The same blob in several chunks (the last one empty, as RedisAI cuts them) loads whole.
+        let pieces = [Array(blob[..<10]), Array(blob[10..<30]), Array(blob[30...]), []]
+        let rechunked = Array(fields[...length]) + [.unsigned(UInt64(pieces.count))] + pieces.map { .string($0) }
+        #expect(try c.call("RESTORE", "chunked", 0, value.with(fields: rechunked).payload) == .simpleString("OK"))
+        #expect(try c.call("AI.MODELGET", "chunked", "BLOB") == .bulkString(blob))
+        #expect(try c.call("DEL", "chunked") == .integer(1))
         var crafted: [(String, [ModuleValueDump.Field])] = [
             ("blob length 2^60", fields.replacing(length, with: .unsigned(huge))),
+            ("chunks adding up to more than the blob length", Array(fields[...length]) + [.unsigned(2), .string(blob), .string([0])]),
+            ("chunks adding up to less than the blob length", Array(fields[...length]) + [.unsigned(2), .string(pieces[0]), .string(pieces[1])]),
             ("blob length 2^60 and a chunk declaring 2^60 bytes", fields.replacing(length, with: .unsigned(huge))
                 .replacing(chunkCount + 1, with: .raw([0x05] + DumpPayload.length(huge) + blob))),
             ("blob length 2^60 and 2^60 chunks", fields.replacing(length, with: .unsigned(huge)).replacing(chunkCount, with: .unsigned(huge))),
@@ -145,9 +153,10 @@ import TandemTesting
         try expectTruncationsRefused(value, on: c, server: server, keep: keep)
     }
 
-    /// A model blob cut short at every point is refused by `RESTORE` exactly when
-    /// `AI.MODELSTORE` refuses the same bytes (the load parses and plans them the same way).
-    @Test func truncatedModelBytesAreJudgedAsModelStoreJudgesThem() throws {
+    /// A model blob cut short at every point, and well-formed protobuf describing odd
+    /// graphs, are refused by `RESTORE` exactly when `AI.MODELSTORE` refuses the same bytes
+    /// (the load parses and plans them the same way), and neither stops the server.
+    @Test func modelBytesAreJudgedAsModelStoreJudgesThem() throws {
         let server = try Self.server()
         let c = try server.connect()
         let blob = tinyModel("cut")
@@ -155,23 +164,45 @@ import TandemTesting
         let dump = try #require(try c.call("DUMP", "m").bytes)
         let value = try #require(ModuleValueDump(dump))
         let length = value.fields.count - 3
+        var cases = (0..<blob.count).map { ("cut at \($0)", Array(blob.prefix($0))) }
+        let huge = ONNXValueInfo(name: "x", elementType: .float, shape: [.value(1 << 62), .value(1 << 62)])
+        cases += [
+            ("input dims 2^62 x 2^62", graph([ONNXNode(opType: "Relu", inputs: ["x"], outputs: ["y"])], input: huge,
+                                             output: ONNXValueInfo(name: "y", elementType: .float, shape: huge.shape))),
+            ("an operator nobody knows", graph([ONNXNode(opType: "NoSuchOperator", inputs: ["x"], outputs: ["y"])])),
+            ("a node reading a value nobody writes", graph([ONNXNode(opType: "Add", inputs: ["x", "nowhere"], outputs: ["y"])])),
+            ("an output nobody writes", graph([ONNXNode(opType: "Relu", inputs: ["x"], outputs: ["z"])])),
+            ("a node feeding itself", graph([ONNXNode(opType: "Add", inputs: ["x", "y"], outputs: ["y"])])),
+            ("no nodes", graph([])),
+        ]
         var refused = 0
-        for cut in 0..<blob.count {
-            let bytes = Array(blob.prefix(cut))
-            let fields = Array(value.fields[..<length]) + [.unsigned(UInt64(cut)), .unsigned(1), .string(bytes)]
+        for (name, bytes) in cases {
+            let fields = Array(value.fields[..<length]) + [.unsigned(UInt64(bytes.count)), .unsigned(1), .string(bytes)]
             let stored = try c.call("AI.MODELSTORE", "probe", "ONNX", "CPU", "BLOB", bytes)
             let restored = try c.call("RESTORE", "r", 0, value.with(fields: fields).payload, "REPLACE")
             if stored.isErrorReply {
                 refused += 1
-                #expect(restored == .error("ERR Bad data format"), "cut at \(cut): AI.MODELSTORE said \(stored), RESTORE \(restored)")
+                #expect(restored == .error("ERR Bad data format"), "\(name): AI.MODELSTORE said \(stored), RESTORE \(restored)")
             } else {
-                #expect(restored == .simpleString("OK"), "cut at \(cut): AI.MODELSTORE accepted, RESTORE said \(restored)")
+                #expect(restored == .simpleString("OK"), "\(name): AI.MODELSTORE accepted, RESTORE said \(restored)")
             }
-            #expect(try c.call("PING") == .simpleString("PONG"))
+            #expect(try c.call("PING") == .simpleString("PONG"), "\(name)")
+            guard server.isRunning else {
+                Issue.record("the server died on \(name):\n\(server.log.suffix(3000))")
+                return
+            }
         }
         // Most prefixes of a model are no model at all.
-        #expect(refused > blob.count / 2, "only \(refused) of \(blob.count) prefixes refused")
+        #expect(refused > blob.count / 2, "only \(refused) of \(cases.count) refused")
         #expect(try c.call("AI.MODELGET", "m", "BLOB") == .bulkString(blob))
+    }
+
+    /// A one-graph model of `nodes`, x float [N, 4] → y float [N, 4] unless told otherwise.
+    private func graph(_ nodes: [ONNXNode],
+                       input: ONNXValueInfo = ONNXValueInfo(name: "x", elementType: .float, shape: [.parameter("N"), .value(4)]),
+                       output: ONNXValueInfo = ONNXValueInfo(name: "y", elementType: .float, shape: [.parameter("N"), .value(4)])) -> [UInt8] {
+        ONNXModel(opsetImports: [.init(version: 17)], graph: ONNXGraph(
+            name: "odd", nodes: nodes, initializers: [], inputs: [input], outputs: [output])).serialized()
     }
 
     /// A server restarted on a `dump.rdb` holding one crafted module value (patched into a
