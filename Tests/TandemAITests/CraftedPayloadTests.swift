@@ -11,12 +11,13 @@ import TandemTesting
 /// so that only the module's own load code stands between them and the server.
 ///
 /// Every crafted `RESTORE` must answer `ERR Bad data format`, and the server must keep
-/// serving with its earlier keys intact. A server restarted on a crafted `dump.rdb` must not
-/// abort on an allocation nor crash.
+/// serving with its earlier keys intact. A server restarted on a crafted `dump.rdb` or AOF
+/// preamble, and a replica sent a crafted full sync, must not abort on an allocation nor crash.
 @Suite(.needsModule) struct CraftedPayloadTests {
     /// A few dtypes, STRING included, each as `AI.TENSORSET` arguments.
     static let tensorSamples = TensorSetTests.samples.filter { ["FLOAT", "INT64", "UINT8", "BOOL", "STRING"].contains($0.dtype) }
 
+    /// A tensor's payload with each field rewritten, and cut at every point.
     @Test(arguments: tensorSamples)
     func craftedTensorPayloadsAreRefused(sample: TensorSetTests.Sample) throws {
         let server = try Self.server()
@@ -77,6 +78,7 @@ import TandemTesting
         try expectTruncationsRefused(value, on: c, server: server, keep: keep)
     }
 
+    /// An ONNX model's payload with each field rewritten, and cut at every point.
     @Test func craftedModelPayloadsAreRefused() throws {
         let server = try Self.server()
         let c = try server.connect()
