@@ -72,7 +72,10 @@ enum ModelType {
         definition.batchSize = Int64(bitPattern: rm_load_unsigned(io))
         definition.minBatchSize = Int64(bitPattern: rm_load_unsigned(io))
         definition.minBatchTimeout = Int64(bitPattern: rm_load_unsigned(io))
-        guard rm_is_io_error(io) == 0, let inputs = loadNames(io), let outputs = loadNames(io) else { return nil }
+        // AI.MODELSTORE accepts no negative batch setting.
+        guard rm_is_io_error(io) == 0, definition.batchSize >= 0, definition.minBatchSize >= 0,
+              definition.minBatchTimeout >= 0,
+              let inputs = loadNames(io), let outputs = loadNames(io) else { return nil }
         definition.inputs = inputs
         definition.outputs = outputs
         let blobLength = rm_load_unsigned(io)
@@ -92,11 +95,19 @@ enum ModelType {
             guard rm_is_io_error(io) == 0, size <= length - filled else { return nil }
             filled += size
         }
-        guard filled == length, let blob = rm_alloc(max(length, 1)) else { return nil }
-        var offset = 0
-        for piece in pieces where piece.count > 0 {
-            (blob + offset).copyMemory(from: piece.pointer, byteCount: piece.count)
-            offset += piece.count
+        guard filled == length else { return nil }
+        let blob: UnsafeMutableRawPointer
+        if pieces.count == 1 {
+            // One chunk (the usual case) is the blob: adopting it spares a second copy.
+            blob = pieces.removeLast().pointer
+        } else {
+            guard let joined = rm_alloc(max(length, 1)) else { return nil }
+            var offset = 0
+            for piece in pieces where piece.count > 0 {
+                (joined + offset).copyMemory(from: piece.pointer, byteCount: piece.count)
+                offset += piece.count
+            }
+            blob = joined
         }
         var key: [UInt8] = []
         if let name = rm_key_name_from_io(io) {

@@ -74,8 +74,14 @@ enum TensorType {
         guard rm_is_io_error(io) == 0, length > 0 else { return nil }
         if dtype == .string {
             guard tensor.bytes.last == 0, TensorValue.nulCount(tensor.bytes) == count else { return nil }
-            for _ in 0..<count { _ = rm_load_unsigned(io) }
-            guard rm_is_io_error(io) == 0 else { return nil }
+            // Each stored element offset must be where that element starts in the data.
+            var offsetsMatch = true
+            tensor.forEachStringOffset { start in
+                guard offsetsMatch else { return }
+                let offset = rm_load_unsigned(io)
+                offsetsMatch = rm_is_io_error(io) == 0 && offset == UInt64(start)
+            }
+            guard offsetsMatch else { return nil }
         } else {
             guard TensorValue.byteCount(of: dtype, count: count) == length else { return nil }
             if dtype == .bool && tensor.bytes.contains(where: { $0 > 1 }) { return nil }
