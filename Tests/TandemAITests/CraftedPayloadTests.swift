@@ -244,13 +244,10 @@ import TandemTesting
         let dump = try #require(try c.call("DUMP", "m").bytes)
         let value = try #require(ModuleValueDump(dump))
         #expect(try c.call("BGREWRITEAOF").string?.contains("rewriting") == true)
-        var done = false
-        let deadline = Date().addingTimeInterval(60)
-        while !done && Date() < deadline {
-            usleep(10_000)
-            done = try c.infoField("persistence", "aof_rewrite_in_progress") == "0"
+        #expect(try TestEnvironment.waitUntil {
+            try c.infoField("persistence", "aof_rewrite_in_progress") == "0"
                 && c.infoField("persistence", "aof_rewrite_scheduled") == "0"
-        }
+        })
         #expect(try c.infoField("persistence", "aof_last_bgrewrite_status") == "ok")
         server.stop()
         let folder = server.directory.appendingPathComponent("appendonlydir")
@@ -284,10 +281,7 @@ import TandemTesting
         try master.serveFullSync(rdb)
         // Wait (generous deadline) until the replica has dealt with the payload: it logs
         // the failed load, or it exits.
-        let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline && replica.isRunning && !replica.log.contains("Internal error in RDB reading") {
-            usleep(10_000)
-        }
+        TestEnvironment.waitUntil { !replica.isRunning || replica.log.contains("Internal error in RDB reading") }
         let log = replica.log
         Self.expectNoAbort(log)
         #expect(log.contains("MASTER <-> REPLICA sync: receiving"), "the sync never started:\n\(log)")
