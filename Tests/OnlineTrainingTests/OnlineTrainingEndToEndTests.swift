@@ -183,7 +183,7 @@ import TandemTesting
         #expect(said.contains("Report of what was done"))
 
         for pid in pids {
-            #expect(OnlineTrainingProcessTests.waitUntilGone(pid, timeout: .seconds(30)), "process \(pid) outlived the driver")
+            #expect(Processes.waitUntilGone(pid, timeout: .seconds(30)), "process \(pid) outlived the driver")
         }
         let summary = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: summaryURL)) as? [String: Any])
         #expect(summary["state"] as? String == "interrupted")
@@ -210,11 +210,5 @@ import TandemTesting
         #expect(result.status == 64, "a validation failure exits with EX_USAGE")
         #expect(result.error.contains("--depth must be between 1 and log2(--size)"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: output.path).isEmpty, "nothing was written")
-    }
-
-    static func isZombie(_ pid: pid_t) -> Bool {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return true }
-        return stat[stat.index(close, offsetBy: 2)] == "Z"
     }
 }

@@ -47,17 +47,17 @@ import TandemTesting
         let run = try startLongRun(output: output, runs: runs)
         defer { if run.process.isRunning { kill(run.process.processIdentifier, SIGKILL) } }
         #expect(run.pids.count == 4, "the run did not get going: \(run.pids)")
-        let watchdogs = Self.children(of: run.process.processIdentifier, named: "tandem-watchdog")
+        let watchdogs = Processes.children(of: run.process.processIdentifier, named: "tandem-watchdog")
         #expect(watchdogs.count == 1)
 
         kill(run.process.processIdentifier, SIGKILL)
         run.process.waitUntilExit()
         for pid in Array(run.pids.values) + watchdogs {
-            #expect(Self.waitUntilGone(pid, timeout: .seconds(30)), "pid \(pid) outlived the killed driver")
+            #expect(Processes.waitUntilGone(pid, timeout: .seconds(30)), "pid \(pid) outlived the killed driver")
         }
         // Nor anything the jobs started: each job's process group is empty.
         for group in run.pids.values {
-            #expect(Self.members(ofGroup: group).isEmpty, "process group \(group) outlived the killed driver")
+            #expect(Processes.members(ofGroup: group).isEmpty, "process group \(group) outlived the killed driver")
         }
 
         // The summary still says running until someone looks.
@@ -87,7 +87,7 @@ import TandemTesting
         #expect(said.contains("the database process exited with signal 9 (orchestrator_0, pid \(database))"), "\(said)")
         // Said by the watcher, not after the client's retries ran out.
         #expect(!said.contains("gave up after") && !said.contains("Unable to connect"), "\(said)")
-        for pid in run.pids.values { #expect(Self.waitUntilGone(pid, timeout: .seconds(30)), "pid \(pid) outlived the run") }
+        for pid in run.pids.values { #expect(Processes.waitUntilGone(pid, timeout: .seconds(30)), "pid \(pid) outlived the run") }
         let summary = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: output.appendingPathComponent("summary.json"))) as? [String: Any])
         #expect(summary["state"] as? String == "failed")
         #expect((summary["message"] as? String)?.contains("database process exited with signal 9") == true)
@@ -134,36 +134,5 @@ import TandemTesting
                                      "--port", String(occupant.port), "--output", output.path, "--module", module])
         var info = stat()
         #expect(stat(output.path, &info) == 0 && info.st_mode & 0o777 == 0o700)
-    }
-
-    static func waitUntilGone(_ pid: pid_t, timeout: Duration) -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while kill(pid, 0) == 0 && !OnlineTrainingEndToEndTests.isZombie(pid) {
-            if ContinuousClock.now > deadline { return false }
-            usleep(10_000)
-        }
-        return true
-    }
-
-    /// The live processes of process group `group`.
-    static func members(ofGroup group: pid_t) -> [pid_t] {
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        return entries.compactMap { pid_t($0) }.filter { pid in
-            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-                  let close = stat.lastIndex(of: ")") else { return false }
-            let fields = stat[stat.index(after: close)...].split(separator: " ")
-            return fields.count > 2 && fields[0] != "Z" && pid_t(fields[2]) == group
-        }
-    }
-
-    static func children(of parent: pid_t, named name: String) -> [pid_t] {
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        return entries.compactMap { pid_t($0) }.filter { pid in
-            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-                  let close = stat.lastIndex(of: ")"),
-                  let comm = try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8) else { return false }
-            let fields = stat[stat.index(after: close)...].split(separator: " ")
-            return fields.count > 1 && pid_t(fields[1]) == parent && comm.trimmingCharacters(in: .newlines) == name
-        }
     }
 }
