@@ -17,7 +17,7 @@ import TandemTensor
 /// let output = try predictor.predict(inputTensor)   // [N, H, W, 1] Float → same shape
 /// ```
 public final class Predictor<Scalar: NNScalar>: @unchecked Sendable {
-    /// The network predicted with (replica 0).
+    /// The network predicted with; its parameters are shared, never its buffers.
     public let model: DiffusionResNet<Scalar>
     /// Samples per task: a few samples amortise per-layer costs without leaving the cache.
     public let groupSize: Int
@@ -32,7 +32,8 @@ public final class Predictor<Scalar: NNScalar>: @unchecked Sendable {
         precondition(threads >= 1 && groupSize >= 1, "threads and group size must be positive")
         self.model = model
         self.groupSize = groupSize
-        replicas = [model] + (1..<threads).map { _ in DiffusionResNet(sharing: model) }
+        // Every replica has buffers of its own, so predictors of the same model never share one.
+        replicas = (0..<threads).map { _ in DiffusionResNet(sharing: model) }
         inputs = (0..<threads).map { _ in FeatureMap() }
         pool = ComputePool(threads: threads)
     }
