@@ -48,15 +48,7 @@ public enum Pictures {
     /// PNG bytes of rows of fields drawn side by side, rows stacked.
     static func png(rows: [[[Float]]], size: Int) throws -> [UInt8] {
         let map = heatMap(size: size)
-        let panels = rows.map { map.panel($0, width: size, height: size) }
-        guard panels.count > 1 else { return try PNGEncoder.encode(panels[0]) }
-        var image = RGBImage(width: panels.map(\.width).max()!, height: panels.map(\.height).reduce(0, +))
-        var y = 0
-        for panel in panels {
-            image.draw(panel, x: 0, y: y)
-            y += panel.height
-        }
-        return try PNGEncoder.encode(image)
+        return try PNGEncoder.encode(stacked(rows.map { map.panel($0, width: size, height: size) }))
     }
 
     /// PNG bytes of rows, each its fields (on the temperature scale) followed by its error
@@ -73,13 +65,18 @@ public enum Pictures {
             image.draw(right, x: left.width, y: 0)
             return image
         }
+        return try PNGEncoder.encode(stacked(panels))
+    }
+
+    /// `panels` stacked top to bottom, left-aligned.
+    private static func stacked(_ panels: [RGBImage]) -> RGBImage {
         var image = RGBImage(width: panels.map(\.width).max()!, height: panels.map(\.height).reduce(0, +))
         var y = 0
         for panel in panels {
             image.draw(panel, x: 0, y: y)
             y += panel.height
         }
-        return try PNGEncoder.encode(image)
+        return image
     }
 
     /// The test error of each checkpoint against the epoch it was stored after, with the
