@@ -84,14 +84,14 @@ let package = Package(
             name: "tandem-bench",
             dependencies: [
                 "HeatDiffusion", "TandemTensor", "RESP", "TandemClient", "TandemExperiment",
-                "TandemNN", "CBLAS", "TandemONNX", "ONNX", "TandemML", "TandemRedis", "OnlineTraining",
+                "TandemNN", "CBLAS", "TandemONNX", "ONNX", "TandemML", "TandemRedis", "OnlineTraining", "TandemWorkflow",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
         .executableTarget(
             name: "heat-demo",
             dependencies: [
-                "HeatDiffusion", "TandemPlot", "TandemTensor",
+                "HeatDiffusion", "TandemPlot", "TandemTensor", "TandemWorkflow", "TandemExperiment",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
@@ -120,13 +120,16 @@ let package = Package(
         .executableTarget(
             name: "online-training",
             dependencies: [
-                "OnlineTraining", "TandemNN",
+                "OnlineTraining", "TandemNN", "TandemWorkflow",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
 
-        // The key names fd-sim, surrogate-train and online-training agree on.
-        .target(name: "TandemWorkflow", swiftSettings: swiftSettings),
+        // What fd-sim, surrogate-train and online-training agree on: key names, shared options.
+        .target(
+            name: "TandemWorkflow",
+            dependencies: ["HeatDiffusion", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings),
         // Helpers for tests and benchmarks that use the real peers (servers with the module, Python, redis-cli).
         .target(name: "TandemTesting", dependencies: ["TandemTensor", "RESP", "TandemRedis"], swiftSettings: swiftSettings),
 

@@ -13,15 +13,20 @@ public struct HeatProblem: Sendable, Equatable {
     /// The heat sources, at least one.
     public let sources: [HeatSource]
 
-    /// The largest grid accepted, so that an absurd size is an error, not an allocation failure.
-    public static let maximumSize = 2049
+    /// The grid sizes accepted, in points per side: at least one interior point, and at most
+    /// a size whose solution fits comfortably in memory, so that an absurd size is an error,
+    /// not an allocation failure.
+    public static let sizes = 3...2049
+
+    /// The largest grid accepted.
+    public static var maximumSize: Int { sizes.upperBound }
 
     /// Creates a problem after validating it.
     ///
     /// - Throws: ``HeatDiffusionError`` for a size below 3 or above ``maximumSize``, no
     ///   sources, or a source whose center is outside [0, 1]² or whose radius is not positive.
     public init(size: Int, sources: [HeatSource]) throws(HeatDiffusionError) {
-        guard size >= 3 else { throw .sizeTooSmall(size) }
+        guard size >= Self.sizes.lowerBound else { throw .sizeTooSmall(size) }
         guard size <= Self.maximumSize else { throw .sizeTooLarge(size) }
         guard !sources.isEmpty else { throw .noSources }
         for source in sources {

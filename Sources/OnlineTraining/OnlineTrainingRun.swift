@@ -76,6 +76,7 @@ public final class OnlineTrainingRun: Sendable {
         self.experiment = try Experiment(name: "surrogate_training",
                                          directory: options.output.appendingPathComponent("surrogate_training"))
         experiment.recordStatusFile(writer.summaryURL)
+        experiment.recordStatusFile(writer.htmlURL)
     }
 
     /// Runs the workflow to its end.

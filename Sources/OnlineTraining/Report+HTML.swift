@@ -1,4 +1,5 @@
 import Foundation
+import TandemExperiment
 import TandemPlot
 
 extension Report {
@@ -15,7 +16,9 @@ extension Report {
             <meta charset="utf-8">
 
             """
-        if state == .running { page += "<meta http-equiv=\"refresh\" content=\"\(max(1, refreshSeconds))\">\n" }
+        if state == .running {
+            page += RunningMarkup.whileRunning("<meta http-equiv=\"refresh\" content=\"\(max(1, refreshSeconds))\">") + "\n"
+        }
         page += """
             <title>\(e(title))</title>
             <style>
@@ -33,10 +36,10 @@ extension Report {
             </head>
             <body>
             <h1>\(e(title))</h1>
-            <p><span class="state \(state.rawValue)">\(state.rawValue)</span> \
-            wall time \(String(format: "%.1f", wallSeconds)) s</p>
 
             """
+        let stateLine = "<p><span class=\"state \(state.rawValue)\">\(state.rawValue)</span> wall time \(String(format: "%.1f", wallSeconds)) s</p>"
+        page += (state == .running ? RunningMarkup.whileRunning(stateLine) : stateLine) + "\n"
         if let message { page += "<p>\(e(message))</p>\n" }
 
         page += "<h2>Parameters</h2>\n<table>\n"

@@ -1,5 +1,7 @@
 import Foundation
+import HeatDiffusion
 import TandemNN
+import TandemWorkflow
 
 /// Everything that shapes one run of the online-training workflow, with the tutorial's
 /// defaults, and what follows from it (which epochs store checkpoints, how many simulations
@@ -73,17 +75,17 @@ public struct WorkflowOptions: Sendable, Equatable {
     /// The trainer's options that choose and size the network.
     public var networkArguments: [String] { ["--network=\(network.rawValue)", "--depth=\(depth)", "--width=\(width)"] }
 
+    /// The bounds of the count options: far above any useful run, low enough that a typo is
+    /// refused at once instead of allocating for minutes.
+    public var bounds: [OptionBound] {
+        [OptionBound("--replicas", 1...256, replicas), OptionBound("--steps", 1...100_000, steps),
+         OptionBound("--size", HeatProblem.sizes, size), OptionBound("--width", 1...64, width),
+         OptionBound("--epochs", 1...100_000, epochs), OptionBound("--checkpoint-every", 1...100_000, checkpointEvery),
+         OptionBound("--port", 1...65535, port), OptionBound("--test-cases", 1...100_000, testCases)]
+    }
+
     /// A message for the first option out of range, or `nil` when all are usable.
     public func problem() -> String? {
-        if replicas < 1 { return "--replicas must be at least 1" }
-        if steps < 1 { return "--steps must be at least 1" }
-        if !(8...1024).contains(size) { return "--size must be between 8 and 1024" }
-        if depth < 1 || (1 << depth) > size { return "--depth must be between 1 and log2(--size) (\(Int(log2(Double(size)))))" }
-        if !(1...64).contains(width) { return "--width must be between 1 and 64" }
-        if epochs < 1 { return "--epochs must be at least 1" }
-        if checkpointEvery < 1 { return "--checkpoint-every must be at least 1" }
-        if !(1...65535).contains(port) { return "--port must be between 1 and 65535" }
-        if testCases < 1 { return "--test-cases must be at least 1" }
-        return nil
+        OptionBound.firstViolation(bounds) ?? SurrogateNetwork.depthProblem(depth: depth, size: size)
     }
 }

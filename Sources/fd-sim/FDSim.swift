@@ -21,21 +21,14 @@ struct FDSim: ParsableCommand {
     @Option(help: "Number of simulations.")
     var steps = 100
 
-    @Option(help: "Grid points per side.")
-    var size = 64
-
     @Option(help: "Simulations per training batch (each uploaded ×8 augmented).")
     var batch = 50
 
-    @Option(help: "Seed for repeatable simulations (random when omitted).")
-    var seed: UInt64?
+    @OptionGroup var grid: GridOptions
 
     func validate() throws {
-        guard (1...1_000_000).contains(steps) else { throw ValidationError("--steps must be 1…1000000") }
-        guard (1...10_000).contains(batch) else { throw ValidationError("--batch must be 1…10000") }
-        guard (3...HeatProblem.maximumSize).contains(size) else {
-            throw ValidationError("--size must be between 3 and \(HeatProblem.maximumSize)")
-        }
+        let bounds = [OptionBound("--steps", 1...1_000_000, steps), OptionBound("--batch", 1...10_000, batch)]
+        if let problem = OptionBound.firstViolation(bounds) { throw ValidationError(problem) }
     }
 
     func run() throws {
@@ -49,7 +42,7 @@ struct FDSim: ParsableCommand {
         let uploader = try TrainingDataUploader(client: client)
         try uploader.publishInfo()
 
-        var generator = seed.map(SeededGenerator.init(seed:)) ?? SeededGenerator()
+        var generator = grid.seed.map(SeededGenerator.init(seed:)) ?? SeededGenerator()
         let solver = SteadyStateSolver()
         let progress = Progress(total: steps)
         // Uploads run on a staging thread while the next simulation is solved.
@@ -58,12 +51,12 @@ struct FDSim: ParsableCommand {
         var batches = 0
         for i in 0..<steps {
             if let failure = staging.failure { throw failure }
-            let problem = try HeatProblem.random(size: size, using: &generator)
+            let problem = try HeatProblem.random(size: grid.size, using: &generator)
             let uInit = problem.initialTemperature
             let uSteady = try solver.solve(problem)
             var dataset = Dataset(name: WorkflowKeys.simulation(i))
-            try dataset.addTensor(WorkflowKeys.initialField, uInit.values, shape: [1, size, size, 1])
-            try dataset.addTensor(WorkflowKeys.steadyField, uSteady.values, shape: [1, size, size, 1])
+            try dataset.addTensor(WorkflowKeys.initialField, uInit.values, shape: [1, grid.size, grid.size, 1])
+            try dataset.addTensor(WorkflowKeys.steadyField, uSteady.values, shape: [1, grid.size, grid.size, 1])
             staging.submit { try client.putDataset(dataset) }
             initial.append(uInit)
             steady.append(uSteady)
@@ -83,7 +76,7 @@ struct FDSim: ParsableCommand {
     /// Uploads the 8 symmetries of a batch: samples are the initial fields, targets the steady states.
     private func upload(_ initial: [SquareGrid<Float>], _ steady: [SquareGrid<Float>], with uploader: TrainingDataUploader) throws {
         let samples = Symmetry.augment(initial), targets = Symmetry.augment(steady)
-        let shape = [samples.count, size, size, 1]
+        let shape = [samples.count, grid.size, grid.size, 1]
         try uploader.putBatch(samples: Tensor(shape: shape, scalars: samples.flatMap(\.values)),
                               targets: Tensor(shape: shape, scalars: targets.flatMap(\.values)))
     }

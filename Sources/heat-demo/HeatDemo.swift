@@ -2,7 +2,9 @@ import ArgumentParser
 import Foundation
 import HeatDiffusion
 import TandemPlot
+import TandemExperiment
 import TandemTensor
+import TandemWorkflow
 
 /// Solves a few random heat-diffusion cases, prints their statistics and draws each one:
 /// the initial temperature beside the steady state, as the tutorial's first figure does.
@@ -15,26 +17,28 @@ struct HeatDemo: ParsableCommand {
     @Option(help: "Number of random cases.")
     var cases = 3
 
-    @Option(help: "Grid points per side.")
-    var size = 64
-
-    @Option(help: "Seed for repeatable cases (random when omitted).")
-    var seed: UInt64?
+    @OptionGroup var grid: GridOptions
 
     @Option(help: "Directory for the pictures.")
     var output = "output/demo"
 
     func validate() throws {
-        guard cases >= 1 else { throw ValidationError("--cases must be at least 1") }
-        guard (3...HeatProblem.maximumSize).contains(size) else {
-            throw ValidationError("--size must be between 3 and \(HeatProblem.maximumSize)")
+        if let problem = OptionBound.firstViolation([OptionBound("--cases", 1...1000, cases)]) {
+            throw ValidationError(problem)
         }
+        guard !output.isEmpty else { throw ValidationError("--output must name a folder") }
     }
 
     func run() throws {
+        let size = grid.size
         let directory = URL(fileURLWithPath: output)
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        var generator = seed.map(SeededGenerator.init(seed:)) ?? SeededGenerator()
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            FileHandle.standardError.write(Data("heat-demo: cannot create the output folder: \(FileProblem.explain(error, at: output))\n".utf8))
+            throw ExitCode.failure
+        }
+        var generator = grid.seed.map(SeededGenerator.init(seed:)) ?? SeededGenerator()
         let solver = SteadyStateSolver()
         print("Solving \(cases) random case(s) on a \(size)×\(size) grid")
         for index in 0..<cases {

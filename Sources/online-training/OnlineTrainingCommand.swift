@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import OnlineTraining
 import TandemNN
+import TandemWorkflow
 
 /// `online-training`: the tutorial's whole workflow in one command (see ``OnlineTrainingRun``).
 @main
@@ -22,9 +23,6 @@ struct OnlineTrainingCommand: ParsableCommand {
 
     @Option(help: "Simulations per member.")
     var steps = 100
-
-    @Option(help: "Grid points per side.")
-    var size = 64
 
     @Option(help: "The network trained: the tutorial's DiffusionResNet, or HeatUNet, a multi-scale network with a test error about 30 times smaller, trained online within a minute.")
     var network = SurrogateNetwork.diffusionResNet
@@ -47,8 +45,7 @@ struct OnlineTrainingCommand: ParsableCommand {
     @Option(help: "Folder for the pictures, the report and the experiment's files.")
     var output = "output/online-training"
 
-    @Option(help: "Seed of every random choice (drawn when omitted; the report records it).")
-    var seed: UInt64?
+    @OptionGroup var grid: GridOptions
 
     @Option(help: "The TandemAI module (libTandemAI.so); TANDEM_MODULE_PATH when omitted.")
     var module: String?
@@ -60,7 +57,7 @@ struct OnlineTrainingCommand: ParsableCommand {
         var options = WorkflowOptions()
         options.replicas = replicas
         options.steps = steps
-        options.size = size
+        options.size = grid.size
         options.network = network
         options.depth = depth
         options.width = width
@@ -68,25 +65,13 @@ struct OnlineTrainingCommand: ParsableCommand {
         options.checkpointEvery = checkpointEvery ?? network.defaultCheckpointEvery
         options.port = port
         options.output = URL(fileURLWithPath: output)
-        options.seed = seed
+        options.seed = grid.seed
         options.modulePath = module
         options.testCases = testCases
         return options
     }
 
-    /// Upper bounds of the count options: far above any useful run, low enough that a typo
-    /// is refused at once instead of allocating for minutes.
-    var bounds: [(name: String, range: ClosedRange<Int>, value: Int)] {
-        [("--replicas", 1...256, replicas), ("--steps", 1...100_000, steps), ("--size", 8...1024, size),
-         ("--depth", 1...10, depth), ("--width", 1...64, width), ("--epochs", 1...100_000, options.epochs),
-         ("--checkpoint-every", 1...100_000, options.checkpointEvery), ("--port", 1...65535, port),
-         ("--test-cases", 1...100_000, testCases)]
-    }
-
     func validate() throws {
-        for bound in bounds where !bound.range.contains(bound.value) {
-            throw ValidationError("\(bound.name) must be \(bound.range.lowerBound)…\(bound.range.upperBound), got \(bound.value)")
-        }
         if let problem = options.problem() { throw ValidationError(problem) }
     }
 

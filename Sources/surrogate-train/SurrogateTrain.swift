@@ -5,6 +5,7 @@ import TandemML
 import TandemNN
 import TandemONNX
 import TandemTensor
+import TandemWorkflow
 
 /// The trainer of the online-training workflow: trains the chosen network (`--network`:
 /// the tutorial's `DiffusionResNet` by default, or `HeatUNet`) on the batches the
@@ -31,9 +32,6 @@ struct SurrogateTrain: ParsableCommand {
     @Option(help: "Training epochs.")
     var epochs = 40
 
-    @Option(help: "Grid points per side of the samples.")
-    var size = 64
-
     @Option(help: "Samples per mini-batch (default: 50 for diffusion-resnet, 4 for heat-unet).")
     var batch: Int?
 
@@ -43,21 +41,18 @@ struct SurrogateTrain: ParsableCommand {
     @Option(name: .customLong("checkpoint-every"), help: "Epochs between checkpoints stored in the database.")
     var checkpointEvery = 10
 
-    @Option(help: "Seed for initialisation, dropout and shuffling (random when omitted).")
-    var seed: UInt64?
+    @OptionGroup var grid: GridOptions
 
     @Option(name: .customLong("wait-seconds"), help: "How long to wait for the first batch.")
     var waitSeconds = 300.0
 
     func validate() throws {
-        guard (2...4096).contains(size) else { throw ValidationError("--size must be 2…4096") }
-        guard (1...30).contains(depth), (1 << depth) <= size else { throw ValidationError("--depth must be between 1 and log2(--size)") }
-        guard (1...100_000).contains(epochs) else { throw ValidationError("--epochs must be 1…100000") }
-        guard (1...100_000).contains(batchSize) else { throw ValidationError("--batch must be 1…100000") }
-        guard (1...100_000).contains(checkpointEvery) else { throw ValidationError("--checkpoint-every must be 1…100000") }
+        let bounds = [OptionBound("--epochs", 1...100_000, epochs), OptionBound("--batch", 1...100_000, batchSize),
+                      OptionBound("--checkpoint-every", 1...100_000, checkpointEvery), OptionBound("--width", 1...64, width)]
+        if let problem = OptionBound.firstViolation(bounds) { throw ValidationError(problem) }
+        if let problem = SurrogateNetwork.depthProblem(depth: depth, size: grid.size) { throw ValidationError(problem) }
         guard waitSeconds.isFinite, (0...86_400).contains(waitSeconds) else { throw ValidationError("--wait-seconds must be 0…86400") }
         guard initialLearningRate > 0, initialLearningRate.isFinite else { throw ValidationError("--learning-rate must be positive") }
-        guard width >= 1, width <= 64 else { throw ValidationError("--width must be between 1 and 64") }
     }
 
     /// The mini-batch size: `--batch` or the network's default.

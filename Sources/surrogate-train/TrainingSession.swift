@@ -20,19 +20,19 @@ struct TrainingSession {
 
     mutating func run() throws {
         var entropy = SeededGenerator()
-        let seed = options.seed ?? entropy.next()
+        let seed = options.grid.seed ?? entropy.next()
         let downloader = try waitForData(seed: seed)
         switch options.network {
         case .diffusionResNet:
             let model = DiffusionResNet<Float>(depth: options.depth, seed: seed)
             let schedule = LearningRateSchedule.tutorial(initial: options.initialLearningRate)
             try train(model, schedule: schedule, smoothDecay: false, downloader: downloader) {
-                $0.onnxModel(height: options.size, width: options.size).serialized()
+                $0.onnxModel(height: options.grid.size, width: options.grid.size).serialized()
             }
         case .heatUNet:
             let model = HeatUNet<Float>(levels: options.depth, width: options.width, seed: seed)
             try train(model, schedule: .constant(options.initialLearningRate), smoothDecay: true, downloader: downloader) {
-                $0.onnxModel(height: options.size, width: options.size).serialized()
+                $0.onnxModel(height: options.grid.size, width: options.grid.size).serialized()
             }
         }
     }
@@ -91,11 +91,11 @@ struct TrainingSession {
 
     /// Copies a `[N, size, size, 1]` float32 batch into a feature map.
     private func load(_ tensor: Tensor, into map: FeatureMap<Float>) throws {
-        guard tensor.dtype == .float, tensor.shape.count == 4, tensor.shape[1] == options.size,
-              tensor.shape[2] == options.size, tensor.shape[3] == 1 else {
-            throw ValidationErrorMessage("training batches must be float32 [N, \(options.size), \(options.size), 1], got \(tensor.dtype) \(tensor.shape)")
+        guard tensor.dtype == .float, tensor.shape.count == 4, tensor.shape[1] == options.grid.size,
+              tensor.shape[2] == options.grid.size, tensor.shape[3] == 1 else {
+            throw ValidationErrorMessage("training batches must be float32 [N, \(options.grid.size), \(options.grid.size), 1], got \(tensor.dtype) \(tensor.shape)")
         }
-        map.resize(batch: tensor.shape[0], channels: 1, height: options.size, width: options.size)
+        map.resize(batch: tensor.shape[0], channels: 1, height: options.grid.size, width: options.grid.size)
         tensor.withUnsafeBufferPointer(as: Float.self) { map.copyIn(nhwc: $0.baseAddress!) }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HeatDiffusion
+import TandemExperiment
 import TandemNN
 import TandemTensor
 
@@ -106,9 +107,18 @@ extension TrainingSet<Float> {
 /// Writes both sets as raw float32 files into `folder` (created if missing).
 private func save(train: HeatExamples, test: HeatExamples, to folder: String) throws {
     let directory = URL(fileURLWithPath: folder)
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    do {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    } catch {
+        throw ValidationErrorText("--save-data: \(FileProblem.explain(error, at: folder))")
+    }
     for (name, values) in [("train_inputs", train.initial), ("train_targets", train.steady),
                            ("test_inputs", test.initial), ("test_targets", test.steady)] {
-        try values.withUnsafeBytes { try Data($0).write(to: directory.appendingPathComponent(name + ".f32")) }
+        let file = directory.appendingPathComponent(name + ".f32")
+        do {
+            try values.withUnsafeBytes { try Data($0).write(to: file) }
+        } catch {
+            throw ValidationErrorText("--save-data: \(FileProblem.explain(error, at: file.path))")
+        }
     }
 }

@@ -68,9 +68,16 @@ import TandemTesting
         #expect(records.count == 1 && records.first?.isStale == true)
         let record = try #require(records.first)
         #expect(record.liveJobs.isEmpty)
-        #expect(RunRegistry.markStatusFiles(of: record) == [summaryURL.path])
+        let reportURL = output.appendingPathComponent("report.html")
+        let page = try String(contentsOf: reportURL, encoding: .utf8)
+        #expect(page.contains(">running</span>") && page.contains("http-equiv=\"refresh\""))
+        #expect(RunRegistry.markStatusFiles(of: record) == [summaryURL.path, reportURL.path])
         let after = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: summaryURL)) as? [String: Any])
         #expect(after["state"] as? String == "killed")
+        let marked = try String(contentsOf: reportURL, encoding: .utf8)
+        #expect(marked.contains(">killed</span> The driver (pid \(run.process.processIdentifier)) died"), "\(marked.prefix(2000))")
+        #expect(!marked.contains(">running</span>") && !marked.contains("http-equiv=\"refresh\""), "the page stops saying it runs")
+        #expect(RunRegistry.markStatusFiles(of: record).isEmpty, "marking twice changes nothing")
         #expect(RunRegistry.removeIfSettled(record))
     }
 
@@ -103,11 +110,22 @@ import TandemTesting
             #expect(result.error.contains(option), "\(result.error)")
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: output.path).isEmpty, "nothing was written")
-        for (program, option, value) in [("fd-sim", "--steps", "100000000"), ("fd-sim", "--batch", "1000000"),
-                                         ("surrogate-train", "--epochs", "100000000"), ("surrogate-train", "--batch", "0"),
-                                         ("surrogate-train", "--size", "1000000")] {
-            let result = try TestEnvironment.run(TestEnvironment.builtProgram(program), [option, value])
-            #expect(result.status == 64, "\(program) \(option) \(value): \(result.error)")
+        for (program, arguments) in [("fd-sim", ["--steps", "100000000"]), ("fd-sim", ["--batch", "1000000"]),
+                                     ("surrogate-train", ["--epochs", "100000000"]), ("surrogate-train", ["--batch", "0"]),
+                                     ("heat-demo", ["--cases", "0"]), ("tandem-bench", ["train", "--cases", "nothing"]),
+                                     ("tandem-bench", ["infer", "--threads", "0"])] {
+            let result = try TestEnvironment.run(TestEnvironment.builtProgram(program), arguments)
+            #expect(result.status == 64, "\(program) \(arguments): \(result.error)")
+            #expect(result.error.contains(arguments[arguments.count - 2]), "\(result.error)")
+        }
+        // Every program takes the grid size from one declaration, so they refuse the same sizes in the same words.
+        for (program, arguments) in [("heat-demo", [String]()), ("fd-sim", []), ("surrogate-train", []),
+                                     ("online-training", []), ("tandem-bench", ["infer"])] {
+            for size in ["2", "2050"] {
+                let result = try TestEnvironment.run(TestEnvironment.builtProgram(program), arguments + ["--size", size])
+                #expect(result.status == 64, "\(program) --size \(size): \(result.error)")
+                #expect(result.error.contains("--size must be 3…2049, got \(size)"), "\(program): \(result.error)")
+            }
         }
     }
 
@@ -115,11 +133,13 @@ import TandemTesting
         let parent = try TestEnvironment.makeTemporaryDirectory(prefix: "online-training-output")
         let file = parent.appendingPathComponent("plain")
         try Data("x".utf8).write(to: file)
-        let result = try TestEnvironment.run(TestEnvironment.builtProgram("online-training"),
-                                             ["--output", file.appendingPathComponent("x").path])
-        #expect(result.status == 1)
-        #expect(result.error.contains("\(file.path) is a file, not a folder"), "\(result.error)")
-        #expect(!result.error.contains("NSCocoaErrorDomain"))
+        for program in ["online-training", "heat-demo"] {
+            let result = try TestEnvironment.run(TestEnvironment.builtProgram(program),
+                                                 ["--output", file.appendingPathComponent("x").path])
+            #expect(result.status == 1, "\(program)")
+            #expect(result.error.contains("\(file.path) is a file, not a folder"), "\(program): \(result.error)")
+            #expect(!result.error.contains("NSCocoaErrorDomain"))
+        }
     }
 
     @Test func theOutputFolderIsPrivate() throws {

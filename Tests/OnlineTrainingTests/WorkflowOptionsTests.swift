@@ -40,7 +40,8 @@ import TandemPlot
         }
         #expect(problem { $0.replicas = 0 }?.contains("--replicas") == true)
         #expect(problem { $0.steps = 0 }?.contains("--steps") == true)
-        #expect(problem { $0.size = 4 }?.contains("--size") == true)
+        #expect(problem { $0.size = 2 }?.hasPrefix("--size") == true)
+        #expect(problem { $0.size = 4 }?.hasPrefix("--depth") == true, "2^4 > 4")
         #expect(problem { $0.depth = 7 }?.contains("--depth") == true, "2^7 > 64")
         #expect(problem { $0.depth = 6 } == nil)
         #expect(problem { $0.epochs = 0 }?.contains("--epochs") == true)

@@ -108,9 +108,10 @@ public final class Experiment: Sendable {
                          directory: entityDirectory(identifier))
     }
 
-    /// Names a JSON status file of this run with a top-level `"state"` that says `"running"`
-    /// while the run goes on (such as online-training's `summary.json`). Should the driver die
-    /// without ending the run (SIGKILL, a crash), `tandem runs` marks the file `"killed"`.
+    /// Names a status file of this run: JSON with a top-level `"state"` that says `"running"`
+    /// while the run goes on (such as online-training's `summary.json`), or an HTML page whose
+    /// running-only parts are marked with ``RunningMarkup`` (its `report.html`). Should the
+    /// driver die without ending the run (SIGKILL, a crash), `tandem runs` marks the file killed.
     public func recordStatusFile(_ url: URL) {
         registration.addStatusFile(url.standardizedFileURL)
     }

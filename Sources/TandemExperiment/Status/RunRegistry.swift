@@ -61,24 +61,31 @@ public enum RunRegistry {
         return parent.st_mode & 0o022 == 0 || parent.st_mode & S_ISVTX != 0
     }
 
-    /// Marks a stale run's status files: a `"state"` of `"running"` becomes `"killed"`, with a
-    /// message saying that the driver died. Returns the files changed.
+    /// Marks a stale run's status files: in a JSON file a `"state"` of `"running"` becomes
+    /// `"killed"`, with a message saying that the driver died; an HTML page loses the parts
+    /// it marked with ``RunningMarkup`` and gains that message. Returns the files changed.
     @discardableResult
     public static func markStatusFiles(of record: Record) -> [String] {
-        var changed: [String] = []
-        for path in record.entry.statusFiles {
+        let message = "The driver (pid \(record.entry.driverPID)) died without finishing: "
+            + "it was killed or crashed; found by tandem at \(Date())."
+        return record.entry.statusFiles.filter { path in
             let url = URL(fileURLWithPath: path)
-            guard let data = try? Data(contentsOf: url),
-                  var object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-                  object["state"] as? String == "running" else { continue }
-            object["state"] = "killed"
-            object["message"] = "The driver (pid \(record.entry.driverPID)) died without finishing: "
-                + "it was killed or crashed; found by tandem at \(Date())."
-            guard let updated = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]),
-                  (try? updated.write(to: url, options: .atomic)) != nil else { continue }
-            changed.append(path)
+            guard let data = try? Data(contentsOf: url) else { return false }
+            let updated = url.pathExtension == "json" ? markingKilled(json: data, message: message)
+                : RunningMarkup.markingKilled(String(decoding: data, as: UTF8.self),
+                                              notice: "<p><span class=\"state failed\">killed</span> \(message)</p>").map { Data($0.utf8) }
+            guard let updated else { return false }
+            return (try? updated.write(to: url, options: .atomic)) != nil
         }
-        return changed
+    }
+
+    /// A JSON status object whose `"running"` state is now `"killed"`, or `nil`.
+    private static func markingKilled(json data: Data, message: String) -> Data? {
+        guard var object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              object["state"] as? String == "running" else { return nil }
+        object["state"] = "killed"
+        object["message"] = message
+        return try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
     }
 
     /// The live processes of a recorded job: its own, if it still runs, and the rest of its

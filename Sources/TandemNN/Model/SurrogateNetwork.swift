@@ -62,6 +62,15 @@ public enum SurrogateNetwork: String, CaseIterable, Sendable, Codable {
     /// The default width (channels of the finest level; HeatUNet only).
     public static let defaultWidth = 8
 
+    /// Why `depth` halvings do not fit a grid of `size` points per side (each halving needs
+    /// at least one point left), or `nil` when they do.
+    public static func depthProblem(depth: Int, size: Int) -> String? {
+        guard depth >= 1, depth <= 30, 1 << depth <= size else {
+            return "--depth must be between 1 and log2(--size) (\(Int.bitWidth - 1 - max(size, 1).leadingZeroBitCount)), got \(depth)"
+        }
+        return nil
+    }
+
     /// The architecture string of the network built with these sizes, as its `architecture`.
     public func architecture(depth: Int, width: Int = defaultWidth) -> String {
         switch self {
