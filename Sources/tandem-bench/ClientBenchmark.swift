@@ -197,10 +197,10 @@ private final class PythonPeer {
         process.executableURL = URL(fileURLWithPath: python)
         process.arguments = ["-c", Self.script]
         var environment = ProcessInfo.processInfo.environment
-        environment["SSDB"] = "127.0.0.1:\(port)"
-        environment["SR_DB_TYPE"] = "Standalone"
+        environment[ClientVariables.address] = "127.0.0.1:\(port)"
+        environment[ClientVariables.databaseType] = "Standalone"
         environment["SR_LOG_LEVEL"] = "QUIET"
-        for key in ["SSKEYIN", "SSKEYOUT"] { environment[key] = nil }
+        for key in [ClientVariables.keyIn, ClientVariables.keyOut] { environment[key] = nil }
         process.environment = environment
         process.standardInput = input
         process.standardOutput = output

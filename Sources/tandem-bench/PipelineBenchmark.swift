@@ -35,8 +35,8 @@ struct PipelineBenchmark: BenchmarkArea {
         let program = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
             .deletingLastPathComponent().appendingPathComponent("fd-sim")
         var environment = ProcessInfo.processInfo.environment
-        environment["SSDB"] = "127.0.0.1:\(port)"
-        environment["SR_DB_TYPE"] = "Standalone"
+        environment[ClientVariables.address] = "127.0.0.1:\(port)"
+        environment[ClientVariables.databaseType] = "Standalone"
         var run = 0
         let ms = try measureMedian(warmup: 1, repeats: options.quick ? 1 : 3) {
             environment["SSKEYOUT"] = "bench_\(run)"

@@ -42,13 +42,13 @@ struct AddressOptions: ParsableArguments {
     /// The password to send with `AUTH`, or `nil`.
     func password() throws -> String? {
         if let passwordFile { return try PasswordFile.read(passwordFile) }
-        if let value = ProcessInfo.processInfo.environment["TANDEM_DB_PASSWORD"], !value.isEmpty { return value }
+        if let value = ProcessInfo.processInfo.environment[ClientVariables.password], !value.isEmpty { return value }
         return nil
     }
 
     var resolved: String {
         if let address { return address }
-        if let ssdb = ProcessInfo.processInfo.environment["SSDB"], let first = ssdb.split(separator: ",").first {
+        if let ssdb = ProcessInfo.processInfo.environment[ClientVariables.address], let first = ssdb.split(separator: ",").first {
             return String(first)
         }
         return "127.0.0.1:6780"

@@ -31,8 +31,9 @@ extension ClientConfiguration {
     public init(environment: [String: String] = ProcessInfo.processInfo.environment,
                 suffix: String = "") throws(ClientError) {
         let reader = EnvironmentReader(environment: environment, suffix: suffix)
-        guard let ssdb = reader.string("SSDB") else {
-            throw .invalidArgument("The environment variable \(reader.name("SSDB")) must be set to use the client (for example \(reader.name("SSDB"))=127.0.0.1:6379).")
+        guard let ssdb = reader.string(ClientVariables.address) else {
+            let name = reader.name(ClientVariables.address)
+            throw .invalidArgument("The environment variable \(name) must be set to use the client (for example \(name)=127.0.0.1:6379).")
         }
         let addresses: [ServerAddress]
         do {
@@ -40,7 +41,7 @@ extension ClientConfiguration {
         } catch {
             throw .invalidArgument(error.description)
         }
-        let kind: DatabaseKind = (reader.string("SR_DB_TYPE") ?? "Clustered").lowercased() == "clustered" ? .clustered : .standalone
+        let kind: DatabaseKind = (reader.string(ClientVariables.databaseType) ?? "Clustered").lowercased() == "clustered" ? .clustered : .standalone
 
         let connTimeout = try reader.integer("SR_CONN_TIMEOUT", default: 100, range: 1...2_147_483)
         let connInterval = try reader.integer("SR_CONN_INTERVAL", default: 1000, range: 1...Int(Int32.max))
@@ -53,8 +54,8 @@ extension ClientConfiguration {
             .integer("SR_MODEL_TIMEOUT", default: 60_000_000, range: 1...Int(Int32.max))
 
         let prefixes = KeyPrefixConfiguration(
-            output: reader.string("SSKEYOUT") ?? "",
-            inputs: (reader.string("SSKEYIN") ?? "").split(separator: ",").map(String.init))
+            output: reader.string(ClientVariables.keyOut) ?? "",
+            inputs: (reader.string(ClientVariables.keyIn) ?? "").split(separator: ",").map(String.init))
 
         self.init(addresses: addresses, kind: kind,
                   connectionRetry: RetryPolicy(timeoutMilliseconds: connTimeout * 1000, intervalMilliseconds: connInterval),
@@ -63,7 +64,7 @@ extension ClientConfiguration {
                   modelTimeoutMilliseconds: modelTimeout,
                   threadCount: threads,
                   keyPrefixes: prefixes)
-        self.password = reader.string("TANDEM_DB_PASSWORD")
+        self.password = reader.string(ClientVariables.password)
     }
 }
 
@@ -73,7 +74,7 @@ struct EnvironmentReader {
     var suffix: String
 
     /// The variable actually read for option `option`.
-    func name(_ option: String) -> String { suffix.isEmpty ? option : "\(option)_\(suffix)" }
+    func name(_ option: String) -> String { ClientVariables.named(option, suffix: suffix) }
 
     /// The value, or `nil` when unset or empty.
     func string(_ option: String) -> String? {

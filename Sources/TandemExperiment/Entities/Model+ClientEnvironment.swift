@@ -1,3 +1,5 @@
+import TandemRedis
+
 extension Model {
     /// The variables the experiment sets for this model so its SmartRedis-compatible client
     /// finds the databases and uses the right key prefixes — exactly as SmartSim sets them:
@@ -20,8 +22,8 @@ extension Model {
             variables[database.typeVariable] = "Standalone"
             if let password = database.password { variables[database.passwordVariable] = password }
         }
-        if isKeyPrefixingEnabled { variables["SSKEYOUT"] = name }
-        if !incomingEntities.isEmpty { variables["SSKEYIN"] = incomingEntities.joined(separator: ",") }
+        if isKeyPrefixingEnabled { variables[ClientVariables.keyOut] = name }
+        if !incomingEntities.isEmpty { variables[ClientVariables.keyIn] = incomingEntities.joined(separator: ",") }
         return variables
     }
 
@@ -30,8 +32,8 @@ extension Model {
     /// ``clientEnvironment(databases:)``.
     func launchEnvironment(inheriting inherited: [String: String], databases: [Orchestrator]) -> [String: String] {
         var environment = inherited
-        environment["SSKEYIN"] = nil
-        environment["SSKEYOUT"] = nil
+        environment[ClientVariables.keyIn] = nil
+        environment[ClientVariables.keyOut] = nil
         environment.merge(runSettings.environment) { $1 }
         environment.merge(clientEnvironment(databases: databases)) { $1 }
         return environment

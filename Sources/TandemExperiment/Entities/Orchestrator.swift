@@ -1,4 +1,5 @@
 import Foundation
+import TandemRedis
 
 /// A database for an experiment: one `redis-server` with the TandemAI module loaded, as
 /// SmartSim's `Orchestrator` is a Redis deployment with RedisAI.
@@ -79,14 +80,17 @@ public struct Orchestrator: Entity, Hashable {
 
     /// The environment variable that carries the address: `SSDB` for the default identifier,
     /// `SSDB_<name>` otherwise (SmartSim's rule).
-    public var addressVariable: String { name == "orchestrator" ? "SSDB" : "SSDB_\(name)" }
+    public var addressVariable: String { ClientVariables.named(ClientVariables.address, suffix: variableSuffix) }
 
     /// The matching database-type variable (`SR_DB_TYPE`, or `SR_DB_TYPE_<name>`).
-    public var typeVariable: String { name == "orchestrator" ? "SR_DB_TYPE" : "SR_DB_TYPE_\(name)" }
+    public var typeVariable: String { ClientVariables.named(ClientVariables.databaseType, suffix: variableSuffix) }
 
     /// The environment variable that carries the password: `TANDEM_DB_PASSWORD` for the
     /// default identifier, `TANDEM_DB_PASSWORD_<name>` otherwise.
-    public var passwordVariable: String { name == "orchestrator" ? "TANDEM_DB_PASSWORD" : "TANDEM_DB_PASSWORD_\(name)" }
+    public var passwordVariable: String { ClientVariables.named(ClientVariables.password, suffix: variableSuffix) }
+
+    /// The suffix of its variables: none for the default identifier `orchestrator`, else its name.
+    private var variableSuffix: String { name == "orchestrator" ? "" : name }
 
     /// Whether the database binds a loopback address (127.0.0.0/8), reachable from this machine only.
     public var isLoopback: Bool { host.hasPrefix("127.") }
