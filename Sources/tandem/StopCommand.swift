@@ -2,10 +2,11 @@ import ArgumentParser
 import Foundation
 import TandemExperiment
 
-/// `tandem stop`: shut a database down.
+/// `tandem stop`: shut a database down; for a Redis Cluster, every node of it.
 struct StopCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "stop", abstract: "Shut a database down (it saves first when persistence is on).")
+        commandName: "stop",
+        abstract: "Shut a database down, every node of a cluster (each saves first when persistence is on).")
 
     @OptionGroup var target: AddressOptions
 
@@ -20,17 +21,23 @@ struct StopCommand: ParsableCommand {
         let address = target.resolved
         StaleRuns.report(address: address)
         let connection = try target.connection()
+        // Replicas first, so that no replica is promoted while its master goes down.
+        let nodes = try reportingErrors { try connection.clusterNodes() }?.reversed().map(\.address) ?? [address]
         try reportingErrors {
-            try connection.shutdown()
+            for node in nodes {
+                try (node == address ? connection : target.connection(to: node)).shutdown()
+            }
             let deadline = Date().addingTimeInterval(timeout)
-            while (try? DatabaseConnection(address: address, timeoutMilliseconds: 200)) != nil {
-                guard Date() < deadline else {
-                    throw ExperimentError(.timeout, "\(address) still answers after \(timeout) s")
+            for node in nodes {
+                while (try? DatabaseConnection(address: node, timeoutMilliseconds: 200)) != nil {
+                    guard Date() < deadline else {
+                        throw ExperimentError(.timeout, "\(node) still answers after \(timeout) s")
+                    }
+                    usleep(20_000)
                 }
-                usleep(20_000)
             }
         }
-        print("Database \(address) stopped.")
+        print(nodes.count == 1 ? "Database \(address) stopped." : "Database stopped: \(nodes.joined(separator: ", ")).")
         StaleRuns.forgetSettled()
     }
 }

@@ -26,14 +26,16 @@ struct AddressOptions: ParsableArguments {
 
     /// An admin connection to the database, authenticated when a password is given; a
     /// database that wants a password not given is named as such.
-    func connection() throws -> DatabaseConnection {
-        let password = try password()
+    ///
+    /// - Parameter address: another node of the same database (a cluster's), if not the one given.
+    func connection(to address: String? = nil) throws -> DatabaseConnection {
+        let password = try password(), address = address ?? resolved
         return try reportingErrors {
-            let connection = try DatabaseConnection(address: resolved, password: password)
+            let connection = try DatabaseConnection(address: address, password: password)
             let pong = password == nil ? try connection.send("PING") : .simpleString("PONG")
             if case .error(let text) = pong, text.hasPrefix("NOAUTH") {
                 throw ExperimentError(.databaseUnreachable,
-                    "the database at \(resolved) requires a password: give --password-file FILE or set TANDEM_DB_PASSWORD")
+                    "the database at \(address) requires a password: give --password-file FILE or set TANDEM_DB_PASSWORD")
             }
             return connection
         }

@@ -40,10 +40,10 @@ import TandemTesting
             #expect(try admin.send("PING") == .simpleString("PONG"))
             #expect(try admin.modules().map(\.name) == ["ai"])
 
-            let configuration = try String(contentsOf: database.configurationFile, encoding: .utf8)
+            let configuration = try String(contentsOf: database.configurationFile(), encoding: .utf8)
             #expect(configuration.contains("requirepass \"s3cret \\\"quoted\\\" word\""))
             #expect(configuration.contains("protected-mode yes"))
-            #expect(StaleRunTests.mode(of: database.configurationFile.path) == 0o600)
+            #expect(StaleRunTests.mode(of: database.configurationFile().path) == 0o600)
             #expect(StaleRunTests.mode(of: database.directory.path) == 0o700)
         }
     }

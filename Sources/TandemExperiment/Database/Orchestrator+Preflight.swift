@@ -15,6 +15,7 @@ extension Orchestrator {
     /// - Parameter environment: where `REDIS_SERVER`, `TANDEM_MODULE_PATH` and `PATH` are read.
     /// - Throws: ``ExperimentError`` with code `redisServerNotFound`, `moduleNotFound` or `portInUse`.
     func preflight(environment: [String: String]) throws(ExperimentError) -> DatabaseLaunchPlan {
+        try checkShape()
         try checkAccessRule()
         let serverName = redisServer ?? environment["REDIS_SERVER"] ?? "redis-server"
         guard let server = ExecutableLookup.find(serverName, path: environment["PATH"]) else {
@@ -33,10 +34,36 @@ extension Orchestrator {
                 "cannot start database \(name): the TandemAI module file \(module) does not exist or is unreadable; "
                 + "build it with `make module`")
         }
-        try Self.checkPortIsFree(host: host, port: port, database: name)
+        for node in nodes {
+            try Self.checkPortIsFree(host: host, port: node.port, database: name)
+            if isCluster { try Self.checkPortIsFree(host: host, port: node.busPort, database: name) }
+        }
         // redis-server runs in the database's own directory, so a relative path must be made absolute here.
         let absoluteModule = URL(fileURLWithPath: module).standardizedFileURL.path
         return DatabaseLaunchPlan(redisServer: server, modulePath: absoluteModule)
+    }
+
+    /// Refuses a shard count Redis Cluster cannot serve well and ports past 65535.
+    func checkShape() throws(ExperimentError) {
+        guard shards == 1 || (3...1000).contains(shards) else {
+            throw ExperimentError(.invalidDeclaration, shards == 2
+                ? "database \(name): 2 shards are refused (as SmartSim refuses them): a cluster of two masters cannot "
+                    + "agree on a failed one; use 1 shard or 3 and more"
+                : "database \(name): shards must be 1 or 3…1000, got \(shards)")
+        }
+        guard (0...16).contains(replicasPerShard), replicasPerShard == 0 || isCluster else {
+            throw ExperimentError(.invalidDeclaration, isCluster
+                ? "database \(name): replicas per shard must be 0…16, got \(replicasPerShard)"
+                : "database \(name): replicas need a cluster (3 shards or more)")
+        }
+        let last = nodes.last!
+        guard (isCluster ? last.busPort : last.port) <= 65535 else {
+            throw ExperimentError(.invalidDeclaration, "database \(name): its \(nodes.count) nodes need ports \(port)…\(last.port)"
+                + (isCluster ? " and cluster-bus ports \(port + 10_000)…\(last.busPort)" : "") + ", past 65535")
+        }
+        guard clusterNodeTimeout > .zero else {
+            throw ExperimentError(.invalidDeclaration, "database \(name): the cluster node timeout must be positive")
+        }
     }
 
     /// Refuses an open database on a network, and passwords Redis cannot take.
@@ -78,13 +105,14 @@ extension Orchestrator {
         }
     }
 
-    /// The `redis-server` configuration for this database: bound to ``host`` only, no
-    /// daemonising, log to standard output (the node's `.out` file), persistence as declared,
-    /// the password if one is set, and TandemAI loaded with its thread count.
-    func configuration(modulePath: String) -> String {
+    /// The `redis-server` configuration of `node`: bound to ``host`` only, no daemonising, log
+    /// to standard output (the node's `.out` file), persistence as declared, the password if one
+    /// is set, TandemAI loaded with its thread count, and for a cluster `cluster-enabled` with
+    /// full coverage required (a missing shard stops the cluster rather than losing writes).
+    func configuration(of node: DatabaseNode, modulePath: String) -> String {
         var lines = [
             "# Written by TandemExperiment for database \(name); regenerated at every start.",
-            "port \(port)",
+            "port \(node.port)",
             "bind \(host)",
             // Protected mode refuses clients from other hosts while there is no password: it
             // stays on unless an open database on a network was asked for explicitly.
@@ -93,9 +121,20 @@ extension Orchestrator {
             "dir \(Self.quoted(directory.path))",
             "logfile \"\"",
             "loglevel notice",
-            "dbfilename \(Self.quoted(nodeName + ".rdb"))",
-            "appendfilename \(Self.quoted(nodeName + ".aof"))",
+            "dbfilename \(Self.quoted(node.name + ".rdb"))",
+            "appendfilename \(Self.quoted(node.name + ".aof"))",
         ]
+        if isCluster {
+            let (seconds, attoseconds) = clusterNodeTimeout.components
+            lines += ["cluster-enabled yes", "cluster-config-file \(Self.quoted(node.name + ".nodes.conf"))",
+                      "cluster-port \(node.busPort)",
+                      "cluster-node-timeout \(max(1, seconds * 1000 + attoseconds / 1_000_000_000_000_000))",
+                      "cluster-require-full-coverage yes",
+                      // A replica may take over however long it was cut off from its master.
+                      "cluster-replica-validity-factor 0"]
+            // Replicas authenticate to their masters with the same password.
+            if let password { lines.append("masterauth \(Self.quoted(password))") }
+        }
         switch persistence {
         case .none:
             lines += ["save \"\"", "appendonly no"]

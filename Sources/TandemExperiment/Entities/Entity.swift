@@ -22,12 +22,12 @@ public enum EntityKind: Sendable {
 
 extension Entity {
     /// The names of the jobs this entity runs: the model's own name, each ensemble member's
-    /// name, or each database node's name (`orchestrator_0`).
+    /// name, or each database node's name (`orchestrator_0`, `orchestrator_1`, …).
     public var jobNames: [String] {
         switch kind {
         case .model(let model): [model.name]
         case .ensemble(let ensemble): ensemble.members.map(\.name)
-        case .orchestrator(let orchestrator): [orchestrator.nodeName]
+        case .orchestrator(let orchestrator): orchestrator.nodes.map(\.name)
         }
     }
 }

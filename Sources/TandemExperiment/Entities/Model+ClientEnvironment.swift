@@ -6,8 +6,8 @@ extension Model {
     ///
     /// | variable | value | when |
     /// |---|---|---|
-    /// | `SSDB` (`SSDB_<id>`) | the database's `host:port` | per running database; suffixed unless its identifier is `orchestrator` |
-    /// | `SR_DB_TYPE` (`SR_DB_TYPE_<id>`) | `Standalone` | alongside each address |
+    /// | `SSDB` (`SSDB_<id>`) | the database's `host:port`, every master's for a cluster, comma-separated | per running database; suffixed unless its identifier is `orchestrator` |
+    /// | `SR_DB_TYPE` (`SR_DB_TYPE_<id>`) | `Clustered` for a cluster, else `Standalone` | alongside each address |
     /// | `TANDEM_DB_PASSWORD` (`TANDEM_DB_PASSWORD_<id>`) | the database's password | the database has one (a Tandem addition: TandemClient sends it with `AUTH`) |
     /// | `SSKEYOUT` | the model's name | key prefixing enabled |
     /// | `SSKEYIN` | incoming entity names, comma-joined | at least one registered |
@@ -18,8 +18,8 @@ extension Model {
     public func clientEnvironment(databases: [Orchestrator]) -> [String: String] {
         var variables: [String: String] = [:]
         for database in databases {
-            variables[database.addressVariable] = database.address
-            variables[database.typeVariable] = "Standalone"
+            variables[database.addressVariable] = database.clientAddresses
+            variables[database.typeVariable] = database.isCluster ? "Clustered" : "Standalone"
             if let password = database.password { variables[database.passwordVariable] = password }
         }
         if isKeyPrefixingEnabled { variables[ClientVariables.keyOut] = name }

@@ -1,13 +1,17 @@
 import Foundation
 import TandemRedis
 
-/// A database for an experiment: one `redis-server` with the TandemAI module loaded, as
-/// SmartSim's `Orchestrator` is a Redis deployment with RedisAI.
+/// A database for an experiment: `redis-server` with the TandemAI module loaded, as
+/// SmartSim's `Orchestrator` is a Redis deployment with RedisAI. One server, or a Redis
+/// Cluster of ``shards`` masters (each with ``replicasPerShard`` replicas) that splits the
+/// keys between them.
 ///
-/// Create it with ``Experiment/createDatabase(port:interface:threadsPerQueue:)``; starting it
-/// writes a configuration file into its directory, launches `redis-server` with it and waits
-/// until the database is ready (PING answers and `MODULE LIST` shows the module). Entities
-/// started while it runs get its address as `SSDB`.
+/// Create it with ``Experiment/createDatabase(port:interface:threadsPerQueue:identifier:shards:)``;
+/// starting it writes a configuration file per node into its directory, launches each
+/// `redis-server` (on consecutive ports from ``port``) and waits until the database is ready:
+/// every node answers PING and lists the module, and a cluster says `cluster_state:ok` on
+/// every node with all slots assigned. Entities started while it runs get the masters'
+/// addresses as `SSDB` and `SR_DB_TYPE` (`Clustered` for a cluster, else `Standalone`).
 ///
 /// ```swift
 /// var database = try experiment.createDatabase(port: 6780, interface: "lo")
@@ -18,8 +22,17 @@ public struct Orchestrator: Entity, Hashable {
     /// The database identifier; `orchestrator` is the default one, whose address goes into
     /// `SSDB` (any other identifier `id` sets `SSDB_<id>`).
     public var name: String
-    /// The TCP port.
+    /// The TCP port of the first node; the others take the next ports, in ``nodes`` order.
     public var port: Int
+    /// The masters: 1 for one server, or 3 and more for a Redis Cluster (2 is refused, as
+    /// SmartSim refuses it: a cluster of two masters cannot elect a new master when one fails).
+    public var shards = 1
+    /// Replicas of every master of a cluster: when a master fails, Redis promotes one of its
+    /// replicas and the clients follow it. None by default.
+    public var replicasPerShard = 0
+    /// How long a cluster node may be unreachable before the others count it as failed
+    /// (`cluster-node-timeout`; Redis's default is 15 s).
+    public var clusterNodeTimeout: Duration = .seconds(15)
     /// The interface asked for (`lo`, `eth0`, or an IPv4 address).
     public var interface: String
     /// The IPv4 address `interface` resolved to; the server binds only to it.
@@ -72,11 +85,22 @@ public struct Orchestrator: Entity, Hashable {
 
     public var kind: EntityKind { .orchestrator(self) }
 
-    /// The address clients use: `host:port`.
+    /// The address of the first node: `host:port`.
     public var address: String { "\(host):\(port)" }
 
-    /// The name of its (single) database node, as the summary shows it.
-    public var nodeName: String { "\(name)_0" }
+    /// The masters' addresses, comma-separated: what clients get as `SSDB`.
+    public var clientAddresses: String { nodes.filter(\.isMaster).map(\.address).joined(separator: ",") }
+
+    /// Whether the database is a Redis Cluster.
+    public var isCluster: Bool { shards > 1 }
+
+    /// Its servers: the masters in slot order, then the replicas dealt to the masters in turn.
+    public var nodes: [DatabaseNode] {
+        let count = shards * (1 + (isCluster ? replicasPerShard : 0))
+        return ClusterFormation.masterIndices(count: count, shards: shards).enumerated().map { index, master in
+            DatabaseNode(name: "\(name)_\(index)", host: host, port: port + index, masterIndex: master)
+        }
+    }
 
     /// The environment variable that carries the address: `SSDB` for the default identifier,
     /// `SSDB_<name>` otherwise (SmartSim's rule).
@@ -95,8 +119,11 @@ public struct Orchestrator: Entity, Hashable {
     /// Whether the database binds a loopback address (127.0.0.0/8), reachable from this machine only.
     public var isLoopback: Bool { host.hasPrefix("127.") }
 
-    /// The configuration file written when the database starts (mode 0600: it may hold the password).
-    public var configurationFile: URL { directory.appendingPathComponent("\(nodeName).conf") }
+    /// The configuration file of `node` written when the database starts (mode 0600: it may
+    /// hold the password); the first node's by default.
+    public func configurationFile(of node: DatabaseNode? = nil) -> URL {
+        directory.appendingPathComponent("\((node ?? nodes[0]).name).conf")
+    }
 }
 
 /// Whether a database saves its data to disk.

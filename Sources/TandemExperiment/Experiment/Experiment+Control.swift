@@ -122,7 +122,9 @@ extension Experiment {
                       case .ended(let termination, let end) = launcher.state(of: job) else { continue }
                 state.runs[index].lifecycle.exited(termination, at: end)
             }
-            state.databases = state.databases.filter { state.latest($0.value.nodeName)?.lifecycle.status == .running }
+            state.databases = state.databases.filter { database in
+                database.value.nodes.contains { state.latest($0.name)?.lifecycle.status == .running }
+            }
         }
     }
 

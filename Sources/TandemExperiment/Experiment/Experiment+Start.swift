@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import RESP
 import Synchronization
+import TandemRedis
 
 extension Experiment {
     /// Starts entities: databases first (each waited for until ready), then every model and
@@ -33,7 +34,7 @@ extension Experiment {
             case .ensemble(let ensemble): models += ensemble.members
             }
         }
-        let names = databases.map(\.nodeName) + models.map(\.name)
+        let names = databases.flatMap { $0.nodes.map(\.name) } + models.map(\.name)
         if let duplicate = Dictionary(grouping: names, by: { $0 }).first(where: { $0.value.count > 1 })?.key {
             throw ExperimentError(.invalidDeclaration, "\(duplicate) is given twice")
         }
@@ -51,7 +52,7 @@ extension Experiment {
         var started: [String] = []
         do {
             for (database, plan) in zip(databases, plans) {
-                started.append(database.nodeName)
+                started += database.nodes.map(\.name)
                 try launch(database, plan: plan)
             }
             let active = state.withLock { Array($0.databases.values).sorted { $0.name < $1.name } }
@@ -76,13 +77,13 @@ extension Experiment {
 
     /// Launches one job and records its new run.
     @discardableResult
-    func launch(_ step: LaunchStep, entityType: String, database: Orchestrator? = nil) throws(ExperimentError) -> JobID {
+    func launch(_ step: LaunchStep, entityType: String, address: String? = nil, password: String? = nil) throws(ExperimentError) -> JobID {
         let runID = state.withLock { state in state.latest(step.name).map { $0.runID + 1 } ?? 0 }
         var record = JobRecord(name: step.name, entityType: entityType, runID: runID)
         record.jobID = try launcher.launch(step)
         if !step.outlivesDriver, let pid = record.jobID.flatMap({ Int32($0.rawValue) }) {
-            registration.jobStarted(name: step.name, pid: pid, address: database?.address,
-                                    requiresPassword: database.map { $0.password != nil })
+            registration.jobStarted(name: step.name, pid: pid, address: address,
+                                    requiresPassword: address.map { _ in password != nil })
         }
         record.lifecycle.launched(at: .now)
         state.withLock { state in
@@ -92,34 +93,75 @@ extension Experiment {
         return record.jobID!
     }
 
-    /// Writes the database's configuration, launches `redis-server` and waits until it is
-    /// ready; on failure it is killed and the error carries the end of its log.
+    /// Writes each node's configuration, launches its `redis-server` and waits until it is
+    /// ready, then joins a cluster's nodes and waits until the cluster serves; on failure every
+    /// node is killed and the error carries the end of the failing node's log.
     private func launch(_ database: Orchestrator, plan: DatabaseLaunchPlan) throws(ExperimentError) {
-        try PrivateFiles.write(Data(database.configuration(modulePath: plan.modulePath).utf8), to: database.configurationFile)
-        let output = database.directory.appendingPathComponent("\(database.nodeName).out")
-        let step = LaunchStep(
-            name: database.nodeName, executable: plan.redisServer, arguments: [database.configurationFile.path],
-            environment: environment, workingDirectory: database.directory,
-            outputFile: output, errorFile: database.directory.appendingPathComponent("\(database.nodeName).err"),
-            outlivesDriver: database.outlivesDriver)
-        let job = try launch(step, entityType: "DBNode", database: database)
-        do {
-            try waitUntilReady(database, job: job, modulePath: plan.modulePath)
+        let deadline = ContinuousClock.now + database.readinessTimeout
+        var launched: [String] = []
+        do throws(ExperimentError) {
+            for node in database.nodes {
+                launched.append(node.name)
+                try launch(node, of: database, plan: plan, deadline: deadline)
+            }
+            if database.isCluster { try formCluster(database, deadline: deadline) }
         } catch {
-            stop(jobNames: [database.nodeName], grace: .milliseconds(500))
-            let log = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
-            let tail = log.split(separator: "\n").suffix(8).joined(separator: "\n")
-            throw ExperimentError(.databaseNotReady, error.message + (tail.isEmpty ? "" : "\nredis-server log:\n" + tail))
+            stop(jobNames: launched, grace: .milliseconds(500))
+            throw error
         }
         state.withLock { $0.databases[database.name] = database }
     }
 
+    /// Launches one node and waits until it answers with the module loaded.
+    private func launch(_ node: DatabaseNode, of database: Orchestrator, plan: DatabaseLaunchPlan,
+                        deadline: ContinuousClock.Instant) throws(ExperimentError) {
+        let configuration = database.configurationFile(of: node)
+        try PrivateFiles.write(Data(database.configuration(of: node, modulePath: plan.modulePath).utf8), to: configuration)
+        // A cluster's node table is rebuilt at every start, as the configuration is.
+        try? FileManager.default.removeItem(at: database.directory.appendingPathComponent("\(node.name).nodes.conf"))
+        let output = database.directory.appendingPathComponent("\(node.name).out")
+        let step = LaunchStep(
+            name: node.name, executable: plan.redisServer, arguments: [configuration.path],
+            environment: environment, workingDirectory: database.directory,
+            outputFile: output, errorFile: database.directory.appendingPathComponent("\(node.name).err"),
+            outlivesDriver: database.outlivesDriver)
+        let job = try launch(step, entityType: "DBNode", address: node.address, password: database.password)
+        do {
+            try waitUntilReady(node, of: database, job: job, modulePath: plan.modulePath, deadline: deadline)
+        } catch {
+            let log = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+            let tail = log.split(separator: "\n").suffix(8).joined(separator: "\n")
+            throw ExperimentError(.databaseNotReady, error.message + (tail.isEmpty ? "" : "\nredis-server log:\n" + tail))
+        }
+    }
+
+    /// Joins a cluster's running nodes and waits until every node says the cluster serves.
+    private func formCluster(_ database: Orchestrator, deadline: ContinuousClock.Instant) throws(ExperimentError) {
+        let members = database.nodes.map {
+            ClusterFormation.Member(host: $0.host, port: $0.port, busPort: $0.busPort, masterIndex: $0.masterIndex)
+        }
+        do throws(RedisServerError) {
+            try ClusterFormation.join(members, password: database.password, deadline: deadline)
+        } catch {
+            throw ExperimentError(.databaseNotReady, "cannot form the cluster of database \(database.name): \(error)")
+        }
+        var pause: useconds_t = 1_000
+        while let problem = ClusterFormation.readinessProblem(of: members, password: database.password, expectsModule: true) {
+            guard ContinuousClock.now < deadline else {
+                throw ExperimentError(.databaseNotReady,
+                    "the cluster of database \(database.name) did not become ready within \(database.readinessTimeout): \(problem)")
+            }
+            usleep(pause)
+            pause = min(pause * 2, 50_000)
+        }
+    }
+
     /// Probes until ``ReadinessCheck`` says ready or failed.
-    private func waitUntilReady(_ database: Orchestrator, job: JobID, modulePath: String) throws(ExperimentError) {
+    private func waitUntilReady(_ node: DatabaseNode, of database: Orchestrator, job: JobID, modulePath: String,
+                                deadline: ContinuousClock.Instant) throws(ExperimentError) {
         let clock = ContinuousClock()
-        var check = ReadinessCheck(address: database.address, modulePath: modulePath,
-                                   directory: Self.realPath(database.directory.path),
-                                   deadline: clock.now + database.readinessTimeout)
+        var check = ReadinessCheck(address: node.address, modulePath: modulePath,
+                                   directory: Self.realPath(database.directory.path), deadline: deadline)
         var pause: useconds_t = 1_000
         while true {
             if case .ended(let termination, _) = launcher.state(of: job) {
@@ -127,7 +169,7 @@ extension Experiment {
                     throw ExperimentError(.databaseNotReady, reason)
                 }
             }
-            switch check.probed(Self.probe(database), at: clock.now) {
+            switch check.probed(Self.probe(node, password: database.password), at: clock.now) {
             case .ready: return
             case .failed(let reason): throw ExperimentError(.databaseNotReady, reason)
             case .retry:
@@ -139,10 +181,10 @@ extension Experiment {
 
     /// One readiness probe: connect, AUTH when the database has a password, PING, MODULE LIST,
     /// CONFIG GET dir.
-    static func probe(_ database: Orchestrator) -> ReadinessCheck.Probe {
+    static func probe(_ node: DatabaseNode, password: String?) -> ReadinessCheck.Probe {
         do {
-            let connection = try DatabaseConnection(host: database.host, port: database.port, timeoutMilliseconds: 1000)
-            if let password = database.password {
+            let connection = try DatabaseConnection(host: node.host, port: node.port, timeoutMilliseconds: 1000)
+            if let password {
                 if case .error(let message) = try connection.send("AUTH", password) {
                     return message.hasPrefix("LOADING") ? .loading : .unreachable("AUTH: \(message)")
                 }

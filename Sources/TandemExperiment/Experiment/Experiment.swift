@@ -96,16 +96,20 @@ public final class Experiment: Sendable {
     /// Declares a database in `<experiment>/<identifier>`.
     ///
     /// - Parameters:
-    ///   - port: its TCP port.
+    ///   - port: its TCP port (the first node's; further nodes take the next ports).
     ///   - interface: the network interface it binds to (`lo`, loopback, by default), or an IPv4 address.
     ///   - threadsPerQueue: TandemAI worker threads.
     ///   - identifier: `orchestrator` for the default database (its address goes to `SSDB`);
     ///     any other identifier `id` puts it in `SSDB_<id>`.
+    ///   - shards: 1 for one server, or 3 and more for a Redis Cluster of that many masters.
     /// - Throws: ``ExperimentError/Code-swift.struct/unknownInterface``, ``ExperimentError/Code-swift.struct/invalidDeclaration``.
     public func createDatabase(port: Int = 6780, interface: String = "lo", threadsPerQueue: Int = 1,
-                               identifier: String = "orchestrator") throws(ExperimentError) -> Orchestrator {
-        try Orchestrator(name: identifier, port: port, interface: interface, threadsPerQueue: threadsPerQueue,
-                         directory: entityDirectory(identifier))
+                               identifier: String = "orchestrator", shards: Int = 1) throws(ExperimentError) -> Orchestrator {
+        var database = try Orchestrator(name: identifier, port: port, interface: interface, threadsPerQueue: threadsPerQueue,
+                                        directory: entityDirectory(identifier))
+        database.shards = shards
+        try database.checkShape()
+        return database
     }
 
     /// Names a status file of this run: JSON with a top-level `"state"` that says `"running"`
