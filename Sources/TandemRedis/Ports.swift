@@ -32,4 +32,18 @@ public enum Ports {
         Posix.setOption(fd, level: SOL_SOCKET, SO_REUSEADDR, 1)
         try Posix.call("cannot listen on \(host):\(port)") { Posix.withSockaddr(&address) { bind(fd, $0, $1) } }
     }
+
+    /// The first of `count` consecutive TCP ports on 127.0.0.1 that were all free a moment
+    /// ago, each with `port + busOffset` free too when `busOffset` is given (a Redis Cluster
+    /// node's bus port is its port + 10,000). Searches 20000–39999 from a random start.
+    public static func freeConsecutive(count: Int, busOffset: Int? = nil) throws(SocketError) -> Int {
+        let candidates = 20_000..<(40_000 - count)
+        var base = Int.random(in: candidates)
+        for _ in 0..<200 {
+            let ports = (base..<(base + count)).flatMap { port in [port] + (busOffset.map { [port + $0] } ?? []) }
+            if ports.allSatisfy({ (try? checkBindable(host: "127.0.0.1", port: $0)) != nil }) { return base }
+            base = Int.random(in: candidates)
+        }
+        throw SocketError("no \(count) consecutive free ports on 127.0.0.1", code: EADDRINUSE)
+    }
 }

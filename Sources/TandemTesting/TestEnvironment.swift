@@ -43,6 +43,13 @@ public enum TestEnvironment {
         do { return try Ports.free() } catch { throw TestEnvironmentError("no free port: \(error)") }
     }
 
+    /// The first of `count` consecutive free ports, with their cluster-bus ports (+10,000) free too.
+    public static func freeClusterPorts(count: Int) throws -> Int {
+        do { return try Ports.freeConsecutive(count: count, busOffset: 10_000) } catch {
+            throw TestEnvironmentError("no free ports: \(error)")
+        }
+    }
+
     /// Checks `condition` every 10 ms until it holds or `seconds` have passed (a generous
     /// deadline: it only catches a hang, so a loaded machine never fails a test by being slow).
     ///

@@ -99,7 +99,7 @@ import TandemTesting
         }
         open.allowsUnauthenticatedAccess = true
         try open.checkAccessRule()
-        #expect(open.configuration(modulePath: "/m.so").contains("protected-mode no"))
+        #expect(open.configuration(of: open.nodes[0], modulePath: "/m.so").contains("protected-mode no"))
 
         var protected = try Orchestrator(port: 6780, interface: "0.0.0.0", directory: directory)
         protected.password = "pw"
@@ -111,7 +111,7 @@ import TandemTesting
 
         let loopback = try Orchestrator(port: 6780, interface: "lo", directory: directory)
         try loopback.checkAccessRule()
-        #expect(loopback.configuration(modulePath: "/m.so").contains("protected-mode yes"))
+        #expect(loopback.configuration(of: loopback.nodes[0], modulePath: "/m.so").contains("protected-mode yes"))
 
         // The same rule through the CLI, before anything starts.
         let refused = try TestEnvironment.run(tandem, ["start", "--interface", "0.0.0.0", "--port", String(try TestEnvironment.freePort()),
