@@ -106,7 +106,11 @@ public final class OnlineTrainingRun: Sendable {
         try drawIntroduction()
         let testCases = try solveTestCases()
 
-        var database = try experiment.createDatabase(port: options.port, interface: "lo")
+        var database = try experiment.createDatabase(port: options.port, interface: "lo", shards: options.databaseNodes)
+        database.replicasPerShard = options.databaseReplicas
+        // Failover within seconds, where Redis's default waits 15 s before it counts a node as failed.
+        database.clusterNodeTimeout = .seconds(2)
+        database.readinessTimeout = .seconds(15 + 5 * database.nodes.count)
         database.modulePath = options.modulePath
         var ensemble = experiment.createEnsemble("fd_simulation", runSettings: RunSettings(
             executable: programs.simulation,
@@ -125,7 +129,10 @@ public final class OnlineTrainingRun: Sendable {
 
         try experiment.start(database)
         watchDatabase(database)
-        try note("database ready at \(database.address) with TandemAI (\(database.directory.path))")
+        try note(database.isCluster
+            ? "database ready: a Redis Cluster of \(database.shards) shards × \(1 + database.replicasPerShard) nodes at "
+                + "\(database.clientAddresses) with TandemAI (\(database.directory.path))"
+            : "database ready at \(database.address) with TandemAI (\(database.directory.path))")
         let client = try connect(to: database)
 
         try experiment.start(ensemble, trainer, block: false)
@@ -139,6 +146,8 @@ public final class OnlineTrainingRun: Sendable {
         try measure(options.checkpointName(options.checkpointEpochs.count - 1), epoch: options.checkpointEpochs.last!,
                     on: testCases, client: client)
 
+        let layout = DatabaseLayout.survey(database)
+        try record.update { $0.databaseNodes = layout }
         _ = leaveRunning(for: .ending)
         experiment.stop(database)
         try note("database stopped")
@@ -151,18 +160,30 @@ public final class OnlineTrainingRun: Sendable {
         printEnding()
     }
 
-    /// Watches the database process from a thread of its own: should it end while the run
-    /// needs it (killed, crashed), the run fails at once saying so, rather than after the
-    /// client's retries run out.
+    /// Watches the database's processes from a thread of its own: should one end while the run
+    /// needs it (killed, crashed), the run fails at once naming it, rather than after the
+    /// client's retries run out. A sharded database with replicas survives a node: the run
+    /// notes it and goes on while a replica takes over.
     private func watchDatabase(_ database: Orchestrator) {
         let thread = Thread { [self] in
+            var noted: Set<String> = []
             while true {
                 Thread.sleep(forTimeInterval: 0.05)
                 if phase.withLock({ $0 }) != .running { return }
-                guard let report = experiment.reports(of: database).first, report.status.isTerminal else { continue }
-                guard leaveRunning(for: .databaseLost) else { return }
-                let how = report.termination.map(String.init(describing:)) ?? "an unknown status"
-                databaseEnded("the database process exited with \(how) (\(report.name), pid \(report.jobID)) while the run needed it")
+                let ended = zip(database.nodes, experiment.reports(of: database)).filter { $0.1.status.isTerminal }
+                for (node, report) in ended where !noted.contains(report.name) {
+                    noted.insert(report.name)
+                    let how = report.termination.map(String.init(describing:)) ?? "an unknown status"
+                    let what = database.isCluster
+                        ? "database node \(report.name) (\(node.address), \(database.role(of: node)), pid \(report.jobID)) exited with \(how)"
+                        : "the database process exited with \(how) (\(report.name), pid \(report.jobID))"
+                    if database.replicasPerShard > 0 {
+                        try? note(what + "; the cluster fails over to a replica")
+                        continue
+                    }
+                    guard leaveRunning(for: .databaseLost) else { return }
+                    databaseEnded(what + " while the run needed it")
+                }
             }
         }
         thread.name = "database-watch"
@@ -187,7 +208,8 @@ public final class OnlineTrainingRun: Sendable {
 
     /// A client of the database, without key prefixes (the driver reads every member's keys by their full names).
     private func connect(to database: Orchestrator) throws -> Client {
-        var configuration = ClientConfiguration(address: .tcp(host: database.host, port: database.port))
+        var configuration = ClientConfiguration(addresses: database.nodes.filter(\.isMaster).map { .tcp(host: $0.host, port: $0.port) },
+                                                kind: database.isCluster ? .clustered : .standalone)
         configuration.connectionRetry = RetryPolicy(timeoutMilliseconds: 10_000, intervalMilliseconds: 200)
         configuration.commandRetry = RetryPolicy(timeoutMilliseconds: 10_000, intervalMilliseconds: 200)
         configuration.socketTimeoutMilliseconds = 5_000
@@ -290,6 +312,7 @@ public final class OnlineTrainingRun: Sendable {
          ("parameters", .int(options.parameterCount)),
          ("depth", .int(options.depth)), ("epochs", .int(options.epochs)),
          ("checkpoint_every", .int(options.checkpointEvery)), ("port", .int(options.port)),
+         ("db_nodes", .int(options.databaseNodes)), ("db_replicas", .int(options.databaseReplicas)),
          ("seed", .string(String(seed))), ("simulations_per_batch", .int(options.simulationBatch)),
          ("test_cases", .int(options.testCases)),
          ("module", .string(options.modulePath ?? ProcessInfo.processInfo.environment["TANDEM_MODULE_PATH"] ?? "")),

@@ -91,6 +91,20 @@ extension Report {
             page += "</figure>\n"
         }
 
+        if !databaseNodes.isEmpty {
+            page += "<h2>Database</h2>\n<p>What each node held at the end: datasets (one per simulation), tensors "
+                + "(the datasets' fields and the training batches) and models (each checkpoint; a sharded database keeps one copy per shard).</p>\n"
+                + "<table>\n<tr>" + ["Node", "Address", "Role", "Slots", "Keys", "Datasets", "Tensors", "Models"]
+                .map { "<th>\($0)</th>" }.joined() + "</tr>\n"
+            for node in databaseNodes {
+                page += "<tr><td>\(e(node.name))</td><td>\(e(node.address))</td><td>\(e(node.role))</td>"
+                    + "<td>\(e(node.slots.joined(separator: " ")))</td>"
+                    + [node.keys, node.datasets, node.tensors, node.models].map { "<td class=\"number\">\($0)</td>" }.joined()
+                    + "</tr>\n"
+            }
+            page += "</table>\n"
+        }
+
         page += "<h2>Processes</h2>\n"
         if entities.isEmpty {
             page += "<p>None started.</p>\n"

@@ -6,6 +6,8 @@ extension Report {
     /// - `title`, `state` (`running`, `finished`, `interrupted`, `failed`), `message` (or null),
     ///   `wall_time_s`;
     /// - `parameters`: name → number, string or boolean;
+    /// - `database_nodes`: what each database node held at the end (`name`, `address`, `role`,
+    ///   `slots`, `keys`, `datasets`, `tensors`, `models`);
     /// - `entities`: one object per process run (`name`, `entity_type`, `job_id`, `run_id`,
     ///   `time_s`, `status`, `return_code` or null);
     /// - `test_samples`, `test_mae`, `test_max_abs_error`, `zeros_mae`, `identity_mae`,
@@ -36,6 +38,10 @@ extension Report {
             "entities": entities.map { entity -> [String: Any] in
                 ["name": entity.name, "entity_type": entity.entityType, "job_id": entity.jobID, "run_id": entity.runID,
                  "time_s": number(entity.seconds), "status": entity.status, "return_code": entity.returnCode ?? NSNull()]
+            },
+            "database_nodes": databaseNodes.map { node -> [String: Any] in
+                ["name": node.name, "address": node.address, "role": node.role, "slots": node.slots, "keys": node.keys,
+                 "datasets": node.datasets, "tensors": node.tensors, "models": node.models]
             },
             "test_samples": accuracy?.samples ?? NSNull(),
             "test_mae": number(accuracy?.meanAbsoluteError),

@@ -103,6 +103,8 @@ public struct Report: Sendable {
     public private(set) var figures: [Figure] = []
     /// The latest status of every process.
     public var entities: [EntityStatus] = []
+    /// What each database node held at the end (empty until surveyed).
+    public var databaseNodes: [DatabaseNodeContents] = []
     /// The final accuracy, once measured.
     public var accuracy: Accuracy?
     /// The network trained, e.g. `HeatUNet(levels: 4, width: 8)`, and its parameter count.

@@ -24,8 +24,12 @@ public struct WorkflowOptions: Sendable, Equatable {
     public var epochs = 40
     /// Epochs between checkpoints stored in the database.
     public var checkpointEvery = 10
-    /// The database's port on the loopback interface.
+    /// The database's port on the loopback interface (its first node's; further nodes take the next ports).
     public var port = 6780
+    /// The database's shards: 1 for one server, or 3 and more for a Redis Cluster.
+    public var databaseNodes = 1
+    /// Replicas of every shard of a sharded database (a replica takes over a failed master).
+    public var databaseReplicas = 0
     /// Where the pictures, the report and the experiment's files go.
     public var output = URL(fileURLWithPath: "output/online-training")
     /// Seed of every random choice (simulations, samples drawn, training); drawn when `nil`.
@@ -81,11 +85,19 @@ public struct WorkflowOptions: Sendable, Equatable {
         [OptionBound("--replicas", 1...256, replicas), OptionBound("--steps", 1...100_000, steps),
          OptionBound("--size", HeatProblem.sizes, size), OptionBound("--width", 1...64, width),
          OptionBound("--epochs", 1...100_000, epochs), OptionBound("--checkpoint-every", 1...100_000, checkpointEvery),
-         OptionBound("--port", 1...65535, port), OptionBound("--test-cases", 1...100_000, testCases)]
+         OptionBound("--port", 1...65535, port), OptionBound("--test-cases", 1...100_000, testCases),
+         OptionBound("--db-nodes", 1...64, databaseNodes), OptionBound("--db-replicas", 0...4, databaseReplicas)]
     }
 
     /// A message for the first option out of range, or `nil` when all are usable.
     public func problem() -> String? {
-        OptionBound.firstViolation(bounds) ?? SurrogateNetwork.depthProblem(depth: depth, size: size)
+        if let problem = OptionBound.firstViolation(bounds) ?? SurrogateNetwork.depthProblem(depth: depth, size: size) {
+            return problem
+        }
+        if databaseNodes == 2 {
+            return "--db-nodes 2 is refused, as SmartSim refuses it: a cluster of two masters cannot agree on a failed one; use 1, or 3 and more"
+        }
+        if databaseReplicas > 0 && databaseNodes == 1 { return "--db-replicas needs a sharded database: --db-nodes 3 or more" }
+        return nil
     }
 }

@@ -39,8 +39,14 @@ struct OnlineTrainingCommand: ParsableCommand {
     @Option(name: .customLong("checkpoint-every"), help: "Epochs between checkpoints (default: 10 for diffusion-resnet, 2 for heat-unet).")
     var checkpointEvery: Int?
 
-    @Option(help: "The database's port (loopback interface).")
+    @Option(help: "The database's port (loopback interface); the nodes of a sharded database take the next ports.")
     var port = 6780
+
+    @Option(name: .customLong("db-nodes"), help: "The database's shards: 1 for one server, or 3 and more for a Redis Cluster.")
+    var databaseNodes = 1
+
+    @Option(name: .customLong("db-replicas"), help: "Replicas of every shard (a replica takes over when its master fails).")
+    var databaseReplicas = 0
 
     @Option(help: "Folder for the pictures, the report and the experiment's files.")
     var output = "output/online-training"
@@ -64,6 +70,8 @@ struct OnlineTrainingCommand: ParsableCommand {
         options.epochs = epochs ?? network.defaultEpochs
         options.checkpointEvery = checkpointEvery ?? network.defaultCheckpointEvery
         options.port = port
+        options.databaseNodes = databaseNodes
+        options.databaseReplicas = databaseReplicas
         options.output = URL(fileURLWithPath: output)
         options.seed = grid.seed
         options.modulePath = module

@@ -1,37 +1,38 @@
 import ArgumentParser
 import Foundation
 import RESP
-import TandemClient
+import TandemExperiment
 
-/// `tandem keys`: the keys of a database, with their Redis types.
+/// `tandem keys`: the keys of a database, with their Redis types; every shard's for a cluster.
 struct KeysCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "keys", abstract: "List keys (tensors are AI_TENSOR, models AI__MODEL, datasets hashes).")
+        commandName: "keys",
+        abstract: "List keys (tensors are AI_TENSOR, models AI__MODEL, datasets hashes), on every shard of a cluster.")
 
-    @OptionGroup var database: ClientOptions
+    @OptionGroup var target: AddressOptions
 
     @Option(help: "Only keys matching this glob pattern.")
     var pattern = "*"
 
     func run() throws {
-        try reportingErrors {
-            let client = try database.client()
-            var keys: [String] = []
-            var cursor = "0"
-            repeat {
-                let reply = try client.send(Command("SCAN", cursor, "MATCH", pattern, "COUNT", "1000"))
-                guard let parts = reply.array, parts.count == 2, let next = parts[0].string else {
-                    throw ClientError(.protocolViolation, "unexpected SCAN reply")
+        let connection = try target.connection()
+        let masters = try reportingErrors { try connection.clusterNodes() }?.filter(\.isMaster).map(\.address)
+        var rows: [(key: String, type: String, shard: String)] = []
+        for address in masters ?? [target.resolved] {
+            let shard = address == target.resolved ? connection : try target.connection(to: address)
+            try reportingErrors {
+                for key in try shard.keys(matching: pattern) {
+                    rows.append((key, try shard.send("TYPE", key).string ?? "?", address))
                 }
-                cursor = next
-                keys += parts[1].array?.compactMap(\.string) ?? []
-            } while cursor != "0"
-            keys.sort()
-            let types = keys.isEmpty ? [] : try client.send(pipeline: keys.map { Command("TYPE", $0) })
-            let width = keys.map(\.count).max() ?? 0
-            for (key, type) in zip(keys, types) {
-                print(key.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + (type.string ?? "?"))
             }
+        }
+        rows.sort { $0.key < $1.key }
+        let width = rows.map(\.key.count).max() ?? 0
+        let typeWidth = rows.map(\.type.count).max() ?? 0
+        for row in rows {
+            var line = row.key.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + row.type
+            if masters != nil { line = line.padding(toLength: width + 2 + typeWidth, withPad: " ", startingAt: 0) + "  " + row.shard }
+            print(line)
         }
     }
 }

@@ -125,6 +125,22 @@ import TandemTesting
         for address in addresses { #expect(status.output.contains("node:      \(address), master")) }
         #expect(status.output.components(separatedBy: "module:    ai").count - 1 == 3)
 
+        // keys lists every shard's keys, each with the shard that holds it.
+        let ranges = ClusterSlots.evenRanges(masters: 3)
+        var owners: [String: String] = [:]
+        for key in ["alpha", "beta", "gamma", "delta", "epsilon"] {
+            let slot = Int(try #require(try DatabaseConnection(address: addresses[0]).send("CLUSTER", "KEYSLOT", key).integer))
+            let owner = addresses[try #require(ranges.firstIndex { $0.contains(slot) })]
+            #expect(try DatabaseConnection(address: owner).send("SET", key, "1") == .simpleString("OK"))
+            owners[key] = owner
+        }
+        #expect(Set(owners.values).count > 1, "the keys spread over several shards")
+        let keys = try TestEnvironment.run(tandem, ["keys", "--address", addresses[0]])
+        #expect(keys.status == 0, "\(keys.error)")
+        let lines = keys.output.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+        #expect(lines.count == owners.count, "\(keys.output)")
+        for line in lines { #expect(line.count == 3 && owners[line[0]] == line[2] && line[1] == "string", "\(line)") }
+
         let stopped = try TestEnvironment.run(tandem, ["stop", "--address", addresses[1]])
         #expect(stopped.status == 0, "\(stopped.error)")
         for address in addresses {

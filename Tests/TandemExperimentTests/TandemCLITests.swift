@@ -125,7 +125,7 @@ import TandemTesting
     /// A client waiting for a database that is not there says so once, and until when.
     @Test func aClientWaitingForAnAbsentDatabaseSaysSo() throws {
         let port = try TestEnvironment.freePort()
-        let result = try run(["keys", "--address", "127.0.0.1:\(port)"])
+        let result = try run(["tensor", "absent", "--address", "127.0.0.1:\(port)"])
         #expect(result.status == 1)
         let notes = result.error.components(separatedBy: "retrying every").count - 1
         #expect(notes == 1, "\(result.error)")

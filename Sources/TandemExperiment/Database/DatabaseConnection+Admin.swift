@@ -37,6 +37,22 @@ extension DatabaseConnection {
             modules: try modules())
     }
 
+    /// Every key of this server (`SCAN`, so a large database is not blocked), unordered.
+    ///
+    /// - Throws: ``ExperimentError/Code-swift.struct/databaseUnreachable``.
+    public func keys(matching pattern: String = "*") throws(ExperimentError) -> [String] {
+        var keys: [String] = [], cursor = "0"
+        repeat {
+            let reply = try send("SCAN", cursor, "MATCH", pattern, "COUNT", "1000")
+            guard let parts = reply.array, parts.count == 2, let next = parts[0].string else {
+                throw ExperimentError(.databaseUnreachable, "unexpected SCAN reply: \(reply)")
+            }
+            cursor = next
+            keys += parts[1].array?.compactMap(\.string) ?? []
+        } while cursor != "0"
+        return keys
+    }
+
     /// Asks the database to shut down (`SHUTDOWN`: it saves first when persistence is on) and
     /// waits until the connection closes.
     ///

@@ -119,6 +119,12 @@ public struct Orchestrator: Entity, Hashable {
     /// Whether the database binds a loopback address (127.0.0.0/8), reachable from this machine only.
     public var isLoopback: Bool { host.hasPrefix("127.") }
 
+    /// What `node` is, in words: `shard 2 of 3`, `replica of shard 1`, or `standalone`.
+    public func role(of node: DatabaseNode) -> String {
+        guard isCluster, let index = nodes.firstIndex(of: node) else { return "standalone" }
+        return node.masterIndex.map { "replica of shard \($0 + 1)" } ?? "shard \(index + 1) of \(shards)"
+    }
+
     /// The configuration file of `node` written when the database starts (mode 0600: it may
     /// hold the password); the first node's by default.
     public func configurationFile(of node: DatabaseNode? = nil) -> URL {
