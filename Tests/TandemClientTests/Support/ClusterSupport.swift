@@ -23,9 +23,10 @@ extension RedisCluster {
         try #require(try owner(ofSlot: HashSlot.of(key)), "no node serves the slot of \(key)")
     }
 
-    /// Whether `key` exists on the node at `port` (asked there directly, no redirection).
+    /// Whether `key` exists on the node at `port` (asked there directly, after `ASKING`
+    /// so that a node importing the key's slot answers too).
     func exists(_ key: [UInt8], onPort port: Int) throws -> Bool {
-        try connect(port: port).send([Array("EXISTS".utf8), key]) == .integer(1)
+        try connect(port: port).exchange([Command("ASKING"), Command(arguments: [Array("EXISTS".utf8), key])])[1] == .integer(1)
     }
 
     /// The number of keys of the node at `port`.
