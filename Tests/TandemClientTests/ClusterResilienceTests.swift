@@ -65,6 +65,13 @@ import TandemTesting
         try client.putTensor("state_after", [9] as [Float], shape: [1])
         #expect(try client.getTensor("state_after", as: Float.self).scalars == [9])
         #expect(TestEnvironment.waitUntil(seconds: 60) { cluster.runningNodesReportOK() })
+
+        // New clients whose SSDB still names the dead master connect through the others.
+        for _ in 0..<6 {
+            let fresh = try cluster.client()
+            #expect(fresh.address != victim.address)
+            #expect(try fresh.getTensor(names[0], as: Float.self).scalars == [0])
+        }
     }
 
     @Test func aDeadShardWithoutReplicaFailsWithinTheBudget() throws {

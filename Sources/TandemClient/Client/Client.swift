@@ -34,7 +34,8 @@ public final class Client: Sendable {
     /// The configuration the client was built with.
     public let configuration: ClientConfiguration
     /// The server the client connected to first (chosen at random among
-    /// ``ClientConfiguration/addresses``); in a cluster, the seed it read the slot map from.
+    /// ``ClientConfiguration/addresses``); in a cluster, the node it read the slot map from
+    /// (the next address that answers when the chosen one does not).
     public let address: ServerAddress
     let router: ClusterRouter
     let state: Mutex<State>
@@ -56,9 +57,8 @@ public final class Client: Sendable {
     ///   cluster mode.
     public init(configuration: ClientConfiguration) throws(ClientError) {
         self.configuration = configuration
-        let address = configuration.addresses.randomElement()!
-        self.address = address
-        router = try ClusterRouter.connect(configuration: configuration, seed: address)
+        router = try ClusterRouter.connect(configuration: configuration, seed: configuration.addresses.randomElement()!)
+        address = router.seed
         state = Mutex(State(prefixes: KeyPrefixes(configuration.keyPrefixes)))
     }
 

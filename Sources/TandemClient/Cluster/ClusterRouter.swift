@@ -50,17 +50,50 @@ final class ClusterRouter: Sendable {
             }
             return ClusterRouter(configuration: configuration, seed: link, map: nil)
         case .clustered:
-            if case .unix = address {
-                throw ClientError(.invalidArgument, "Unix Domain Socket is not supported with clustered Redis (\(address)); set SR_DB_TYPE=Standalone.")
-            }
+            if configuration.addresses.count > 1 { return try connectToAnyNode(configuration: configuration, first: link) }
             let reply = try link.session.withLock { session throws(ClientError) in try session.connect(handshake: Command("CLUSTER", "SLOTS")) }
-            if case .error(let text) = reply {
-                if text.contains("cluster support disabled") { return ClusterRouter(configuration: configuration, seed: link, map: nil) }
-                if text.hasPrefix("NOAUTH") { throw passwordNeeded(at: address, reply: text) }
-                throw ClientError.fromServer(text, command: "CLUSTER SLOTS")
-            }
-            return ClusterRouter(configuration: configuration, seed: link, map: try SlotMap(reply: reply, seedHost: host(of: address)))
+            return try connected(link, reply: reply, configuration: configuration)
         }
+    }
+
+    /// The router for the node that answered `CLUSTER SLOTS` with `reply`.
+    private static func connected(_ link: NodeLink, reply: RESPValue, configuration: ClientConfiguration) throws(ClientError) -> ClusterRouter {
+        if case .error(let text) = reply {
+            if text.contains("cluster support disabled") { return ClusterRouter(configuration: configuration, seed: link, map: nil) }
+            if text.hasPrefix("NOAUTH") { throw passwordNeeded(at: link.address, reply: text) }
+            throw ClientError.fromServer(text, command: "CLUSTER SLOTS")
+        }
+        if case .unix = link.address {
+            throw ClientError(.invalidArgument, "Unix Domain Socket is not supported with clustered Redis (\(link.address)): give the nodes' TCP addresses.")
+        }
+        return ClusterRouter(configuration: configuration, seed: link, map: try SlotMap(reply: reply, seedHost: host(of: link.address)))
+    }
+
+    /// Cluster mode with several addresses: every attempt of the connection policy asks
+    /// each address in turn, starting with `first`, so that one dead node among them (a
+    /// master whose replica took over) does not keep the client waiting.
+    private static func connectToAnyNode(configuration: ClientConfiguration, first: NodeLink) throws(ClientError) -> ClusterRouter {
+        let links = [first] + configuration.addresses.filter { $0 != first.address }.map { NodeLink(address: $0, configuration: configuration) }
+        let policy = configuration.connectionRetry
+        var failures: [String] = []
+        for attempt in 1...policy.attempts {
+            failures = []
+            for link in links {
+                let result = try link.session.withLock { session throws(ClientError) in
+                    try session.attempt([Command("CLUSTER", "SLOTS")], options: .normal)
+                }
+                switch result {
+                case .success(let replies): return try connected(link, reply: replies[0], configuration: configuration)
+                case .failure(let error): failures.append("\(link.address): \(error)")
+                }
+            }
+            if attempt < policy.attempts { sleep(milliseconds: policy.intervalMilliseconds) }
+        }
+        throw ClientError(.connection, """
+            Unable to connect to backend database: none of \(links.map(\.address.description).joined(separator: ", ")) answered \
+            after \(policy.attempts) attempts over \(Session.seconds(policy.timeoutMilliseconds)) (\(failures.joined(separator: "; "))). \
+            Check that the cluster is running and that SSDB names its nodes; SR_CONN_TIMEOUT and SR_CONN_INTERVAL set how long to keep trying.
+            """)
     }
 
     /// The database asks for a password the configuration does not have.
@@ -210,7 +243,8 @@ final class ClusterRouter: Sendable {
         case fatal(ClientError)
     }
 
-    /// Sends every group as one pipeline to its node, the groups in parallel. A command
+    /// Sends every group as one pipeline to its node, the groups in parallel (up to
+    /// `SR_THREAD_COUNT` at a time). A command
     /// redirected with `ASK` goes after an `ASKING`, whose reply is dropped.
     private func run(_ groups: [(address: ServerAddress, indices: [Int])], _ commands: [Command],
                      asking: [Int: ServerAddress], options: ExecutionOptions) -> [Outcome] {
@@ -246,9 +280,13 @@ final class ClusterRouter: Sendable {
         }
         if work.count == 1 { return [send(work[0].link, work[0].batch, work[0].asked)] }
         let results = Mutex<[Outcome?]>(Array(repeating: nil, count: work.count))
-        DispatchQueue.concurrentPerform(iterations: work.count) { index in
-            let outcome = send(work[index].link, work[index].batch, work[index].asked)
-            results.withLock { $0[index] = outcome }
+        // At most SR_THREAD_COUNT pipelines at once; worker w takes groups w, w + workers, …
+        let workers = min(work.count, max(1, configuration.threadCount))
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            for index in stride(from: worker, to: work.count, by: workers) {
+                let outcome = send(work[index].link, work[index].batch, work[index].asked)
+                results.withLock { $0[index] = outcome }
+            }
         }
         return results.withLock { $0.map { $0! } }
     }
