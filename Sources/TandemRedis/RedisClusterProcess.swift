@@ -134,9 +134,10 @@ public final class RedisClusterProcess: @unchecked Sendable {
         for node in nodes { node.server.stop() }
     }
 
-    /// Why the cluster is not ready yet, or `nil` when it is: every running node reports
-    /// `cluster_state:ok` with all 16,384 slots assigned and knows every node, every
-    /// replica is linked to its master, and every node lists the module.
+    /// Why the cluster is not ready yet, or `nil` when it is: every node reports
+    /// `cluster_state:ok` with all 16,384 slots assigned, knows every node and sees every
+    /// replica as one, every replica is linked to its master, and every node lists the
+    /// module.
     public func readinessProblem() -> String? {
         for node in nodes {
             guard let connection = try? RedisConnection.open(port: node.server.port, timeoutMilliseconds: 5_000) else {
@@ -152,6 +153,14 @@ public final class RedisClusterProcess: @unchecked Sendable {
             }
             guard fields["cluster_known_nodes"] == "\(nodes.count)" else {
                 return "\(node.address) knows \(fields["cluster_known_nodes"] ?? "?") of \(nodes.count) nodes"
+            }
+            let replicaCount = nodes.count - shardCount
+            if replicaCount > 0 {
+                guard let reply = try? connection.send("CLUSTER", "NODES"), let text = reply.string else {
+                    return "\(node.address) does not answer CLUSTER NODES"
+                }
+                let seen = text.split(separator: "\n").filter { $0.split(separator: " ").count > 2 && $0.split(separator: " ")[2].contains("slave") }.count
+                guard seen == replicaCount else { return "\(node.address) sees \(seen) of \(replicaCount) replicas" }
             }
             if node.masterIndex != nil {
                 guard let replication = try? connection.send("INFO", "replication"), let text = replication.string,

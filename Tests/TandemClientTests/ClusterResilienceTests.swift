@@ -74,6 +74,27 @@ import TandemTesting
         }
     }
 
+    @Test func writesReachTheReplicasBeforeACallReturnsWhenAsked() throws {
+        let cluster = try Peers.moduleCluster(replicas: 1)
+        var configuration = ClientConfiguration(addresses: cluster.addresses, kind: .clustered,
+                                                commandRetry: RetryPolicy(timeoutMilliseconds: 5000, intervalMilliseconds: 100),
+                                                socketTimeoutMilliseconds: 2000)
+        configuration.replicaAcknowledgements = 1
+        let client = try Client(configuration: configuration)
+        let names = keysOnEveryShard(client, stem: "acked_").map { $0[0] }
+        for (index, name) in names.enumerated() {
+            try client.putTensor(name, [Float(index)], shape: [1])
+            let master = try #require(cluster.masters.first { $0.slots?.contains(HashSlot.of(name)) == true })
+            let replica = try #require(cluster.nodes.first { $0.masterIndex.flatMap { cluster.nodes[$0].id } == master.id })
+            let onReplica = try cluster.connect(port: replica.server.port).exchange([Command("READONLY"), Command("EXISTS", name)])
+            #expect(onReplica[1] == .integer(1), "\(name) is on the replica as soon as the call returned")
+            let stats = try #require(try cluster.connect(port: master.server.port).send("INFO", "commandstats").string)
+            #expect(stats.contains("cmdstat_wait:calls="), "the master was asked to WAIT")
+        }
+        #expect(try ClientConfiguration(environment: ["SSDB": "a:1", "TANDEM_WAIT_REPLICAS": "1"]).replicaAcknowledgements == 1)
+        #expect(throws: ClientError.self) { try ClientConfiguration(environment: ["SSDB": "a:1", "TANDEM_WAIT_REPLICAS": "-1"]) }
+    }
+
     @Test func aDeadShardWithoutReplicaFailsWithinTheBudget() throws {
         let cluster = try Peers.moduleCluster(nodeTimeoutMilliseconds: 1_000)
         let client = try cluster.client(commandRetry: RetryPolicy(timeoutMilliseconds: 3_000, intervalMilliseconds: 100))

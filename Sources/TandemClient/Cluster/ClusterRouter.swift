@@ -26,6 +26,9 @@ final class ClusterRouter: Sendable {
         var links: [ServerAddress: NodeLink]
         /// Where "any shard" commands go: the node that answered last.
         var lastUsed: ServerAddress
+        /// Masters whose replicas did not all acknowledge a `WAIT`: not asked again until
+        /// the slot map is read again.
+        var withoutReplicas: Set<ServerAddress> = []
     }
 
     private init(configuration: ClientConfiguration, seed: NodeLink, map: SlotMap?) {
@@ -244,11 +247,12 @@ final class ClusterRouter: Sendable {
     }
 
     /// Sends every group as one pipeline to its node, the groups in parallel (up to
-    /// `SR_THREAD_COUNT` at a time). A command
-    /// redirected with `ASK` goes after an `ASKING`, whose reply is dropped.
+    /// `SR_THREAD_COUNT` at a time). A command redirected with `ASK` goes after an
+    /// `ASKING`, and a pipeline to a master with replicas ends with `WAIT` when
+    /// ``ClientConfiguration/replicaAcknowledgements`` asks for it; their replies are dropped.
     private func run(_ groups: [(address: ServerAddress, indices: [Int])], _ commands: [Command],
                      asking: [Int: ServerAddress], options: ExecutionOptions) -> [Outcome] {
-        let work: [(link: NodeLink, batch: [Command], asked: [Bool])] = groups.map { group in
+        let work: [(link: NodeLink, batch: [Command], asked: [Bool], waits: Bool)] = groups.map { group in
             var batch: [Command] = []
             var asked: [Bool] = []
             for index in group.indices {
@@ -257,14 +261,21 @@ final class ClusterRouter: Sendable {
                 batch.append(commands[index])
                 asked.append(isAsked)
             }
-            return (link(group.address), batch, asked)
+            let wait = waitCommand(for: group.address)
+            if let wait { batch.append(wait) }
+            return (link(group.address), batch, asked, wait != nil)
         }
-        let send: @Sendable (NodeLink, [Command], [Bool]) -> Outcome = { link, batch, asked in
+        let wanted = configuration.replicaAcknowledgements
+        let send: @Sendable (NodeLink, [Command], [Bool], Bool) -> Outcome = { link, batch, asked, waits in
             do throws(ClientError) {
                 let result = try link.session.withLock { session throws(ClientError) in try session.attempt(batch, options: options) }
                 switch result {
                 case .failure(let error): return .failure(error)
                 case .success(let all):
+                    if waits, let acknowledged = all.last?.integer, acknowledged < wanted {
+                        self.state.withLock { _ = $0.withoutReplicas.insert(link.address) }
+                    }
+                    guard all.count != asked.count else { return .replies(all) }
                     var replies: [RESPValue] = []
                     var cursor = 0
                     for wasAsked in asked {
@@ -278,17 +289,29 @@ final class ClusterRouter: Sendable {
                 return .fatal(error)
             }
         }
-        if work.count == 1 { return [send(work[0].link, work[0].batch, work[0].asked)] }
+        if work.count == 1 { return [send(work[0].link, work[0].batch, work[0].asked, work[0].waits)] }
         let results = Mutex<[Outcome?]>(Array(repeating: nil, count: work.count))
         // At most SR_THREAD_COUNT pipelines at once; worker w takes groups w, w + workers, …
         let workers = min(work.count, max(1, configuration.threadCount))
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
             for index in stride(from: worker, to: work.count, by: workers) {
-                let outcome = send(work[index].link, work[index].batch, work[index].asked)
+                let outcome = send(work[index].link, work[index].batch, work[index].asked, work[index].waits)
                 results.withLock { $0[index] = outcome }
             }
         }
         return results.withLock { $0.map { $0! } }
+    }
+
+    /// `WAIT n timeout` for a pipeline to `address`, when writes must reach `n` replicas
+    /// before a call returns. The timeout stays below the socket timeout, so a slow replica
+    /// never looks like a dead master. When fewer replicas acknowledge (a master whose
+    /// replica died or took over), the call goes on and that master is not asked to wait
+    /// again until the slot map is read again (`CLUSTER SLOTS` alone cannot tell: it omits
+    /// replicas that have not replicated anything yet).
+    private func waitCommand(for address: ServerAddress) -> Command? {
+        let wanted = configuration.replicaAcknowledgements
+        guard wanted > 0, !state.withLock({ $0.withoutReplicas.contains(address) }) else { return nil }
+        return Command("WAIT", wanted, max(1, configuration.socketTimeoutMilliseconds / 2))
     }
 
     /// The connection to `address`, made on first use.
@@ -319,6 +342,7 @@ final class ClusterRouter: Sendable {
                   let map = try? SlotMap(reply: replies[0], seedHost: Self.host(of: address)) else { continue }
             state.withLock { state in
                 state.map = map
+                state.withoutReplicas = []
                 if !map.masters.contains(state.lastUsed) { state.lastUsed = map.shards[0].address }
             }
             return
