@@ -66,6 +66,11 @@ import TandemTesting
         #expect(try client.getTensor("state_after", as: Float.self).scalars == [9])
         #expect(TestEnvironment.waitUntil(seconds: 60) { cluster.runningNodesReportOK() })
 
+        // The promoted replica is a master that address-targeted calls can name.
+        let promoted = try #require(client.shard(forKey: "state")?.address)
+        #expect(try client.info(address: promoted)["Replication"]?["role"] == "master")
+        #expect(throws: ClientError.self) { try client.info(address: victim.address) }
+
         // New clients whose SSDB still names the dead master connect through the others.
         for _ in 0..<6 {
             let fresh = try cluster.client()

@@ -128,6 +128,10 @@ final class ClusterRouter: Sendable {
             return try link.session.withLock { session throws(ClientError) in try session.execute(commands, options: options) }
         }
         if case .address(let address) = route, slotMap?.masters.contains(address) != true {
+            // A replica that took over since the map was read is a master too.
+            refreshMap()
+        }
+        if case .address(let address) = route, slotMap?.masters.contains(address) != true {
             let known = slotMap?.masters.map(\.description).joined(separator: ", ") ?? ""
             throw .invalidArgument("Redis has failed to find database \(address): it is not one of the cluster's masters (\(known)).")
         }
