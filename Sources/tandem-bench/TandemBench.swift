@@ -11,7 +11,7 @@ struct TandemBench: ParsableCommand {
     /// Every area, in the order `all` runs them.
     static let areas: [any BenchmarkArea.Type] = [
         SolverBenchmark.self, ModuleBenchmark.self, ClientBenchmark.self, TrainBenchmark.self,
-        InferBenchmark.self, ExperimentBenchmark.self, ONNXBenchmark.self, PipelineBenchmark.self,
+        InferBenchmark.self, ExperimentBenchmark.self, ONNXBenchmark.self, PipelineBenchmark.self, ClusterBenchmark.self,
     ]
 }
 

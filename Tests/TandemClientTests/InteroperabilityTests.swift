@@ -48,12 +48,29 @@ import TandemTesting
     // MARK: The two directions
 
     private func pythonWritesSwiftReads(server: RedisServer, tensors: Bool, prefix: String?) throws {
-        let output = try Peers.runPython("smartredis_peer.py", ["write"] + (tensors ? ["--tensors"] : []), server: server,
-                                         environment: prefix.map { ["SSKEYOUT": $0] } ?? [:])
+        try Self.pythonWritesSwiftReads(tensors: tensors, prefix: prefix,
+                                        python: { try Peers.runPython("smartredis_peer.py", $0, server: server, environment: $1) },
+                                        client: { try server.client(prefixes: $0) })
+    }
+
+    private func swiftWritesPythonReads(server: RedisServer, tensors: Bool, prefix: String?) throws {
+        try Self.swiftWritesPythonReads(tensors: tensors, prefix: prefix,
+                                        python: { try Peers.runPython("smartredis_peer.py", $0, server: server, environment: $1) },
+                                        client: { try server.client(prefixes: $0) })
+    }
+
+    /// The peer script stores its data set, the Swift client reads it back bit for bit.
+    /// - Parameters:
+    ///   - python: runs `smartredis_peer.py` with arguments and extra environment.
+    ///   - client: a Swift client of the same database with the given prefixes.
+    static func pythonWritesSwiftReads(tensors: Bool, prefix: String?,
+                                       python: ([String], [String: String]) throws -> String,
+                                       client makeClient: (KeyPrefixConfiguration) throws -> Client) throws {
+        let output = try python(["write"] + (tensors ? ["--tensors"] : []), prefix.map { ["SSKEYOUT": $0] } ?? [:])
         let written = try JSONDecoder().decode(Manifest.self, from: Data(output.utf8))
         #expect(written.tensors.count == (tensors ? 9 : 0))
         #expect(written.datasets.count == 2)
-        let client = try server.client(prefixes: KeyPrefixConfiguration(inputs: prefix.map { ["other", $0] } ?? []))
+        let client = try makeClient(KeyPrefixConfiguration(inputs: prefix.map { ["other", $0] } ?? []))
         if let prefix { try client.setDataSource(prefix) }
 
         var read = Manifest()
@@ -71,8 +88,11 @@ import TandemTesting
         #expect(read.datasets["full"]?.meta.count == 8, "every metadata type")
     }
 
-    private func swiftWritesPythonReads(server: RedisServer, tensors: Bool, prefix: String?) throws {
-        let client = try server.client(prefixes: KeyPrefixConfiguration(output: prefix ?? ""))
+    /// The Swift client stores the same kind of data set, the peer script reads it back.
+    static func swiftWritesPythonReads(tensors: Bool, prefix: String?,
+                                       python: ([String], [String: String]) throws -> String,
+                                       client makeClient: (KeyPrefixConfiguration) throws -> Client) throws {
+        let client = try makeClient(KeyPrefixConfiguration(output: prefix ?? ""))
         var written = Manifest()
         if tensors {
             var rng = SeededGenerator(seed: 4)
@@ -101,8 +121,7 @@ import TandemTesting
             written.lists["list", default: []].append(try DatasetInfo(ds))
         }
 
-        let output = try Peers.runPython("smartredis_peer.py", ["read"] + (tensors ? ["--tensors"] : []), server: server,
-                                         environment: prefix.map { ["SSKEYIN": "\($0),other"] } ?? [:])
+        let output = try python(["read"] + (tensors ? ["--tensors"] : []), prefix.map { ["SSKEYIN": "\($0),other"] } ?? [:])
         var read = try JSONDecoder().decode(Manifest.self, from: Data(output.utf8))
         #expect(read.listLength == 3)
         #expect(read.listRange == ["agg_1", "agg_2"])

@@ -45,6 +45,9 @@ extension Client {
     /// into pieces of the server's `MODEL_CHUNK_SIZE` (asked with `AI.CONFIG GET` before
     /// each store unless ``setModelChunkSize(_:)`` was called).
     ///
+    /// In a cluster the model is stored once per slot-map entry under `{P}.name`, the
+    /// entries in parallel, as SmartRedis stores it (so either client runs it).
+    ///
     /// - Throws: ``ClientError/Code/invalidArgument`` for an empty name or model, a device
     ///   that does not start with CPU or GPU, inputs/outputs for a backend other than TF, or
     ///   inconsistent batching; the server's error otherwise.
@@ -52,7 +55,17 @@ extension Client {
         let device = try Self.validate(name: name, model: model, backend: backend, options: options)
         let key = prefixes.key(.model, name, .put)
         let chunk = try modelChunkSize()
-        var command = Command("AI.MODELSTORE", key, backend.rawValue, device)
+        var options = options
+        options.device = device
+        let arguments = Self.storeArguments(backend: backend, options: options, model: model, chunk: chunk)
+        try sendToEveryCopy(of: key, options: .slowCommand) { copy in
+            Command(arguments: [Array("AI.MODELSTORE".utf8), copy] + arguments)
+        }
+    }
+
+    /// The arguments of `AI.MODELSTORE` after the key.
+    private static func storeArguments(backend: ModelBackend, options: ModelOptions, model: [UInt8], chunk: Int) -> [[UInt8]] {
+        var command = Command(backend.rawValue, options.device)
         if !options.tag.isEmpty { command.append("TAG", options.tag) }
         if options.batchSize > 0 { command.append("BATCHSIZE", options.batchSize) }
         if options.minBatchSize > 0 { command.append("MINBATCHSIZE", options.minBatchSize) }
@@ -73,7 +86,7 @@ extension Client {
                 command.arguments.append(Array(model[start..<min(start + chunk, model.count)]))
             }
         }
-        try expectOK(try call(command, key: key, options: .slowCommand), "AI.MODELSTORE")
+        return command.arguments
     }
 
     /// Reads a model file and stores it with ``setModel(_:model:backend:options:)``.
@@ -91,7 +104,7 @@ extension Client {
     /// - Throws: ``ClientError/Code/keyNotFound`` when there is no such model.
     public func getModel(_ name: String) throws(ClientError) -> [UInt8] {
         let key = prefixes.key(.model, name, .get)
-        let reply = try call(Command("AI.MODELGET", key, "BLOB"), key: key)
+        let reply = try call(Command("AI.MODELGET", readCopyKey(of: key), "BLOB"), key: key)
         switch reply {
         case .bulkString(let bytes):
             return bytes
@@ -107,9 +120,11 @@ extension Client {
         }
     }
 
-    /// Whether a model (any key, in fact) exists under `name` (`EXISTS`).
+    /// Whether a model (any key, in fact) exists under `name` (`EXISTS`; in a cluster, the
+    /// copy on the lowest-slot shard).
     public func modelExists(_ name: String) throws(ClientError) -> Bool {
-        try keyExists(prefixes.key(.model, name, .get))
+        let key = prefixes.key(.model, name, .get)
+        return try integer(try call(Command(arguments: [Array("EXISTS".utf8), readCopyKey(of: key)]), key: key), "EXISTS") > 0
     }
 
     /// Checks ``modelExists(_:)`` up to `tries` times, sleeping `intervalMilliseconds` after each miss.
@@ -117,15 +132,18 @@ extension Client {
         try poll(intervalMilliseconds: intervalMilliseconds, tries: tries) { () throws(ClientError) in try modelExists(name) }
     }
 
-    /// Deletes the model `name` (`AI.MODELDEL`).
+    /// Deletes the model `name` (`AI.MODELDEL`; in a cluster, every shard's copy).
     /// - Throws: ``ClientError/Code/keyNotFound`` when there is no such model.
     public func deleteModel(_ name: String) throws(ClientError) {
         let key = prefixes.key(.model, name, .get)
-        try expectOK(try call(Command("AI.MODELDEL", key), key: key), "AI.MODELDEL")
+        try sendToEveryCopy(of: key, options: .normal) { Command(arguments: [Array("AI.MODELDEL".utf8), $0]) }
     }
 
     /// Runs model `name` in the database on tensors `inputs` (get prefix), storing `outputs`
     /// (put prefix): `AI.MODELEXECUTE key INPUTS n … OUTPUTS m … TIMEOUT t`.
+    ///
+    /// In a cluster the run happens on the shard of the first input, on temporary copies of
+    /// the tensors next to that shard's model copy, as SmartRedis does it.
     ///
     /// Waits for the run for up to the command budget and does not re-send it after a
     /// timeout. A `TIMEDOUT` reply (the run waited longer than `SR_MODEL_TIMEOUT` in the
@@ -133,12 +151,17 @@ extension Client {
     public func runModel(_ name: String, inputs: [String], outputs: [String]) throws(ClientError) {
         let p = prefixes
         let key = p.key(.model, name, .get)
-        var command = Command("AI.MODELEXECUTE", key, "INPUTS", inputs.count)
-        command.arguments += inputs.map { Array(p.key(.tensor, $0, .get).utf8) }
-        command.append("OUTPUTS", outputs.count)
-        command.arguments += outputs.map { Array(p.key(.tensor, $0, .put).utf8) }
-        command.append("TIMEOUT", configuration.modelTimeoutMilliseconds)
-        let reply = try call(command, key: key, options: .slowCommand)
+        let timeout = configuration.modelTimeoutMilliseconds
+        let reply = try runNextToCopy(of: key, inputs: inputs.map { p.key(.tensor, $0, .get) },
+                                      outputs: outputs.map { p.key(.tensor, $0, .put) }, options: .slowCommand) { model, inputs, outputs in
+            var command = Command(arguments: [Array("AI.MODELEXECUTE".utf8), model])
+            command.append("INPUTS", inputs.count)
+            command.arguments += inputs
+            command.append("OUTPUTS", outputs.count)
+            command.arguments += outputs
+            command.append("TIMEOUT", timeout)
+            return command
+        }
         if reply == .simpleString("TIMEDOUT") {
             throw ClientError(.timeout, "model \(key) did not start within SR_MODEL_TIMEOUT (\(configuration.modelTimeoutMilliseconds) ms) in the server's queue; nothing was computed.")
         }
@@ -146,17 +169,21 @@ extension Client {
     }
 
     /// Sets the server's `MODEL_CHUNK_SIZE` (`AI.CONFIG MODEL_CHUNK_SIZE n`) and uses it for
-    /// later ``setModel(_:model:backend:options:)`` calls without asking again.
+    /// later ``setModel(_:model:backend:options:)`` calls without asking again. In a cluster
+    /// every master gets it (SmartRedis sets it on one shard only).
     public func setModelChunkSize(_ size: Int) throws(ClientError) {
         guard size > 0 else { throw .invalidArgument("The model chunk size must be positive (got \(size)).") }
-        try expectOK(try call(Command("AI.CONFIG", "MODEL_CHUNK_SIZE", size)), "AI.CONFIG")
+        let command = Command("AI.CONFIG", "MODEL_CHUNK_SIZE", size)
+        for address in shardAddresses {
+            try expectOK(try call(command, route: .address(address)), "AI.CONFIG")
+        }
         state.withLock { $0.modelChunkSize = size }
     }
 
     /// The chunk size to cut models into: remembered, or `AI.CONFIG GET MODEL_CHUNK_SIZE`.
     private func modelChunkSize() throws(ClientError) -> Int {
         if let size = state.withLock({ $0.modelChunkSize }) { return size }
-        let reply = try call(Command("AI.CONFIG", "GET", "MODEL_CHUNK_SIZE"))
+        let reply = try call(Command("AI.CONFIG", "GET", "MODEL_CHUNK_SIZE"), route: .anyShard)
         guard let size = reply.integer, size > 0 else { throw .unexpectedReply(reply, command: "AI.CONFIG GET MODEL_CHUNK_SIZE") }
         return Int(size)
     }

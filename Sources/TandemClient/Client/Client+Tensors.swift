@@ -91,10 +91,11 @@ extension Client {
         try poll(intervalMilliseconds: intervalMilliseconds, tries: tries) { () throws(ClientError) in try keyExists(key) }
     }
 
-    /// Deletes the tensor `name` (get prefix). Deleting a missing tensor is not an error.
+    /// Deletes the tensor `name` (get prefix; `DEL`, in a cluster `UNLINK` as SmartRedis
+    /// sends). Deleting a missing tensor is not an error.
     public func deleteTensor(_ name: String) throws(ClientError) {
         let key = prefixes.key(.tensor, name, .get)
-        _ = try call(Command("DEL", key), key: key)
+        _ = try call(Command(isCluster ? "UNLINK" : "DEL", key), key: key)
     }
 
     /// Copies tensor `source` (get prefix) to `destination` (put prefix), replacing it.
@@ -103,12 +104,21 @@ extension Client {
         try putTensor(destination, tensor)
     }
 
-    /// Renames tensor `old` (get prefix) to `new` (put prefix) with `RENAME`.
+    /// Renames tensor `old` (get prefix) to `new` (put prefix) with `RENAME`. In a cluster,
+    /// when the two keys hash to different slots, the tensor is copied and the old key
+    /// unlinked instead (not atomic), as SmartRedis does.
     /// - Throws: ``ClientError/Code/keyNotFound`` when `old` does not exist.
     public func renameTensor(_ old: String, to new: String) throws(ClientError) {
         let p = prefixes
         let from = p.key(.tensor, old, .get)
-        try expectOK(try call(Command("RENAME", from, p.key(.tensor, new, .put)), key: from), "RENAME")
+        let to = p.key(.tensor, new, .put)
+        if isCluster && HashSlot.of(from) != HashSlot.of(to) {
+            let tensor = try TensorWire.tensor(from: try execute([TensorWire.get(Array(from.utf8))], options: .normal)[0], key: from)
+            try expectOK(try call(TensorWire.set(Array(to.utf8), tensor), key: to), "AI.TENSORSET")
+            try call(Command("UNLINK", from), key: from)
+            return
+        }
+        try expectOK(try call(Command("RENAME", from, to), key: from), "RENAME")
     }
 
     /// A tensor from a Swift array, with the shape checked instead of trapping.

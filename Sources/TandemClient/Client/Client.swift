@@ -13,18 +13,34 @@ import TandemRedis
 /// let x = try client.getTensor("x")
 /// ```
 ///
-/// Every call is synchronous and safe from any thread; calls share one connection and
-/// run one at a time. After an I/O failure a call reconnects and re-sends under the
-/// command retry policy (`SR_CMD_TIMEOUT`, `SR_CMD_INTERVAL`) before it throws.
+/// Every call is synchronous and safe from any thread. A standalone database is reached
+/// through one connection, and calls run on it one at a time. After an I/O failure a call
+/// reconnects and re-sends under the command retry policy (`SR_CMD_TIMEOUT`,
+/// `SR_CMD_INTERVAL`) before it throws.
+///
+/// ## Redis Cluster
+///
+/// With `SR_DB_TYPE=Clustered` (SmartRedis's default) and an `SSDB` naming cluster nodes,
+/// the client reads the slot map with `CLUSTER SLOTS` and sends every command to the shard
+/// that owns its key, with SmartRedis 0.6.1's conventions so that both clients share data:
+/// a dataset's keys share the `{name}` hash tag and live on one shard; a model is stored
+/// once per shard under `{P}.name`, where `P` is SmartRedis's node prefix of that shard;
+/// ``runModel(_:inputs:outputs:)`` runs on temporary copies of the tensors on the shard of
+/// the first input. Beyond SmartRedis, the client follows `MOVED` and `ASK`, and after a
+/// failover or a lost shard connection it reads the slot map again and re-sends, within the
+/// command retry budget; the commands of one call bound for different shards go as
+/// parallel pipelines.
 public final class Client: Sendable {
     /// The configuration the client was built with.
     public let configuration: ClientConfiguration
-    /// The server the client talks to (chosen at random among ``ClientConfiguration/addresses``).
+    /// The server the client connected to first (chosen at random among
+    /// ``ClientConfiguration/addresses``); in a cluster, the node it read the slot map from
+    /// (the next address that answers when the chosen one does not).
     public let address: ServerAddress
+    let router: ClusterRouter
     let state: Mutex<State>
 
     struct State {
-        var session: Session
         var prefixes: KeyPrefixes
         /// Set by ``Client/setModelChunkSize(_:)``; then no longer asked from the server.
         var modelChunkSize: Int?
@@ -33,47 +49,17 @@ public final class Client: Sendable {
     /// Connects to one of the configured servers and checks that it answers.
     ///
     /// A standalone configuration sends `PING`. A cluster configuration (SmartRedis's
-    /// default when `SR_DB_TYPE` is unset) sends `CLUSTER SLOTS`; a server whose cluster
-    /// support is disabled is then used as the standalone server it is.
+    /// default when `SR_DB_TYPE` is unset) sends `CLUSTER SLOTS` and keeps the slot map; a
+    /// server whose cluster support is disabled is then used as the standalone server it is.
     ///
     /// - Throws: ``ClientError/Code/connection`` when no attempt succeeds within the
-    ///   connection policy, ``ClientError/Code/invalidArgument`` for a Redis Cluster (not
-    ///   supported yet).
+    ///   connection policy, ``ClientError/Code/invalidArgument`` for a Unix socket in
+    ///   cluster mode.
     public init(configuration: ClientConfiguration) throws(ClientError) {
         self.configuration = configuration
-        let address = configuration.addresses.randomElement()!
-        self.address = address
-        let session = Session(address: address, configuration: configuration)
-        switch configuration.kind {
-        case .standalone:
-            let reply = try session.connect(handshake: Command("PING"))
-            if case .error(let text) = reply, text.hasPrefix("NOAUTH") { throw Self.passwordNeeded(at: address, reply: text) }
-            guard reply == .simpleString("PONG") else {
-                throw ClientError(.protocolViolation, "\(address) answered PING with \(reply.summary); is it a Redis server?")
-            }
-        case .clustered:
-            let reply = try session.connect(handshake: Command("CLUSTER", "SLOTS"))
-            if case .error(let text) = reply, text.contains("cluster support disabled") {
-                break
-            }
-            if case .error(let text) = reply, text.hasPrefix("NOAUTH") { throw Self.passwordNeeded(at: address, reply: text) }
-            if case .error(let text) = reply {
-                throw ClientError.fromServer(text, command: "CLUSTER SLOTS")
-            }
-            throw ClientError(.invalidArgument, """
-                \(address) is part of a Redis Cluster, which TandemClient does not support yet. \
-                Use a standalone database and set SR_DB_TYPE=Standalone.
-                """)
-        }
-        state = Mutex(State(session: session, prefixes: KeyPrefixes(configuration.keyPrefixes)))
-    }
-
-    /// The database asks for a password the configuration does not have.
-    static func passwordNeeded(at address: ServerAddress, reply: String) -> ClientError {
-        ClientError(.connection, """
-            The database at \(address) requires a password (\(reply)). Give it to the client: set \
-            TANDEM_DB_PASSWORD, or ClientConfiguration.password.
-            """, serverReply: reply)
+        router = try ClusterRouter.connect(configuration: configuration, seed: configuration.addresses.randomElement()!)
+        address = router.seed
+        state = Mutex(State(prefixes: KeyPrefixes(configuration.keyPrefixes)))
     }
 
     /// Builds the configuration from the environment (see
@@ -93,40 +79,73 @@ public final class Client: Sendable {
 
     /// Sends one command and returns its reply; an error reply is returned, not thrown.
     ///
-    /// The command is re-sent after I/O failures like every other call.
+    /// In a cluster the command goes to the shard of its first argument after the name
+    /// (the key of most commands), and to any shard when it has none. The command is
+    /// re-sent after I/O failures like every other call.
     @discardableResult
     public func send(_ command: Command) throws(ClientError) -> RESPValue {
         try send(pipeline: [command])[0]
     }
 
     /// Sends commands as one pipeline (one write, then all replies) and returns the replies
-    /// in order; error replies are returned, not thrown.
+    /// in order; error replies are returned, not thrown. In a cluster every command goes
+    /// to the shard of its key, one pipeline per shard.
     @discardableResult
     public func send(pipeline commands: [Command]) throws(ClientError) -> [RESPValue] {
         try execute(commands, options: .normal)
     }
 
+    /// Sends one command to the server at `address` and returns its reply (an error reply
+    /// is returned, not thrown): a command for one shard of a cluster (`SCAN`, `DBSIZE` …).
+    ///
+    /// - Throws: ``ClientError/Code/invalidArgument`` when `address` is not the connected
+    ///   server, or not one of the cluster's masters.
+    @discardableResult
+    public func send(_ command: Command, to address: ServerAddress) throws(ClientError) -> RESPValue {
+        try execute([command], options: .normal, route: .address(address))[0]
+    }
+
+    /// Whether the database is a Redis Cluster.
+    public var isCluster: Bool { router.isCluster }
+
+    /// The cluster's slot map as last read: one entry per slot range, sorted by slot.
+    /// Empty for a standalone database.
+    public var shards: [ClusterShard] { router.slotMap?.shards ?? [] }
+
+    /// The masters of the cluster, once each in slot order; the connected server for a
+    /// standalone database.
+    public var shardAddresses: [ServerAddress] { router.slotMap?.masters ?? [address] }
+
+    /// The slot-map entry that serves `key` (used verbatim), or `nil` for a standalone
+    /// database.
+    public func shard(forKey key: String) -> ClusterShard? {
+        router.slotMap?.shard(forKey: Array(key.utf8))
+    }
+
+    /// Reads the cluster's slot map again (the client also does so by itself after
+    /// redirections and failures). Does nothing for a standalone database.
+    public func refreshSlotMap() {
+        if isCluster { router.refreshMap() }
+    }
+
     // MARK: - Internals shared by the extensions
 
-    func execute(_ commands: [Command], options: ExecutionOptions) throws(ClientError) -> [RESPValue] {
-        guard !commands.isEmpty else { return [] }
-        return try state.withLock { state throws(ClientError) -> [RESPValue] in
-            try state.session.execute(commands, options: options)
-        }
+    func execute(_ commands: [Command], options: ExecutionOptions, route: Route = .eachKey) throws(ClientError) -> [RESPValue] {
+        try router.execute(commands, options: options, route: route)
     }
 
     /// Runs one command; an error reply throws, classified, naming `key`.
     @discardableResult
-    func call(_ command: Command, key: String? = nil, options: ExecutionOptions = .normal) throws(ClientError) -> RESPValue {
-        let reply = try execute([command], options: options)[0]
+    func call(_ command: Command, key: String? = nil, options: ExecutionOptions = .normal, route: Route = .eachKey) throws(ClientError) -> RESPValue {
+        let reply = try execute([command], options: options, route: route)[0]
         if case .error(let text) = reply { throw ClientError.fromServer(text, command: command.name, key: key) }
         return reply
     }
 
     /// Runs a pipeline; the first error reply throws.
     @discardableResult
-    func pipeline(_ commands: [Command], key: String? = nil, options: ExecutionOptions = .normal) throws(ClientError) -> [RESPValue] {
-        let replies = try execute(commands, options: options)
+    func pipeline(_ commands: [Command], key: String? = nil, options: ExecutionOptions = .normal, route: Route = .eachKey) throws(ClientError) -> [RESPValue] {
+        let replies = try execute(commands, options: options, route: route)
         for (command, reply) in zip(commands, replies) {
             if case .error(let text) = reply { throw ClientError.fromServer(text, command: command.name, key: key) }
         }

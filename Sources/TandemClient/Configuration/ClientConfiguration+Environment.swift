@@ -17,6 +17,7 @@ extension ClientConfiguration {
     /// | `SSKEYIN` | comma-separated text | unset | prefixes that may be read; the first is the data source |
     /// | `SR_MODEL_TIMEOUT` | milliseconds, > 0 | 60000000 | `TIMEOUT` of model runs (never suffixed) |
     /// | `TANDEM_DB_PASSWORD` | text | unset | the database's password, sent with `AUTH` (a Tandem addition) |
+    /// | `TANDEM_WAIT_REPLICAS` | count, ≥ 0 | 0 | replicas of a cluster shard that must have every write before a call returns (a Tandem addition) |
     ///
     /// With a non-empty `suffix` every variable but `SR_MODEL_TIMEOUT` is read as
     /// `NAME_suffix` (SmartSim names a database `id` this way: `SSDB_id`). An empty value
@@ -65,6 +66,7 @@ extension ClientConfiguration {
                   threadCount: threads,
                   keyPrefixes: prefixes)
         self.password = reader.string(ClientVariables.password)
+        self.replicaAcknowledgements = try reader.integer("TANDEM_WAIT_REPLICAS", default: 0, range: 0...Int(Int32.max))
     }
 }
 

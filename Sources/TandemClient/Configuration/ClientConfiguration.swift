@@ -82,6 +82,14 @@ public struct ClientConfiguration: Sendable, Hashable {
     /// connection; `nil` for a database without one. A Tandem addition: SmartRedis 0.6.1
     /// clients cannot authenticate.
     public var password: String?
+    /// How many replicas of a shard must have every write before a call returns
+    /// (`TANDEM_WAIT_REPLICAS`; 0, the default, waits for none). With 1, a write that a
+    /// call reported done survives the sudden death of its master, whose replica takes over
+    /// with it. Each pipeline to a cluster master then ends with `WAIT n timeout` (`timeout`
+    /// half the socket timeout). When fewer replicas answer in time the call goes on, and
+    /// that master is not asked again until the client reads the slot map again. A Tandem
+    /// addition for Redis Cluster; a standalone database is never asked.
+    public var replicaAcknowledgements = 0
 
     /// Creates a configuration with SmartRedis's defaults.
     /// - Precondition: `addresses` is not empty.

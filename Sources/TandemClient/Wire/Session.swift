@@ -107,6 +107,27 @@ final class Session {
             """)
     }
 
+    /// Sends `commands` once as a pipeline. An I/O failure is returned, for the caller's own
+    /// retry policy (a cluster client refreshes its slot map between attempts).
+    ///
+    /// - Throws: ``ClientError/Code/protocolViolation`` for malformed replies,
+    ///   ``ClientError/Code/connection`` when the server refuses the password.
+    func attempt(_ commands: [Command], options: ExecutionOptions) throws(ClientError) -> Result<[RESPValue], SocketError> {
+        let readTimeout = options.slow ? max(commandRetry.timeoutMilliseconds, connection.timeoutMilliseconds) : nil
+        do {
+            return .success(try connection.exchange(commands, readTimeoutMilliseconds: readTimeout))
+        } catch {
+            switch error {
+            case .protocolViolation(let error):
+                throw ClientError(.protocolViolation, "\(Self.describe(commands)): the reply from \(connection.address) is not RESP2 (\(error)).")
+            case .authentication(let reply):
+                throw Self.refused(reply, address: connection.address)
+            case .socket(let error):
+                return .failure(error)
+            }
+        }
+    }
+
     /// The server refused the configured password.
     static func refused(_ reply: String, address: ServerAddress) -> ClientError {
         ClientError(.connection, """
@@ -115,12 +136,12 @@ final class Session {
             """, serverReply: reply)
     }
 
-    private static func describe(_ commands: [Command]) -> String {
+    static func describe(_ commands: [Command]) -> String {
         guard let first = commands.first else { return "an empty pipeline" }
         return commands.count == 1 ? first.name : "a pipeline of \(commands.count) commands (\(first.name) …)"
     }
 
-    private static func seconds(_ milliseconds: Int) -> String {
+    static func seconds(_ milliseconds: Int) -> String {
         milliseconds % 1000 == 0 ? "\(milliseconds / 1000) s" : "\(Double(milliseconds) / 1000) s"
     }
 }
