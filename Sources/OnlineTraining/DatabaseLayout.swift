@@ -45,16 +45,15 @@ enum DatabaseLayout {
         let cluster = database.isCluster ? (try? connect(database.address).clusterNodes()) ?? nil : nil
         return database.nodes.compactMap { node in
             guard let connection = try? connect(node.address), let keys = try? connection.keys() else { return nil }
+            func count(_ type: String) -> Int { (try? connection.keys(type: type).count) ?? 0 }
             var role = "standalone", slots: [String] = []
             if let entry = cluster?.first(where: { $0.address == node.address }) {
                 role = entry.isMaster ? "master" : "replica of " + (cluster?.first { $0.id == entry.masterID }?.address ?? "?")
                 slots = entry.slots
             }
-            let types = keys.compactMap { try? connection.send("TYPE", $0).string }
             return Report.DatabaseNodeContents(
                 name: node.name, address: node.address, role: role, slots: slots, keys: keys.count,
-                datasets: types.filter { $0 == "hash" }.count, tensors: types.filter { $0 == "AI_TENSOR" }.count,
-                models: types.filter { $0 == "AI__MODEL" }.count)
+                datasets: count("hash"), tensors: count("AI_TENSOR"), models: count("AI__MODEL"))
         }
     }
 }

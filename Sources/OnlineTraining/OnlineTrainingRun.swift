@@ -125,6 +125,12 @@ public final class OnlineTrainingRun: Sendable {
             arguments: options.networkArguments + ["--epochs=\(options.epochs)", "--size=\(options.size)",
                         "--checkpoint-every=\(options.checkpointEvery)", "--seed=\(derivedSeed(2))"]))
         trainer.registerIncomingEntity(ensemble)
+        if options.databaseReplicas > 0 {
+            // Every write reaches a replica before it counts, so a failed master loses no sample.
+            let wait = [ClientVariables.waitReplicas: String(options.databaseReplicas)]
+            for r in ensemble.members.indices { ensemble.members[r].runSettings.environment.merge(wait) { $1 } }
+            trainer.runSettings.environment.merge(wait) { $1 }
+        }
         try experiment.generate(database, ensemble, trainer, overwrite: true)
 
         try experiment.start(database)
@@ -210,6 +216,7 @@ public final class OnlineTrainingRun: Sendable {
     private func connect(to database: Orchestrator) throws -> Client {
         var configuration = ClientConfiguration(addresses: database.nodes.filter(\.isMaster).map { .tcp(host: $0.host, port: $0.port) },
                                                 kind: database.isCluster ? .clustered : .standalone)
+        configuration.replicaAcknowledgements = database.replicasPerShard
         configuration.connectionRetry = RetryPolicy(timeoutMilliseconds: 10_000, intervalMilliseconds: 200)
         configuration.commandRetry = RetryPolicy(timeoutMilliseconds: 10_000, intervalMilliseconds: 200)
         configuration.socketTimeoutMilliseconds = 5_000

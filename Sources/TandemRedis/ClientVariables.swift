@@ -9,6 +9,9 @@ public enum ClientVariables {
     public static let databaseType = "SR_DB_TYPE"
     /// The database's password, sent with `AUTH` (a Tandem addition; SmartRedis has none).
     public static let password = "TANDEM_DB_PASSWORD"
+    /// Replicas of a cluster shard that must hold every write before a call returns (a Tandem
+    /// addition: with it, a write survives its master's failure).
+    public static let waitReplicas = "TANDEM_WAIT_REPLICAS"
     /// The prefix of the keys this process writes (its entity's name).
     public static let keyOut = "SSKEYOUT"
     /// The prefixes this process may read, comma-separated; the first is its data source.

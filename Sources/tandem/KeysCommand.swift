@@ -22,7 +22,7 @@ struct KeysCommand: ParsableCommand {
             let shard = address == target.resolved ? connection : try target.connection(to: address)
             try reportingErrors {
                 for key in try shard.keys(matching: pattern) {
-                    rows.append((key, try shard.send("TYPE", key).string ?? "?", address))
+                    rows.append((Self.printable(key), try shard.send(bytes: [Array("TYPE".utf8), key]).string ?? "?", address))
                 }
             }
         }
@@ -34,5 +34,11 @@ struct KeysCommand: ParsableCommand {
             if masters != nil { line = line.padding(toLength: width + 2 + typeWidth, withPad: " ", startingAt: 0) + "  " + row.shard }
             print(line)
         }
+    }
+
+    /// A key as text: UTF-8 as is, any other byte as `\xHH` (as redis-cli shows it).
+    static func printable(_ key: [UInt8]) -> String {
+        if let text = String(validating: key, as: UTF8.self), !text.contains(where: { $0.isNewline }) { return text }
+        return key.map { (0x20..<0x7F).contains($0) && $0 != UInt8(ascii: "\\") ? String(UnicodeScalar($0)) : String(format: "\\x%02x", $0) }.joined()
     }
 }

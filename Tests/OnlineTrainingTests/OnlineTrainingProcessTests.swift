@@ -7,15 +7,17 @@ import TandemTesting
 /// `online-training` when its processes die under it: the driver killed with SIGKILL leaves
 /// nothing running, and a killed database is reported at once. Also its usage errors.
 @Suite(.serialized) struct OnlineTrainingProcessTests {
-    /// A long run at a small size, started in the background; returns once the database, the
-    /// ensemble and the trainer all run (per `summary.json`), with their pids.
-    func startLongRun(output: URL, runs: URL) throws -> (process: Process, pipe: Pipe, pids: [String: pid_t]) {
+    /// A long run at a small size, started in the background; returns once the database (every
+    /// node of `databaseNodes`), the ensemble and the trainer all run (per `summary.json`), with
+    /// their pids.
+    static func startLongRun(output: URL, runs: URL, arguments: [String] = ["--steps", "400", "--epochs", "400"],
+                             databaseNodes: Int = 1) throws -> (process: Process, pipe: Pipe, pids: [String: pid_t]) {
         let peers = try OnlineTrainingEndToEndTests.peers()
-        let port = try TestEnvironment.freePort()
+        let port = databaseNodes == 1 ? try TestEnvironment.freePort() : try TestEnvironment.freeClusterPorts(count: databaseNodes)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: peers.driver)
-        process.arguments = ["--size", "32", "--steps", "400", "--depth", "2", "--epochs", "400", "--seed", "5",
-                             "--port", String(port), "--output", output.path, "--module", peers.module]
+        process.arguments = ["--size", "32", "--depth", "2", "--seed", "5", "--port", String(port),
+                             "--output", output.path, "--module", peers.module] + arguments
         var environment = ProcessInfo.processInfo.environment
         environment["TANDEM_RUNS_DIR"] = runs.path
         process.environment = environment
@@ -29,7 +31,7 @@ import TandemTesting
         while ContinuousClock.now < deadline && process.isRunning {
             if let data = try? Data(contentsOf: summaryURL),
                let summary = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-               let entities = summary["entities"] as? [[String: Any]], entities.count == 4,
+               let entities = summary["entities"] as? [[String: Any]], entities.count == 3 + databaseNodes,
                entities.allSatisfy({ $0["status"] as? String == "Running" }) {
                 for entity in entities {
                     if let name = entity["name"] as? String, let pid = (entity["job_id"] as? String).flatMap({ pid_t($0) }) { pids[name] = pid }
@@ -44,7 +46,7 @@ import TandemTesting
     @Test func aKilledDriverLeavesNoProcessAndTandemMarksItsSummary() throws {
         let output = try TestEnvironment.makeTemporaryDirectory(prefix: "online-training-kill")
         let runs = output.appendingPathComponent("runs")
-        let run = try startLongRun(output: output, runs: runs)
+        let run = try Self.startLongRun(output: output, runs: runs)
         defer { if run.process.isRunning { kill(run.process.processIdentifier, SIGKILL) } }
         #expect(run.pids.count == 4, "the run did not get going: \(run.pids)")
         let watchdogs = Processes.children(of: run.process.processIdentifier, named: "tandem-watchdog")
@@ -83,7 +85,7 @@ import TandemTesting
 
     @Test func aKilledDatabaseIsReportedAtOnce() throws {
         let output = try TestEnvironment.makeTemporaryDirectory(prefix: "online-training-db-kill")
-        let run = try startLongRun(output: output, runs: output.appendingPathComponent("runs"))
+        let run = try Self.startLongRun(output: output, runs: output.appendingPathComponent("runs"))
         defer { if run.process.isRunning { kill(run.process.processIdentifier, SIGKILL) } }
         let database = try #require(run.pids["orchestrator_0"], "the run did not get going: \(run.pids)")
 

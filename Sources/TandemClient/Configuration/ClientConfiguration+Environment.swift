@@ -66,7 +66,7 @@ extension ClientConfiguration {
                   threadCount: threads,
                   keyPrefixes: prefixes)
         self.password = reader.string(ClientVariables.password)
-        self.replicaAcknowledgements = try reader.integer("TANDEM_WAIT_REPLICAS", default: 0, range: 0...Int(Int32.max))
+        self.replicaAcknowledgements = try reader.integer(ClientVariables.waitReplicas, default: 0, range: 0...Int(Int32.max))
     }
 }
 

@@ -37,18 +37,20 @@ extension DatabaseConnection {
             modules: try modules())
     }
 
-    /// Every key of this server (`SCAN`, so a large database is not blocked), unordered.
+    /// Every key of this server, as bytes (a key need not be UTF-8: a cluster client's model
+    /// copies are not), unordered; only those of Redis type `type` when given (`AI_TENSOR`).
+    /// Uses `SCAN`, so a large database is not blocked.
     ///
     /// - Throws: ``ExperimentError/Code-swift.struct/databaseUnreachable``.
-    public func keys(matching pattern: String = "*") throws(ExperimentError) -> [String] {
-        var keys: [String] = [], cursor = "0"
+    public func keys(matching pattern: String = "*", type: String? = nil) throws(ExperimentError) -> [[UInt8]] {
+        var keys: [[UInt8]] = [], cursor = "0"
         repeat {
-            let reply = try send("SCAN", cursor, "MATCH", pattern, "COUNT", "1000")
+            let reply = try send(["SCAN", cursor, "MATCH", pattern, "COUNT", "1000"] + (type.map { ["TYPE", $0] } ?? []))
             guard let parts = reply.array, parts.count == 2, let next = parts[0].string else {
                 throw ExperimentError(.databaseUnreachable, "unexpected SCAN reply: \(reply)")
             }
             cursor = next
-            keys += parts[1].array?.compactMap(\.string) ?? []
+            keys += parts[1].array?.compactMap(\.bytes) ?? []
         } while cursor != "0"
         return keys
     }

@@ -59,8 +59,14 @@ public final class DatabaseConnection {
     /// Sends one command given as an array.
     @discardableResult
     public func send(_ arguments: [String]) throws(ExperimentError) -> RESPValue {
+        try send(bytes: arguments.map { Array($0.utf8) })
+    }
+
+    /// Sends one command whose arguments are bytes (a key need not be UTF-8).
+    @discardableResult
+    public func send(bytes arguments: [[UInt8]]) throws(ExperimentError) -> RESPValue {
         do throws(ExchangeFailure) {
-            return try connection.send(arguments.map { Array($0.utf8) })
+            return try connection.send(arguments)
         } catch {
             throw ExperimentError(.databaseUnreachable, "\(connection.address): \(error)")
         }
