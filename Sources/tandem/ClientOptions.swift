@@ -1,7 +1,8 @@
 import ArgumentParser
 import TandemClient
+import TandemExperiment
 
-/// How the data commands reach the database: ``AddressOptions`` plus an optional data source
+/// How the data commands reach the database (any node's address for a cluster): ``AddressOptions`` plus an optional data source
 /// (an entity name whose prefix is added to the names read, as `SSKEYIN` would).
 struct ClientOptions: ParsableArguments {
     @OptionGroup var target: AddressOptions
@@ -13,8 +14,12 @@ struct ClientOptions: ParsableArguments {
     ///
     /// - Parameter withSource: read through ``source``'s prefix (when one is given).
     func client(withSource: Bool = true) throws -> Client {
-        var configuration = ClientConfiguration(address: try ServerAddress(parsing: target.resolved))
-        configuration.password = try target.password()
+        let password = try target.password()
+        // Any node of a cluster reaches all of it; an absent database is left to the client to report.
+        let isCluster = (try? DatabaseConnection(address: target.resolved, password: password).clusterNodes()) != nil
+        var configuration = ClientConfiguration(addresses: [try ServerAddress(parsing: target.resolved)],
+                                                kind: isCluster ? .clustered : .standalone)
+        configuration.password = password
         configuration.connectionRetry = RetryPolicy(timeoutMilliseconds: 2000, intervalMilliseconds: 200)
         configuration.commandRetry = RetryPolicy(timeoutMilliseconds: 2000, intervalMilliseconds: 200)
         configuration.socketTimeoutMilliseconds = 5000

@@ -135,11 +135,25 @@ import TandemTesting
             owners[key] = owner
         }
         #expect(Set(owners.values).count > 1, "the keys spread over several shards")
+        // A tensor is found from any node's address.
+        let tensorSlot = Int(try #require(try DatabaseConnection(address: addresses[0]).send("CLUSTER", "KEYSLOT", "weights").integer))
+        let tensorOwner = addresses[try #require(ranges.firstIndex { $0.contains(tensorSlot) })]
+        #expect(try DatabaseConnection(address: tensorOwner).send("AI.TENSORSET", "weights", "FLOAT", "2", "VALUES", "1.5", "2.5")
+                == .simpleString("OK"))
+        owners["weights"] = tensorOwner
+        for address in addresses {
+            let shown = try TestEnvironment.run(tandem, ["tensor", "weights", "--address", address])
+            #expect(shown.status == 0, "\(shown.error)")
+            #expect(shown.output.contains("dtype FLOAT  shape [2]") && shown.output.contains("min 1.5  max 2.5"), "\(shown.output)")
+        }
+
         let keys = try TestEnvironment.run(tandem, ["keys", "--address", addresses[0]])
         #expect(keys.status == 0, "\(keys.error)")
         let lines = keys.output.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
         #expect(lines.count == owners.count, "\(keys.output)")
-        for line in lines { #expect(line.count == 3 && owners[line[0]] == line[2] && line[1] == "string", "\(line)") }
+        for line in lines {
+            #expect(line.count == 3 && owners[line[0]] == line[2] && line[1] == (line[0] == "weights" ? "AI_TENSOR" : "string"), "\(line)")
+        }
 
         let stopped = try TestEnvironment.run(tandem, ["stop", "--address", addresses[1]])
         #expect(stopped.status == 0, "\(stopped.error)")
