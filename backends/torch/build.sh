@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Builds the TORCH backend of TandemAI: backends/torch/tandem_torch.cpp against the libtorch
+# of the `torch` Python wheel (CPU build) installed in a Python environment.
+#
+#   backends/torch/build.sh <python> <output.so>
+#
+# The library finds libtorch through an rpath to the wheel's torch/lib, so the wheel must
+# stay where it is. Skips the build when the output is newer than its sources.
+set -euo pipefail
+python=${1:?usage: build.sh <python> <output.so>}
+output=${2:?usage: build.sh <python> <output.so>}
+here=$(cd "$(dirname "$0")" && pwd)
+header="$here/../../Sources/CTandemBackend/include"
+torch_dir=$("$python" -c 'import os, torch; print(os.path.dirname(torch.__file__))')
+abi=$("$python" -c 'import torch; print(int(torch.compiled_with_cxx11_abi()))')
+if [[ -f "$output" && "$output" -nt "$here/tandem_torch.cpp" && "$output" -nt "$header/TandemBackend.h" \
+      && "$output" -nt "$torch_dir/lib/libtorch_cpu.so" ]]; then
+    exit 0
+fi
+mkdir -p "$(dirname "$output")"
+echo "building the TORCH backend against $torch_dir"
+${CXX:-g++} -std=c++17 -O2 -fPIC -shared -fvisibility=hidden -D_GLIBCXX_USE_CXX11_ABI="$abi" \
+    -I"$header" -isystem "$torch_dir/include" -isystem "$torch_dir/include/torch/csrc/api/include" \
+    "$here/tandem_torch.cpp" -o "$output.tmp" \
+    -L"$torch_dir/lib" -Wl,-rpath,"$torch_dir/lib" -Wl,--no-as-needed -ltorch_cpu -ltorch -lc10 -Wl,--as-needed \
+    -Wl,--no-undefined
+mv "$output.tmp" "$output"
