@@ -17,9 +17,15 @@ if [[ -f "$output" && "$output" -nt "$here/tandem_torch.cpp" && "$output" -nt "$
       && "$output" -nt "$torch_dir/lib/libtorch_cpu.so" ]]; then
     exit 0
 fi
+compiler=${CXX:-}
+if [[ -z $compiler ]]; then
+    # g++ when installed, else the clang++ that comes with the Swift toolchain.
+    compiler=$(command -v g++ || command -v clang++ || true)
+fi
+[[ -n $compiler ]] || { echo "no C++ compiler found (install g++ or set CXX)" >&2; exit 1; }
 mkdir -p "$(dirname "$output")"
 echo "building the TORCH backend against $torch_dir"
-${CXX:-g++} -std=c++17 -O2 -fPIC -shared -fvisibility=hidden -D_GLIBCXX_USE_CXX11_ABI="$abi" \
+"$compiler" -std=c++17 -O2 -fPIC -shared -fvisibility=hidden -D_GLIBCXX_USE_CXX11_ABI="$abi" \
     -I"$header" -isystem "$torch_dir/include" -isystem "$torch_dir/include/torch/csrc/api/include" \
     "$here/tandem_torch.cpp" -o "$output.tmp" \
     -L"$torch_dir/lib" -Wl,-rpath,"$torch_dir/lib" -Wl,--no-as-needed -ltorch_cpu -ltorch -lc10 -Wl,--as-needed \
