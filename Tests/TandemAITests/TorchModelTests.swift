@@ -106,6 +106,30 @@ import TandemTesting
         #expect(try Torch.difference(c, "y", fixtures.outputs["cnn"]![0]) <= 1e-5)
     }
 
+    /// A TorchScript file (a CNN with two bytes changed) on which libtorch 2.13's loader
+    /// segfaults instead of throwing: the backend loads it in a separate process first, so
+    /// the store is refused and the server lives.
+    @Test func aModelThatCrashesLibtorchIsRefusedAndTheServerLives() throws {
+        let fixtures = try Torch.fixtures()
+        let python = try Peers.torchPython()
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Python/crashes_libtorch_loader.pt")
+        let blob = [UInt8](try Data(contentsOf: file))
+        // Does it still crash this libtorch in a plain Python process?
+        let probe = try TestEnvironment.run(python, ["-c", "import sys, torch\ntry:\n    torch.jit.load(sys.argv[1])\nexcept Exception:\n    pass\n", file.path])
+        let crashesLibtorch = probe.status != 0
+        let server = try Torch.server()
+        let c = try server.connect()
+        let reply = try c.call("AI.MODELSTORE", "m", "TORCH", "CPU", "BLOB", blob)
+        guard case .error(let text) = reply else { Issue.record("stored a malformed model: \(reply)"); return }
+        if crashesLibtorch {
+            #expect(text.hasPrefix("malformed TorchScript model: loading it crashed libtorch (signal 11)"), "\(text)")
+        }
+        #expect(try c.call("PING") == .simpleString("PONG"))
+        #expect(try c.call("EXISTS", "m") == .integer(0))
+        #expect(try c.call("AI.MODELSTORE", "m", "TORCH", "CPU", "BLOB", try fixtures.file("cnn.pt")) == .simpleString("OK"))
+        #expect(server.isRunning)
+    }
+
     @Test func aBackendThatFailsToLoadAtLoadTimeFailsTheModuleLoad() throws {
         let failure = #expect(throws: TestEnvironmentError.self) { try Peers.moduleServer(["TORCH", "/nonexistent/x.so"]) }
         #expect(failure?.description.contains("ERR error processing argument: TORCH /nonexistent/x.so (could not load the backend") == true,

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds the TORCH backend of TandemAI: backends/torch/tandem_torch.cpp against the libtorch
-# of the `torch` Python wheel (CPU build) installed in a Python environment.
+# of the `torch` Python wheel (CPU build) installed in a Python environment, and beside it
+# redisai_torch_check (tandem_torch_check.cpp), which loads model bytes in its own process
+# before the server does.
 #
 #   backends/torch/build.sh <python> <output.so>
 #
@@ -13,8 +15,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 header="$here/../../Sources/CTandemBackend/include"
 torch_dir=$("$python" -c 'import os, torch; print(os.path.dirname(torch.__file__))')
 abi=$("$python" -c 'import torch; print(int(torch.compiled_with_cxx11_abi()))')
+checker="$(dirname "$output")/redisai_torch_check"
 if [[ -f "$output" && "$output" -nt "$here/tandem_torch.cpp" && "$output" -nt "$header/TandemBackend.h" \
-      && "$output" -nt "$torch_dir/lib/libtorch_cpu.so" ]]; then
+      && "$output" -nt "$torch_dir/lib/libtorch_cpu.so" && -f "$checker" && "$checker" -nt "$here/tandem_torch_check.cpp" ]]; then
     exit 0
 fi
 compiler=${CXX:-}
@@ -30,4 +33,11 @@ echo "building the TORCH backend against $torch_dir"
     "$here/tandem_torch.cpp" -o "$output.tmp" \
     -L"$torch_dir/lib" -Wl,-rpath,"$torch_dir/lib" -Wl,--no-as-needed -ltorch_cpu -ltorch -lc10 -Wl,--as-needed \
     -Wl,--no-undefined
+# The checker loads model bytes in its own process before the server does (see
+# tandem_torch_check.cpp); the library finds it beside itself.
+"$compiler" -std=c++17 -O2 -D_GLIBCXX_USE_CXX11_ABI="$abi" \
+    -isystem "$torch_dir/include" -isystem "$torch_dir/include/torch/csrc/api/include" \
+    "$here/tandem_torch_check.cpp" -o "$checker.tmp" \
+    -L"$torch_dir/lib" -Wl,-rpath,"$torch_dir/lib" -Wl,--no-as-needed -ltorch_cpu -ltorch -lc10 -Wl,--as-needed
+mv "$checker.tmp" "$checker"
 mv "$output.tmp" "$output"

@@ -13,7 +13,15 @@
 #include <torch/script.h>
 #include <torch/version.h>
 
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -190,6 +198,78 @@ struct ScriptResolver : torch::jit::Resolver {
     c10::TypePtr resolveType(const std::string &, const torch::jit::SourceRange &) override { return nullptr; }
 };
 
+/// The checker program built beside this library (`redisai_torch_check`), or "" if absent.
+std::string checkerPath() {
+    Dl_info info;
+    if (dladdr(reinterpret_cast<void *>(&setError), &info) == 0 || info.dli_fname == nullptr) return "";
+    std::string path = info.dli_fname;
+    size_t slash = path.rfind('/');
+    std::string checker = (slash == std::string::npos ? std::string(".") : path.substr(0, slash)) + "/redisai_torch_check";
+    return access(checker.c_str(), X_OK) == 0 ? checker : "";
+}
+
+/// Loads `blob` in a separate process first (the checker), so that a file that crashes
+/// libtorch's loader ends that process, not the server. Throws when it crashed, or when the
+/// check could not be made. Without a checker, nothing is checked.
+void checkInSeparateProcess(const void *blob, size_t length) {
+    static const std::string checker = checkerPath();
+    if (checker.empty()) return;
+    const char *folder = std::getenv("TMPDIR");
+    std::string pattern = std::string(folder && *folder ? folder : "/tmp") + "/tandem-torch-XXXXXX";
+    std::vector<char> path(pattern.begin(), pattern.end());
+    path.push_back(0);
+    int fd = mkstemp(path.data());
+    if (fd < 0) throw std::runtime_error("could not write the model to a temporary file to check it");
+    const char *bytes = static_cast<const char *>(blob);
+    size_t written = 0;
+    while (written < length) {
+        ssize_t n = write(fd, bytes + written, length - written);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            close(fd);
+            unlink(path.data());
+            throw std::runtime_error("could not write the model to a temporary file to check it");
+        }
+        written += static_cast<size_t>(n);
+    }
+    close(fd);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+    posix_spawnattr_t attributes;
+    posix_spawnattr_init(&attributes);
+    sigset_t none, all;
+    sigemptyset(&none);
+    sigfillset(&all);
+    // The caller may be a worker thread with every signal blocked; the checker starts clean.
+    posix_spawnattr_setsigmask(&attributes, &none);
+    posix_spawnattr_setsigdefault(&attributes, &all);
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    char *argv[] = {const_cast<char *>(checker.c_str()), path.data(), nullptr};
+    pid_t pid = 0;
+    int spawned = posix_spawn(&pid, checker.c_str(), &actions, &attributes, argv, environ);
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attributes);
+    if (spawned != 0) {
+        unlink(path.data());
+        throw std::runtime_error("could not start " + checker + " to check the model: " + std::strerror(spawned));
+    }
+    int status = 0;
+    pid_t waited;
+    do {
+        waited = waitpid(pid, &status, 0);
+    } while (waited < 0 && errno == EINTR);
+    unlink(path.data());
+    if (waited != pid) {
+        throw std::runtime_error("could not check the TorchScript model in a separate process (its exit status was lost); try again");
+    }
+    if (WIFSIGNALED(status)) {
+        throw std::runtime_error("malformed TorchScript model: loading it crashed libtorch (signal " + std::to_string(WTERMSIG(status))
+                                 + ") in a separate checking process, so it was not loaded into the server");
+    }
+}
+
 struct Model {
     torch::jit::Module module;
 };
@@ -239,6 +319,7 @@ TANDEM_EXPORT void *tandem_backend_model_load(const void *blob, size_t length, c
     try {
         requireCPU(device);
         if (blob == nullptr || length == 0) throw std::runtime_error("empty model blob");
+        checkInSeparateProcess(blob, length);
         std::string bytes(static_cast<const char *>(blob), length);
         std::istringstream stream(bytes, std::ios_base::binary);
         auto model = std::make_unique<Model>();
