@@ -13,7 +13,7 @@ DEMO_OUTPUT ?= output/online-training
 # The module file `make module` builds.
 MODULE_PATH = $$($(MODULE_BUILD) --show-bin-path)/libTandemAI.so
 
-.PHONY: demo heat-demo test build module deps peers bench clean
+.PHONY: demo heat-demo test build module deps peers bench clean torch-backend
 
 deps:
 	@scripts/install-deps.sh
@@ -27,6 +27,16 @@ build: deps
 module: deps
 	$(MODULE_BUILD)
 
+# The TORCH backend library (C++ on the libtorch of the venv's CPU torch wheel), where the
+# module looks for it by default: <module folder>/backends/redisai_torch/redisai_torch.so.
+# Skipped, with a warning, when torch is not installed (outside CI).
+TORCH_BACKEND = $$($(MODULE_BUILD) --show-bin-path)/backends/redisai_torch/redisai_torch.so
+torch-backend: peers
+	@if $(VENV)/bin/python -c 'import torch' 2>/dev/null; then \
+		backends/torch/build.sh $(VENV)/bin/python $(TORCH_BACKEND); \
+	elif [ -n "$$CI" ]; then echo "torch is missing from $(VENV): cannot build the TORCH backend" >&2; exit 1; \
+	else echo "warning: torch is not installed in $(VENV): the TORCH backend is not built, its tests will be skipped" >&2; fi
+
 # The tutorial's whole workflow with its defaults: report in $(DEMO_OUTPUT)/report.html.
 demo: build module
 	$$($(RELEASE) --show-bin-path)/online-training --module $(MODULE_PATH) --output $(DEMO_OUTPUT)
@@ -35,7 +45,7 @@ demo: build module
 heat-demo: build
 	$$($(RELEASE) --show-bin-path)/heat-demo --output output/heat-demo
 
-test: deps peers module
+test: deps peers module torch-backend
 	TANDEM_PYTHON=$(abspath $(VENV))/bin/python TANDEM_MODULE_PATH=$(MODULE_PATH) $(TEST)
 
 bench: build module peers

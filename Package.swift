@@ -64,7 +64,7 @@ let package = Package(
         .target(name: "TandemML", dependencies: ["TandemClient", "TandemTensor"], swiftSettings: swiftSettings),
         .target(name: "TandemNN", dependencies: ["TandemTensor", "CBLAS"], swiftSettings: nnSwiftSettings),
         // The Redis module (build with `make module`: release, Swift stdlib linked statically).
-        .target(name: "TandemAI", dependencies: ["CRedisModule", "TandemTensor", "ONNX", "TandemONNX"], swiftSettings: swiftSettings),
+        .target(name: "TandemAI", dependencies: ["CRedisModule", "CTandemBackend", "TandemTensor", "ONNX", "TandemONNX"], swiftSettings: swiftSettings),
         .target(name: "TandemExperiment", dependencies: ["RESP", "TandemTensor", "TandemRedis", "CTandemSpawn"], swiftSettings: swiftSettings),
         // ONNX export of TandemNN models and the ONNX runtime on TandemNN's kernels (Foundation-free: the module links it).
         .target(name: "TandemONNX", dependencies: ["ONNX", "TandemNN", "TandemTensor", "CBLAS"], swiftSettings: nnSwiftSettings),
@@ -77,6 +77,8 @@ let package = Package(
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "CRedisModule"),
         .target(name: "CTandemSpawn"),
+        // The C interface of TandemAI's backend libraries (the TORCH backend in backends/torch) and their loader.
+        .target(name: "CTandemBackend"),
 
         // MARK: - Executables
 

@@ -2,12 +2,18 @@
 # Installs what Tandem needs from outside SwiftPM, and does nothing when it is all there:
 #   - Debian packages: redis-server, OpenBLAS, zlib, and python3-venv for the test peers;
 #   - with --python VENV: a virtual environment holding the Python test peers
-#     (the SmartRedis client, onnxruntime, onnx, numpy).
+#     (the SmartRedis client, onnxruntime, onnx, numpy) and the CPU build of PyTorch, whose
+#     libtorch the TORCH backend is built against (`make torch-backend`) and whose
+#     TorchScript the tests compare with. The main build and `make demo` need none of it.
 # Without root it prints the exact command to run instead of failing obscurely.
 set -euo pipefail
 
 debian_packages=(redis-server libopenblas-dev zlib1g-dev)
 python_peers=(smartredis==0.6.1 onnxruntime onnx numpy)
+# The CPU-only wheel (≈190 MB, no CUDA libraries; the default PyPI `torch` is the CUDA
+# build, ≈5.5 GB with its NVIDIA wheels). pip must reach it through its configuration
+# (PIP_FIND_LINKS or an extra index); TANDEM_TORCH_PIP_ARGS adds arguments, e.g. an index.
+torch_requirement=${TANDEM_TORCH_REQUIREMENT:-torch==2.13.0+cpu}
 
 missing=()
 for package in "${debian_packages[@]}"; do
@@ -38,5 +44,18 @@ if [[ ${1:-} == --python ]]; then
         python3 -m venv "$venv"
         "$venv/bin/pip" install -q --disable-pip-version-check "${python_peers[@]}"
         echo "$wanted" > "$stamp"
+    fi
+    torch_stamp="$venv/.tandem-torch"
+    if [[ ! -f $torch_stamp || $(cat "$torch_stamp") != "$torch_requirement" ]]; then
+        echo "Installing PyTorch (CPU) into $venv for the TORCH backend and its tests: $torch_requirement"
+        # shellcheck disable=SC2086
+        if "$venv/bin/pip" install -q --disable-pip-version-check ${TANDEM_TORCH_PIP_ARGS:-} "$torch_requirement"; then
+            echo "$torch_requirement" > "$torch_stamp"
+        elif [[ -n ${CI:-} ]]; then
+            echo "Could not install $torch_requirement, which the TORCH tests need under CI" >&2
+            exit 1
+        else
+            echo "warning: could not install $torch_requirement: the TORCH backend tests will be skipped" >&2
+        fi
     fi
 fi

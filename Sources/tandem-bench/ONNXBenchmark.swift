@@ -16,7 +16,7 @@ import TandemTensor
 /// (`AI.TENSORGET … BLOB`). Cases: one sample (latency, target ≤ 2 ms) and batch 50
 /// (throughput, target ≥ onnxruntime's). The peer is onnxruntime's `InferenceSession.run`
 /// on the same ONNX bytes, in a Python process (`--python` or `TANDEM_PYTHON`), measured in
-/// the same run with its default threading.
+/// the same run with its default threading. Then the TORCH case (ONNXBenchmark+Torch.swift).
 struct ONNXBenchmark: BenchmarkArea {
     static let configuration = CommandConfiguration(
         commandName: "onnx", abstract: "In-database inference round trips against onnxruntime in process.")
@@ -37,6 +37,9 @@ struct ONNXBenchmark: BenchmarkArea {
 
     @Option(help: "Grid size.")
     var size = 64
+
+    @Option(help: "The TORCH backend library (default: $TANDEM_TORCH_BACKEND, else beside the module as make torch-backend puts it).")
+    var torchBackend: String?
 
     func run() throws {
         let environment = ProcessInfo.processInfo.environment
@@ -88,6 +91,7 @@ struct ONNXBenchmark: BenchmarkArea {
             }
             record.emit()
         }
+        try runTorchCases(module: module, python: python ?? environment["TANDEM_PYTHON"], backend: torchBackend, batches: [1, 50])
     }
 
     /// onnxruntime's median milliseconds per `session.run` for each batch size (empty when no peer).

@@ -28,7 +28,8 @@ import TandemTesting
             (["AI.CONFIG", "LOADBACKEND", "ONNX"], arityError("AI.CONFIG")),
             (["AI.CONFIG", "LOADBACKEND", "CAFFE", "x.so"], .error("ERR unsupported backend")),
             (["AI.CONFIG", "LOADBACKEND", "TORCH", "x.so"],
-             .error("ERR error loading backend: TandemAI has no TORCH runtime; its runtimes are built in, not loaded from files")),
+             .error("ERR error loading backend: /opt/backends/x.so: cannot open shared object file: No such file or directory")),
+            (["AI.CONFIG", "LOADBACKEND", "ONNX", "x.so"], .simpleString("OK")),
             (["AI.CONFIG", "SET", "X"], .error("ERR unsupported subcommand")),
         ]
         for (arguments, expected) in cases {
@@ -53,7 +54,7 @@ import TandemTesting
         (["THREADS_PER_QUEUE", "100000"], "ERR error processing argument: THREADS_PER_QUEUE 100000"),
         (["MODEL_EXECUTION_TIMEOUT", "999"], "ERR error processing argument: MODEL_EXECUTION_TIMEOUT 999"),
         (["COLOR", "blue"], "ERR error processing argument: COLOR blue"),
-        (["TF", "/x/redisai_tensorflow.so"], "ERR error processing argument: TF /x/redisai_tensorflow.so (TandemAI supports only the ONNX backend)"),
+        (["TF", "/x/redisai_tensorflow.so"], "ERR error processing argument: TF /x/redisai_tensorflow.so (TandemAI supports the ONNX and TORCH backends only)"),
     ])
     func badLoadTimeArgumentsFailTheLoad(arguments: [String], logged: String) throws {
         let failure = #expect(throws: TestEnvironmentError.self) { try Peers.moduleServer(arguments) }

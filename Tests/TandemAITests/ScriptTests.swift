@@ -2,15 +2,15 @@ import RESP
 import Testing
 import TandemTesting
 
-/// `AI.SCRIPT*`: syntax checked as RedisAI does, then a clear refusal; no script
-/// can exist, so readers find none.
+/// `AI.SCRIPT*` without the TORCH backend library: syntax checked as RedisAI does, then a
+/// clear refusal naming the missing library; no script can exist, so readers find none.
 @Suite(.needsModule) struct ScriptTests {
     static let unsupported = RESPValue.error(
-        "ERR Could not load backend TORCH: TandemAI has no TorchScript runtime, AI.SCRIPT* is not supported; store ONNX models with AI.MODELSTORE")
-    static let noScript = RESPValue.error("ERR script key is empty (TandemAI stores no scripts: it runs ONNX models only)")
+        "ERR Could not load backend TORCH: /nonexistent/redisai_torch/redisai_torch.so: cannot open shared object file: No such file or directory (build it with `make torch-backend`, or load it with AI.CONFIG LOADBACKEND TORCH <path>)")
+    static let noScript = RESPValue.error("ERR script key is empty")
 
     @Test func scriptCommands() throws {
-        let server = try Peers.moduleServer()
+        let server = try Peers.moduleServer(["BACKENDSPATH", "/nonexistent"])
         let c = try server.connect()
         #expect(try c.call("AI.TENSORSET", "t", "FLOAT", 1) == .simpleString("OK"))
         let cases: [([any CommandArgument], RESPValue)] = [

@@ -20,6 +20,8 @@ struct Configuration: Sendable {
     var backendMemoryLimit = 0
     /// `BACKENDSPATH`; default `<folder of the module>/backends`.
     var backendsPath = Configuration.defaultBackendsPath()
+    /// Backend libraries to load at load time (`TORCH <path>`), in the order given.
+    var backendsToLoad: [(backend: Backend, path: String)] = []
 
     /// The largest `THREADS_PER_QUEUE` accepted.
     static let maximumThreadsPerQueue = 256
@@ -65,8 +67,10 @@ struct Configuration: Sendable {
                     throw Failure(message: "ERR error processing argument: ONNX \(value) (this TandemAI build has no ONNX runtime)")
                 }
                 Log.notice("the ONNX runtime is built into TandemAI; ignoring the backend path \(value)")
-            case "TF", "TFLITE", "TORCH":
-                throw Failure(message: "ERR error processing argument: \(key) \(value) (TandemAI supports only the ONNX backend)")
+            case "TORCH":
+                configuration.backendsToLoad.append((.torch, value))
+            case "TF", "TFLITE":
+                throw Failure(message: "ERR error processing argument: \(key) \(value) (TandemAI supports the ONNX and TORCH backends only)")
             default:
                 throw bad
             }

@@ -33,6 +33,12 @@ struct Key {
         return Unmanaged<ModelValue>.fromOpaque(raw).takeUnretainedValue()
     }
 
+    /// The script stored here, or `nil` if the key holds something else or nothing.
+    var script: ScriptValue? {
+        guard let handle, holds(DataTypes.script), let raw = rm_module_type_get_value(handle) else { return nil }
+        return Unmanaged<ScriptValue>.fromOpaque(raw).takeUnretainedValue()
+    }
+
     /// Throws WRONGTYPE unless the key is empty or holds a value of `type`.
     func requireEmptyOr(_ type: OpaquePointer?) throws(CommandError) {
         if !isEmpty && !holds(type) { throw .wrongType }

@@ -24,12 +24,20 @@ public func redisModuleOnLoad(_ ctx: OpaquePointer?, _ argv: UnsafeMutablePointe
         Log.warning(error.message)
         return failed
     }
+    for (backend, path) in Configuration.current.backendsToLoad {
+        do throws(BackendError) {
+            try Backends.load(backend, path: path)
+        } catch {
+            Log.warning("ERR error processing argument: \(backend.name) \(path) (could not load the backend: \(error.message))")
+            return failed
+        }
+    }
     // Initialise lazily-created globals now, on the main thread, so no first use happens
     // later in a forked child or races between threads.
     _ = Statistics.mutex
     _ = Command.all.count
     guard DataTypes.register(ctx) else {
-        Log.warning("could not register the AI_TENSOR and AI__MODEL data types")
+        Log.warning("could not register the AI_TENSOR, AI__MODEL and AI_SCRIPT data types")
         return failed
     }
     guard Command.registerAll(ctx) else { return failed }

@@ -33,7 +33,7 @@ enum ServerInfo {
         if !executors.isEmpty {
             _ = rm_info_add_section(ctx, "backends_info")
             for (backend, executor) in executors {
-                let field = backend == .onnx ? "onnxruntime_version" : "\(backend.name)_version"
+                let field = backend == .onnx ? "onnxruntime_version" : backend == .torch ? "Torch_version" : "\(backend.name)_version"
                 _ = rm_info_add_field_cstring(ctx, field, executor.version)
             }
         }

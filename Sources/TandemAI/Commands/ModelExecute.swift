@@ -25,7 +25,7 @@ enum ModelExecute {
         var index = inputs.upperBound
         guard args.matches(index, "OUTPUTS") else { throw CommandError("ERR OUTPUTS not specified") }
         let outputCount = try count(args, at: index + 1, "output", capital: "Output")
-        if let expected = model.session?.outputNames.count, expected != outputCount {
+        if let session = model.session, session.declaresOutputCount, session.outputNames.count != outputCount {
             throw CommandError("Number of keys given as OUTPUTS here does not match model definition")
         }
         guard outputCount <= args.count - index - 2 else {
@@ -62,7 +62,7 @@ enum ModelExecute {
         if let expected = model.session?.inputNames.count, expected != inputs.count {
             throw CommandError("Number of keys given as INPUTS here does not match model definition")
         }
-        if let expected = model.session?.outputNames.count, expected != outputs.count {
+        if let session = model.session, session.declaresOutputCount, session.outputNames.count != outputs.count {
             throw CommandError("Number of keys given as OUTPUTS here does not match model definition")
         }
         try enqueue(model, inputs: inputs, outputs: outputs, timeout: timeout, args: args, in: ctx)

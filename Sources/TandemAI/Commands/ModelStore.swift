@@ -3,8 +3,9 @@ import CRedisModule
 /// `AI.MODELSTORE` and the deprecated `AI.MODELSET` (see “Commands” in
 /// Documentation/RedisModule.md).
 ///
-/// Parsing is sequential, in RedisAI's order, and reports the first problem. Backends
-/// other than ONNX are parsed fully, then refused with a message naming ONNX. The model
+/// Parsing is sequential, in RedisAI's order, and reports the first problem. ONNX is built
+/// in; TORCH loads its backend library on first use; TF and TFLITE are parsed fully, then
+/// refused with a message naming what is supported. The model
 /// is prepared on a worker (the client blocks meanwhile) unless blocking is not allowed
 /// (MULTI, Lua, AOF loading, replication), where it is prepared inline.
 enum ModelStore {
@@ -24,11 +25,11 @@ enum ModelStore {
         try save(definition, blob: blob, in: ctx, args: args)
     }
 
-    /// Refuses non-ONNX backends, checks the key's type, copies the blob, then prepares
-    /// and stores the model.
+    /// Loads the backend on first use (refusing backends TandemAI has none for), checks the
+    /// key's type, copies the blob, then prepares and stores the model.
     private static func save(_ definition: ModelDefinition, blob: Range<Int>, in ctx: Context,
                              args: Arguments) throws(CommandError) {
-        guard definition.backend == .onnx else { throw Backend.unsupported(definition.backend.name) }
+        if ModelExecutors.executor(for: definition.backend) == nil { _ = try Backends.require(definition.backend) }
         guard let name = args[1] else { throw .wrongArity("AI.MODELSTORE") }
         try ctx.withKey(name, write: true) { key throws(CommandError) in try key.requireEmptyOr(DataTypes.model) }
         var total = 0

@@ -25,6 +25,19 @@ protocol LoadedModel: AnyObject, Sendable {
     /// Runs the model on one request's inputs (called on a worker thread, possibly on
     /// several workers at once).
     func run(_ inputs: [Tensor]) throws(ModelExecutionError) -> [Tensor]
+    /// Whether ``outputNames`` is the exact output count `AI.MODELEXECUTE` must give (a
+    /// TorchScript model returning a list does not say how long it is).
+    var declaresOutputCount: Bool { get }
+}
+
+extension LoadedModel {
+    var declaresOutputCount: Bool { true }
+}
+
+/// A model whose runtime reads the stored tensors directly (no copy into ``Tensor``s, and
+/// scalars allowed): ``ModelRunJob`` calls ``run(values:)`` instead of ``LoadedModel/run(_:)``.
+protocol StoredTensorModel: LoadedModel {
+    func run(values inputs: [TensorValue]) throws(ModelExecutionError) -> [TensorValue]
 }
 
 /// What a runtime may use when it prepares a model.
@@ -48,9 +61,10 @@ struct ModelExecutionError: Error, Sendable {
 
 /// The registry of model runtimes, one per backend at most.
 ///
-/// Filled in `RedisModule_OnLoad` before any worker starts and never changed afterwards,
-/// so workers read it without a lock.
+/// Built-in runtimes are registered in `RedisModule_OnLoad`; backend libraries add theirs
+/// when they load (main thread), so reads from workers take the lock.
 enum ModelExecutors {
+    private static let mutex = PthreadMutex()
     nonisolated(unsafe) private static var executors: [Backend: any ModelExecutor] = [:]
 
     /// Registers the runtimes built into this module: ONNX (TandemONNX).
@@ -58,23 +72,23 @@ enum ModelExecutors {
         register(ONNXExecutor(), for: .onnx)
     }
 
-    /// Adds `executor` for `backend` (load time only).
+    /// Adds `executor` for `backend` (at load time, or when a backend library loads).
     static func register(_ executor: any ModelExecutor, for backend: Backend) {
-        executors[backend] = executor
+        mutex.withLock { executors[backend] = executor }
     }
 
-    /// The runtime for `backend`, if one is built in.
+    /// The runtime for `backend`, if one is built in or loaded.
     static func executor(for backend: Backend) -> (any ModelExecutor)? {
-        executors[backend]
+        mutex.withLock { executors[backend] }
     }
 
     /// Every registered runtime, for `INFO MODULES`.
     static var registered: [(Backend, any ModelExecutor)] {
-        Backend.allCases.compactMap { backend in executors[backend].map { (backend, $0) } }
+        mutex.withLock { Backend.allCases.compactMap { backend in executors[backend].map { (backend, $0) } } }
     }
 
-    /// The error for running a model of `backend` when no runtime for it is built in.
+    /// The error for running a model of `backend` when no runtime for it is loaded.
     static func notLoaded(_ backend: Backend) -> String {
-        "ERR Backend not loaded: \(backend.name) (this TandemAI build has no \(backend.name) runtime)"
+        "ERR Backend not loaded: \(backend.name) (TandemAI runs ONNX built in and TORCH from its backend library; load it with AI.CONFIG LOADBACKEND \(backend.name) <path>)"
     }
 }

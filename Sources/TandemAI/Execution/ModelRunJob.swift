@@ -44,6 +44,13 @@ final class ModelRunJob: BlockedJob, @unchecked Sendable {
         guard let session = model.session else {
             throw ModelExecutionError(model.sessionError ?? ModelExecutors.notLoaded(model.definition.backend))
         }
+        if let direct = session as? any StoredTensorModel {
+            let results = try direct.run(values: inputs)
+            guard results.count == outputKeys.count else {
+                throw ModelExecutionError("ERR Model did not generate the expected number of outputs")
+            }
+            return results
+        }
         var tensors: [Tensor] = []
         tensors.reserveCapacity(inputs.count)
         for input in inputs {

@@ -1,8 +1,10 @@
-/// The run statistics of one model, as `AI.INFO` reports them.
+/// The run statistics of one model or script, as `AI.INFO` reports them.
 ///
 /// Counters are guarded by ``Statistics/mutex``: workers add to them after each run.
 final class RunStats: @unchecked Sendable {
     let key: [UInt8]
+    /// Whether the entry is a script's (`AI.INFO` type `SCRIPT`, samples −1).
+    let isScript: Bool
     let backend: Backend
     let device: [UInt8]
     let tag: [UInt8]
@@ -15,8 +17,9 @@ final class RunStats: @unchecked Sendable {
     /// Failed runs.
     var errors: Int64 = 0
 
-    init(key: [UInt8], backend: Backend, device: [UInt8], tag: [UInt8]) {
+    init(key: [UInt8], backend: Backend, device: [UInt8], tag: [UInt8], isScript: Bool = false) {
         self.key = key
+        self.isScript = isScript
         self.backend = backend
         self.device = device
         self.tag = tag
@@ -68,8 +71,8 @@ enum Statistics {
         }
     }
 
-    /// Every entry's key and tag (`AI._MODELSCAN`).
-    static var keysAndTags: [([UInt8], [UInt8])] {
-        mutex.withLock { entries.values.map { ($0.key, $0.tag) } }
+    /// Every model's (or script's) key and tag (`AI._MODELSCAN`, `AI._SCRIPTSCAN`).
+    static func keysAndTags(scripts: Bool) -> [([UInt8], [UInt8])] {
+        mutex.withLock { entries.values.filter { $0.isScript == scripts }.map { ($0.key, $0.tag) } }
     }
 }

@@ -1,4 +1,5 @@
-/// The backends RedisAI knows, with their RDB ids. TandemAI runs ``onnx`` models only.
+/// The backends RedisAI knows, with their RDB ids. TandemAI runs ``onnx`` models built in
+/// and ``torch`` models and scripts through its backend library (see ``Backends``).
 enum Backend: UInt64, CaseIterable, Sendable {
     case tf = 0
     case tflite = 1
@@ -27,6 +28,6 @@ enum Backend: UInt64, CaseIterable, Sendable {
     /// The error for a backend TandemAI cannot build models for. Starts with RedisAI's
     /// text for an unavailable backend, then says what is supported.
     static func unsupported(_ name: String) -> CommandError {
-        CommandError("ERR Could not load backend \(name): TandemAI supports only the ONNX backend")
+        CommandError("ERR Could not load backend \(name): TandemAI supports the ONNX and TORCH backends only")
     }
 }

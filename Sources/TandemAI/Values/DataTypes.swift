@@ -1,7 +1,7 @@
 import CRedisModule
 
-/// The module data types registered with Redis: `AI_TENSOR` and `AI__MODEL`, both
-/// at encoding version 4, RedisAI's layout (see “Data types and persistence” in Documentation/RedisModule.md).
+/// The module data types registered with Redis: `AI_TENSOR`, `AI__MODEL` and `AI_SCRIPT`,
+/// all at encoding version 4, RedisAI's layout (see “Data types and persistence” in Documentation/RedisModule.md).
 ///
 /// The handles are set once in `OnLoad` and only read afterwards.
 enum DataTypes {
@@ -10,12 +10,14 @@ enum DataTypes {
 
     nonisolated(unsafe) private(set) static var tensor: OpaquePointer?
     nonisolated(unsafe) private(set) static var model: OpaquePointer?
+    nonisolated(unsafe) private(set) static var script: OpaquePointer?
 
-    /// Registers both types; `false` if Redis refused one.
+    /// Registers the three types; `false` if Redis refused one.
     static func register(_ ctx: OpaquePointer) -> Bool {
         tensor = TensorType.register(ctx)
         model = ModelType.register(ctx)
-        return tensor != nil && model != nil
+        script = ScriptType.register(ctx)
+        return tensor != nil && model != nil && script != nil
     }
 }
 

@@ -114,6 +114,9 @@ enum ModelType {
             var size = 0
             if let pointer = rm_string_ptr_len(name, &size) { key = Array(UnsafeRawBufferPointer(start: pointer, count: size)) }
         }
+        // A TORCH model loads its backend from BACKENDSPATH, as a MODELSTORE would; without
+        // it the model is kept and its runs answer why.
+        if ModelExecutors.executor(for: backend) == nil { _ = Backends.loadQuietly(backend) }
         let config = Configuration.current
         let options = ModelOptions(device: definition.deviceName, interOpParallelism: config.interOpParallelism,
                                    intraOpParallelism: config.intraOpParallelism,
