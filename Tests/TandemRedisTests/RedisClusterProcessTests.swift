@@ -19,6 +19,9 @@ import TandemTesting
             }
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty, "nothing was started")
+        #expect(throws: RedisServerError.self) {
+            try ClusterFormation.join([ClusterFormation.Member(host: "127.0.0.1", port: 1, busPort: 2)], shards: 3)
+        }
     }
 
     @Test func threeShardsWithTheModuleOnConsecutivePorts() throws {
