@@ -49,6 +49,12 @@ public enum ClusterFormation {
                             deadline: ContinuousClock.Instant) throws(RedisServerError) -> [String] {
         let masters = members.indices.filter { members[$0].masterIndex == nil }
         guard !masters.isEmpty else { throw RedisServerError("a cluster needs at least one master") }
+        for member in members {
+            guard let master = member.masterIndex else { continue }
+            guard members.indices.contains(master), members[master].masterIndex == nil else {
+                throw RedisServerError("\(member.address) is to follow member \(master), which is not a master")
+            }
+        }
         var connections: [RedisConnection] = []
         defer { for connection in connections { connection.close() } }
         var ids: [String] = []
@@ -89,7 +95,8 @@ public enum ClusterFormation {
 
     /// Why the cluster does not serve yet, or `nil` when it does: every member reports
     /// `cluster_state:ok` with all 16,384 slots assigned and knows every member, every
-    /// replica's link to its master is up, and (when `expectsModule`) every member lists a module.
+    /// replica's link to its master is up and every member sees every replica as one, and (when
+    /// `expectsModule`) every member lists a module.
     public static func readinessProblem(of members: [Member], password: String? = nil, expectsModule: Bool) -> String? {
         for member in members {
             guard let connection = try? RedisConnection.open(member.address, timeoutMilliseconds: 5_000, password: password) else {
@@ -108,6 +115,18 @@ public enum ClusterFormation {
             }
             guard fields["cluster_known_nodes"] == "\(members.count)" else {
                 return "\(member.address) knows \(fields["cluster_known_nodes"] ?? "?") of \(members.count) nodes"
+            }
+            let replicas = members.filter { $0.masterIndex != nil }.count
+            if replicas > 0 {
+                // Until every node sees every replica as one, CLUSTER SLOTS may leave replicas out.
+                guard let text = (try? connection.send("CLUSTER", "NODES"))?.string else {
+                    return "\(member.address) does not answer CLUSTER NODES"
+                }
+                let seen = text.split(whereSeparator: \.isNewline).filter { line in
+                    let words = line.split(separator: " ")
+                    return words.count > 2 && words[2].contains("slave")
+                }.count
+                guard seen == replicas else { return "\(member.address) sees \(seen) of \(replicas) replicas" }
             }
             if member.masterIndex != nil {
                 guard let text = (try? connection.send("INFO", "replication"))?.string,

@@ -117,8 +117,15 @@ public final class RedisClusterProcess: @unchecked Sendable {
                                                           extraArguments: arguments, readyWithinSeconds: readyWithinSeconds)
                 started.append((server, busPort))
             }
-            let deadline = now() + Double(readyWithinSeconds)
-            let nodes = try join(started, shards: shards, ranges: ranges, deadline: deadline)
+            let deadline = ContinuousClock.now + .seconds(readyWithinSeconds)
+            let roles = ClusterFormation.masterIndices(count: started.count, shards: shards)
+            let ids = try ClusterFormation.join(zip(started, roles).map {
+                ClusterFormation.Member(host: "127.0.0.1", port: $0.server.port, busPort: $0.busPort, masterIndex: $1)
+            }, deadline: deadline)
+            let nodes = started.enumerated().map { index, node in
+                Node(server: node.server, id: ids[index], busPort: node.busPort,
+                     slots: index < shards ? ranges[index] : nil, masterIndex: roles[index])
+            }
             let cluster = RedisClusterProcess(nodes: nodes, shardCount: shards, modulePath: module?.path)
             started = []
             try cluster.waitUntilReady(deadline: deadline)
@@ -134,126 +141,25 @@ public final class RedisClusterProcess: @unchecked Sendable {
         for node in nodes { node.server.stop() }
     }
 
-    /// Why the cluster is not ready yet, or `nil` when it is: every node reports
-    /// `cluster_state:ok` with all 16,384 slots assigned, knows every node and sees every
-    /// replica as one, every replica is linked to its master, and every node lists the
-    /// module.
+    /// Why the cluster is not ready yet, or `nil` when it is (see
+    /// ``ClusterFormation/readinessProblem(of:password:expectsModule:)``).
     public func readinessProblem() -> String? {
-        for node in nodes {
-            guard let connection = try? RedisConnection.open(port: node.server.port, timeoutMilliseconds: 5_000) else {
-                return "\(node.address) does not answer"
-            }
-            guard let info = try? connection.send("CLUSTER", "INFO"), let text = info.string else {
-                return "\(node.address) does not answer CLUSTER INFO"
-            }
-            let fields = Self.fields(text)
-            guard fields["cluster_state"] == "ok" else { return "\(node.address) reports cluster_state:\(fields["cluster_state"] ?? "?")" }
-            guard fields["cluster_slots_assigned"] == "\(ClusterSlots.count)" else {
-                return "\(node.address) reports \(fields["cluster_slots_assigned"] ?? "?") slots assigned"
-            }
-            guard fields["cluster_known_nodes"] == "\(nodes.count)" else {
-                return "\(node.address) knows \(fields["cluster_known_nodes"] ?? "?") of \(nodes.count) nodes"
-            }
-            let replicaCount = nodes.count - shardCount
-            if replicaCount > 0 {
-                guard let reply = try? connection.send("CLUSTER", "NODES"), let text = reply.string else {
-                    return "\(node.address) does not answer CLUSTER NODES"
-                }
-                let seen = text.split(separator: "\n").filter { $0.split(separator: " ").count > 2 && $0.split(separator: " ")[2].contains("slave") }.count
-                guard seen == replicaCount else { return "\(node.address) sees \(seen) of \(replicaCount) replicas" }
-            }
-            if node.masterIndex != nil {
-                guard let replication = try? connection.send("INFO", "replication"), let text = replication.string,
-                      text.contains("master_link_status:up") else {
-                    return "replica \(node.address) is not linked to its master yet"
-                }
-            }
-            if let modulePath {
-                guard let reply = try? connection.send("INFO", "modules"), let text = reply.string, text.contains("module:name=") else {
-                    return "\(node.address) has not loaded the module \(modulePath)"
-                }
-            }
+        let members = nodes.map {
+            ClusterFormation.Member(host: "127.0.0.1", port: $0.server.port, busPort: $0.busPort, masterIndex: $0.masterIndex)
         }
-        return nil
+        return ClusterFormation.readinessProblem(of: members, expectsModule: modulePath != nil)
     }
 
-    /// The `key:value` lines of an `INFO`-style reply.
-    static func fields(_ text: String) -> [String: String] {
-        var fields: [String: String] = [:]
-        for line in text.split(whereSeparator: { $0 == "\r\n" || $0 == "\n" }) {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            fields[String(line[..<colon])] = String(line[line.index(after: colon)...]).trimmingSpaces
-        }
-        return fields
-    }
-
-    private func waitUntilReady(deadline: Double) throws(RedisServerError) {
+    private func waitUntilReady(deadline: ContinuousClock.Instant) throws(RedisServerError) {
         var problem = readinessProblem()
         while let current = problem {
-            if Self.now() >= deadline {
+            if ContinuousClock.now >= deadline {
                 stop()
                 throw RedisServerError("the cluster did not become ready: \(current)")
             }
             sleep(milliseconds: 20)
             problem = readinessProblem()
         }
-    }
-
-    /// Assigns slots, sets distinct config epochs, introduces every node to the first and
-    /// attaches the replicas.
-    private static func join(_ started: [(server: RedisServerProcess, busPort: Int)], shards: Int,
-                             ranges: [ClosedRange<Int>], deadline: Double) throws(RedisServerError) -> [Node] {
-        var connections: [RedisConnection] = []
-        var ids: [String] = []
-        for node in started {
-            let connection = try command { () throws(ExchangeFailure) in try RedisConnection.open(port: node.server.port, timeoutMilliseconds: 10_000) }
-            connections.append(connection)
-            let id = try expect(connection, ["CLUSTER", "MYID"]).string ?? ""
-            guard !id.isEmpty else { throw RedisServerError("\(node.server.port) did not give its cluster id") }
-            ids.append(id)
-        }
-        for (index, range) in ranges.enumerated() {
-            _ = try expect(connections[index], ["CLUSTER", "ADDSLOTSRANGE", "\(range.lowerBound)", "\(range.upperBound)"])
-        }
-        for (index, connection) in connections.enumerated() {
-            _ = try expect(connection, ["CLUSTER", "SET-CONFIG-EPOCH", "\(index + 1)"])
-        }
-        for node in started.dropFirst() {
-            _ = try expect(connections[0], ["CLUSTER", "MEET", "127.0.0.1", "\(node.server.port)", "\(node.busPort)"])
-        }
-        var nodes: [Node] = []
-        for (index, node) in started.enumerated() {
-            let masterIndex = index < shards ? nil : (index - shards) % shards
-            nodes.append(Node(server: node.server, id: ids[index], busPort: node.busPort,
-                              slots: index < shards ? ranges[index] : nil, masterIndex: masterIndex))
-        }
-        // A replica can follow its master only once it knows it.
-        for (index, node) in nodes.enumerated() {
-            guard let master = node.masterIndex else { continue }
-            while true {
-                let reply = try command { () throws(ExchangeFailure) in try connections[index].send("CLUSTER", "REPLICATE", ids[master]) }
-                if reply == .simpleString("OK") { break }
-                if now() >= deadline {
-                    throw RedisServerError("\(node.address) could not become a replica of \(nodes[master].address): \(reply)")
-                }
-                sleep(milliseconds: 20)
-            }
-        }
-        for connection in connections { connection.close() }
-        return nodes
-    }
-
-    /// Sends a command and fails unless the reply is not an error.
-    private static func expect(_ connection: RedisConnection, _ arguments: [String]) throws(RedisServerError) -> RESPValue {
-        let reply = try command { () throws(ExchangeFailure) in try connection.send(arguments.map { Array($0.utf8) }) }
-        if case .error(let message) = reply {
-            throw RedisServerError("\(arguments.joined(separator: " ")) on \(connection.address) failed: \(message)")
-        }
-        return reply
-    }
-
-    private static func command<T>(_ body: () throws(ExchangeFailure) -> T) throws(RedisServerError) -> T {
-        do { return try body() } catch { throw RedisServerError("a cluster node stopped answering: \(error)") }
     }
 
     /// Client and bus ports: consecutive from `basePort` (bus at +10 000), or free ones.
@@ -285,21 +191,5 @@ public final class RedisClusterProcess: @unchecked Sendable {
 
     private static func freePort() throws(RedisServerError) -> Int {
         do throws(SocketError) { return try Ports.free() } catch { throw RedisServerError("no free port: \(error)") }
-    }
-
-    private static func now() -> Double {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
-    }
-}
-
-extension StringProtocol {
-    /// The text without leading and trailing spaces and carriage returns.
-    var trimmingSpaces: String {
-        var slice = Substring(self)
-        while let first = slice.first, first == " " || first == "\r" { slice.removeFirst() }
-        while let last = slice.last, last == " " || last == "\r" { slice.removeLast() }
-        return String(slice)
     }
 }

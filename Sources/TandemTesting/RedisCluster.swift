@@ -5,8 +5,10 @@ import TandemRedis
 
 /// A real local Redis Cluster started for one test: N masters (3 by default) with R replicas
 /// each, on free loopback ports, in a temporary directory, stopped by ``stop()`` or when the
-/// value dies. Nodes are configured like ``RedisServer``'s (no deliberate sleeps) and with a
-/// short `cluster-node-timeout`, so a failover takes a second or two, not fifteen.
+/// value dies. Nodes are configured like ``RedisServer``'s (no deliberate sleeps). The
+/// `cluster-node-timeout` is 5 s by default, long enough that a loaded machine does not
+/// fail a node by mistake; failover tests pass 1–2 s so a failover takes seconds, not
+/// Redis's fifteen.
 ///
 /// ```swift
 /// let cluster = try RedisCluster.start(loadModule: (Peers.module(), []))
@@ -24,12 +26,12 @@ public final class RedisCluster: @unchecked Sendable {
     ///   - shards: the number of masters (at least 3).
     ///   - replicas: replicas per master.
     ///   - loadModule: a module every node loads, with its arguments.
-    ///   - nodeTimeoutMilliseconds: `cluster-node-timeout` (failure detection time).
+    ///   - nodeTimeoutMilliseconds: `cluster-node-timeout` (failure detection time; 5 s).
     ///   - extraArguments: more `--option value` pairs for every node.
     /// - Throws: ``TestEnvironmentError`` when `redis-server` is missing or the cluster
     ///   does not form.
     public static func start(shards: Int = 3, replicas: Int = 0, loadModule: (path: String, arguments: [String])? = nil,
-                             nodeTimeoutMilliseconds: Int = 2_000, extraArguments: [String] = []) throws -> RedisCluster {
+                             nodeTimeoutMilliseconds: Int = 5_000, extraArguments: [String] = []) throws -> RedisCluster {
         let directory = try TestEnvironment.makeTemporaryDirectory(prefix: "cluster")
         let testing = ["--enable-debug-command", "yes", "--enable-module-command", "yes",
                        "--repl-diskless-sync-delay", "0"]
@@ -98,7 +100,7 @@ extension Peers {
     /// A local cluster of `shards` masters with `replicas` replicas each, every node with
     /// TandemAI loaded with `arguments`.
     public static func moduleCluster(shards: Int = 3, replicas: Int = 0, _ arguments: [String] = [],
-                                     nodeTimeoutMilliseconds: Int = 2_000) throws -> RedisCluster {
+                                     nodeTimeoutMilliseconds: Int = 5_000) throws -> RedisCluster {
         try RedisCluster.start(shards: shards, replicas: replicas, loadModule: (module(), arguments),
                                nodeTimeoutMilliseconds: nodeTimeoutMilliseconds)
     }

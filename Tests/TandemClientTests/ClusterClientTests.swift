@@ -178,6 +178,49 @@ import TandemTesting
         }
     }
 
+    /// The commands each shard receives for a model store and run, as SmartRedis sends
+    /// them on a 3-shard cluster.
+    @Test func modelCommandsAreSmartRedisOnes() throws {
+        let cluster = try Peers.moduleCluster()
+        let client = try cluster.client()
+        let model = try Peers.doublingModel()
+        try client.putTensor("b", [1, 2, 3, 4] as [Float], shape: [1, 4])
+        let recorders = try cluster.masters.map { node in try CommandRecorder { try cluster.connect(port: node.server.port) } }
+        func lines(_ index: Int) throws -> [String] {
+            try recorders[index].commands().map { arguments in
+                arguments.map { $0.count > 40 ? "<\($0.count) bytes>" : CommandRecorder.render($0) }.joined(separator: " ")
+            }
+        }
+        try client.setModel("cm", model: model.bytes, backend: .onnx, options: ModelOptions(tag: "t"))
+        let prefixes = [#"{\x00\x00}"#, "{8M}", #"{\xed\xeb}"#]
+        var configGets = 0
+        for index in 0..<3 {
+            let seen = try lines(index)
+            configGets += seen.filter { $0 == "AI.CONFIG GET MODEL_CHUNK_SIZE" }.count
+            #expect(seen.filter { $0 != "AI.CONFIG GET MODEL_CHUNK_SIZE" }
+                    == ["AI.MODELSTORE \(prefixes[index]).cm ONNX CPU TAG t BLOB <\(model.bytes.count) bytes>"], "shard \(index)")
+        }
+        #expect(configGets == 1, "the chunk size is asked from one shard")
+
+        let outputShard = try #require(client.shards.firstIndex { $0.slots.contains(HashSlot.of("out")) })
+        try client.runModel("cm", inputs: ["b"], outputs: ["out"])
+        let p = prefixes[0]
+        var expected = [
+            "AI.TENSORGET b META BLOB",
+            #"AI.TENSORSET \#(p).b.TMP FLOAT 1 4 BLOB \x00\x00\x80?\x00\x00\x00@\x00\x00@@\x00\x00\x80@"#,
+            "AI.MODELEXECUTE \(p).cm INPUTS 1 \(p).b.TMP OUTPUTS 1 \(p).out.TMP TIMEOUT 60000000",
+            "AI.TENSORGET \(p).out.TMP META BLOB",
+            "DEL \(p).out.TMP \(p).b.TMP",
+        ]
+        let storeOutput = #"AI.TENSORSET out FLOAT 1 4 BLOB \x00\x00\x00@\x00\x00\x80@\x00\x00\xc0@\x00\x00\x00A"#
+        if outputShard == 0 { expected.insert(storeOutput, at: 4) }
+        #expect(try lines(0) == expected, "b (slot 3300) is on the first shard, where the run happens")
+        for index in 1..<3 {
+            #expect(try lines(index) == (index == outputShard ? [storeOutput] : []), "shard \(index)")
+        }
+        #expect(try client.getTensor("out", as: Float.self).scalars == [2, 4, 6, 8])
+    }
+
     @Test func serverCommandsTargetAShard() throws {
         let cluster = try Peers.moduleCluster()
         let client = try cluster.client()

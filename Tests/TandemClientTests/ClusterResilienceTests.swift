@@ -9,7 +9,7 @@ import TandemTesting
 /// and `MOVED` while a slot migrates, go on after a master dies and its replica takes over,
 /// and fail clearly, within the retry budget, when a shard without replica dies. Also the
 /// module's side: `AI.MODELEXECUTE` on keys of different slots is refused as `CROSSSLOT`.
-@Suite(.enabled(if: Peers.moduleTestsEnabled)) struct ClusterResilienceTests {
+@Suite(.enabled(if: Peers.moduleTestsEnabled), .serialized) struct ClusterResilienceTests {
     @Test func askAndMovedAreFollowedWhileASlotMigrates() throws {
         let cluster = try Peers.moduleCluster()
         let client = try cluster.client()

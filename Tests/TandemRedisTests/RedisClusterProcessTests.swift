@@ -19,6 +19,13 @@ import TandemTesting
             }
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty, "nothing was started")
+        // Roles that cannot form a cluster are refused before any node is asked.
+        let replica = ClusterFormation.Member(host: "127.0.0.1", port: 1, busPort: 2, masterIndex: 0)
+        #expect(throws: RedisServerError.self) { try ClusterFormation.join([replica], deadline: .now) }
+        let master = ClusterFormation.Member(host: "127.0.0.1", port: 1, busPort: 2)
+        var stray = replica
+        stray.masterIndex = 5
+        #expect(throws: RedisServerError.self) { try ClusterFormation.join([master, stray], deadline: .now) }
     }
 
     @Test func threeShardsWithTheModuleOnConsecutivePorts() throws {

@@ -49,18 +49,23 @@ extension RedisServer {
 /// with the commands SmartRedis sends.
 final class CommandRecorder {
     private let connection: RedisConnection
-    private let server: RedisServer
+    private let connect: () throws -> RedisConnection
 
-    init(_ server: RedisServer) throws {
-        self.server = server
-        connection = try server.connect()
+    convenience init(_ server: RedisServer) throws {
+        try self.init { try server.connect() }
+    }
+
+    /// Records what the server reached through `connect` receives.
+    init(connect: @escaping () throws -> RedisConnection) throws {
+        self.connect = connect
+        connection = try connect()
         #expect(try connection.send("MONITOR") == .simpleString("OK"))
     }
 
     /// The commands received since the last call, each as its arguments.
     func commands() throws -> [[[UInt8]]] {
         let marker = "__recorder_mark_\(UInt32.random(in: 0...UInt32.max))"
-        try server.connect().send("ECHO", marker)
+        try connect().send("ECHO", marker)
         var commands: [[[UInt8]]] = []
         while true {
             guard case .simpleString(let line) = try connection.readReply() else { continue }
