@@ -128,8 +128,8 @@ private final class ClusterPythonPeer {
         process.executableURL = URL(fileURLWithPath: python)
         process.arguments = ["-c", Self.script]
         var environment = ProcessInfo.processInfo.environment
-        environment["SSDB"] = ssdb
-        environment["SR_DB_TYPE"] = "Clustered"
+        environment[ClientVariables.address] = ssdb
+        environment[ClientVariables.databaseType] = "Clustered"
         environment["SR_LOG_LEVEL"] = "QUIET"
         for key in ["SSKEYIN", "SSKEYOUT"] { environment[key] = nil }
         process.environment = environment
