@@ -1,3 +1,4 @@
+import CTandemKernels
 import Glibc
 import ONNX
 import TandemNN
@@ -26,12 +27,7 @@ final class UnaryOperator: Operator, @unchecked Sendable {
         let x = inputs[0]!.pointer, y = outputs[0].pointer, n = outputs[0].count
         switch function {
         case .selu(let alpha, let gamma):
-            let ga = gamma * alpha
-            for i in 0..<n {
-                let v = x[i]
-                let negative = ga * (Float.fastExp(v < 0 ? v : 0) - 1)
-                y[i] = v > 0 ? gamma * v : negative
-            }
+            tk_selu(tk_default_set(), x, y, n, gamma, gamma * alpha, 0)
         case .relu: for i in 0..<n { y[i] = max(x[i], 0) }
         case .leakyRelu(let alpha): for i in 0..<n { let v = x[i]; y[i] = v < 0 ? alpha * v : v }
         case .sigmoid:
