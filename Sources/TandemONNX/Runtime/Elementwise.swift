@@ -222,7 +222,7 @@ final class BinaryOperator: Operator, @unchecked Sendable {
 
     private func apply(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ z: UnsafeMutablePointer<Float>, _ n: Int) {
         switch function {
-        case .add: for i in 0..<n { z[i] = x[i] + y[i] }
+        case .add: tk_add(tk_default_set(), x, y, z, n)
         case .sub: for i in 0..<n { z[i] = x[i] - y[i] }
         case .mul: for i in 0..<n { z[i] = x[i] * y[i] }
         case .div: for i in 0..<n { z[i] = x[i] / y[i] }
@@ -295,8 +295,7 @@ final class BatchNormOperator: Operator, @unchecked Sendable {
                 for n in 0..<shape[0] {
                     for c in 0..<channels {
                         let base = (n * channels + c) * plane
-                        let a = s[c], b = t[c]
-                        for i in base..<(base + plane) { y[i] = x[i] * a + b }
+                        tk_affine(tk_default_set(), x + base, y + base, plane, s[c], t[c])
                     }
                 }
             }
