@@ -47,6 +47,7 @@ heat-demo: build
 
 test: deps peers module torch-backend
 	TANDEM_PYTHON=$(abspath $(VENV))/bin/python TANDEM_MODULE_PATH=$(MODULE_PATH) $(TEST)
+	scripts/check-consumer-package.sh
 
 bench: build module peers
 	TANDEM_PYTHON=$(abspath $(VENV))/bin/python TANDEM_MODULE_PATH=$(MODULE_PATH) $$($(RELEASE) --show-bin-path)/tandem-bench all

@@ -8,20 +8,6 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
-/// TandemNN's kernels vectorise over image rows; on x86_64 they are built for AVX2 (Haswell,
-/// 2013, and later), which measured 25–30% faster than baseline SSE2. Set
-/// `TANDEM_PORTABLE=1` when building for older x86 processors. Release builds skip dynamic
-/// exclusivity checks on the layers' class properties (measured ~5% of training time).
-let nnSwiftSettings: [SwiftSetting] = {
-    var settings = swiftSettings + [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
-    #if arch(x86_64)
-    if Context.environment["TANDEM_PORTABLE"] == nil {
-        settings.append(.unsafeFlags(["-target-cpu", "haswell"]))
-    }
-    #endif
-    return settings
-}()
-
 let package = Package(
     name: "Tandem",
     products: [
@@ -62,12 +48,13 @@ let package = Package(
         .target(name: "TandemPlot", dependencies: ["CZlib"], swiftSettings: swiftSettings),
         .target(name: "TandemClient", dependencies: ["TandemTensor", "RESP", "TandemRedis"], swiftSettings: swiftSettings),
         .target(name: "TandemML", dependencies: ["TandemClient", "TandemTensor"], swiftSettings: swiftSettings),
-        .target(name: "TandemNN", dependencies: ["TandemTensor", "CBLAS"], swiftSettings: nnSwiftSettings),
+        // Neural networks; the Float kernels are in CTandemKernels, chosen at run time by CPU.
+        .target(name: "TandemNN", dependencies: ["TandemTensor", "CBLAS", "CTandemKernels"], swiftSettings: swiftSettings),
         // The Redis module (build with `make module`: release, Swift stdlib linked statically).
         .target(name: "TandemAI", dependencies: ["CRedisModule", "CTandemBackend", "TandemTensor", "ONNX", "TandemONNX"], swiftSettings: swiftSettings),
         .target(name: "TandemExperiment", dependencies: ["RESP", "TandemTensor", "TandemRedis", "CTandemSpawn"], swiftSettings: swiftSettings),
         // ONNX export of TandemNN models and the ONNX runtime on TandemNN's kernels (Foundation-free: the module links it).
-        .target(name: "TandemONNX", dependencies: ["ONNX", "TandemNN", "TandemTensor", "CBLAS"], swiftSettings: nnSwiftSettings),
+        .target(name: "TandemONNX", dependencies: ["ONNX", "TandemNN", "TandemTensor", "CBLAS", "CTandemKernels"], swiftSettings: swiftSettings),
         // The online-training workflow (driver of `online-training`).
         .target(name: "OnlineTraining", dependencies: ["TandemExperiment", "TandemClient", "TandemPlot", "HeatDiffusion", "TandemTensor", "TandemNN", "TandemWorkflow"], swiftSettings: swiftSettings),
 
@@ -79,6 +66,10 @@ let package = Package(
         .target(name: "CTandemSpawn"),
         // The C interface of TandemAI's backend libraries (the TORCH backend in backends/torch) and their loader.
         .target(name: "CTandemBackend"),
+        // TandemNN's Float kernels (convolution rows, kernel gradients, element-wise passes),
+        // each built for portable x86-64/ARM, AVX2+FMA and AVX-512 by per-function target
+        // attributes and chosen at run time (`TANDEM_KERNELS` forces one).
+        .target(name: "CTandemKernels"),
 
         // MARK: - Executables
 

@@ -56,7 +56,7 @@ enum ConvKernelBenchmark {
             let macs = Double(im2col.rows * im2col.depth * shape.outChannels)
             BenchmarkRecord(bench: "infer", case: "conv_kernel", [
                 "size": shape.size, "in": shape.inChannels, "out": shape.outChannels, "kernel": shape.kernel,
-                "stride": shape.stride, "batch": batch, "threads": 1,
+                "stride": shape.stride, "batch": batch, "kernels": KernelSet.active.rawValue, "threads": 1,
                 "median_ms": direct, "gmac_per_s": macs / direct / 1e6,
                 "peer": "im2col+openblas-sgemm", "peer_median_ms": total, "peer_gemm_only_ms": gemmOnly,
                 "ratio": total / direct, "max_abs_difference": Double(worst),

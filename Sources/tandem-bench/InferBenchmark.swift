@@ -32,7 +32,7 @@ struct InferBenchmark: BenchmarkArea {
                 _ = predictor.predict(inputs)
             }
             BenchmarkRecord(bench: "infer", case: "batch\(batch)", [
-                "depth": depth, "size": size, "batch": batch, "threads": threads, "group": group,
+                "depth": depth, "size": size, "batch": batch, "kernels": KernelSet.active.rawValue, "threads": threads, "group": group,
                 "median_ms": ms, "per_s": Double(batch) / ms * 1000,
                 "reference": "PyTorch 2.x CPU, 2 threads, measured on an Intel Xeon machine", "reference_per_s": peer,
             ]).emit()

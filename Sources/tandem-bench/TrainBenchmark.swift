@@ -51,7 +51,7 @@ struct TrainBenchmark: BenchmarkArea {
         let fallback = Double(trainer.pool.fallbackLoops) / Double(max(1, trainer.pool.fallbackLoops + trainer.pool.parallelLoops))
         let perSecond = Double(batch) / ms * 1000
         var record = BenchmarkRecord(bench: "train", case: "throughput", [
-            "depth": depth, "size": size, "batch": batch, "threads": threads, "median_ms": ms, "per_s": perSecond,
+            "depth": depth, "size": size, "batch": batch, "kernels": KernelSet.active.rawValue, "threads": threads, "median_ms": ms, "per_s": perSecond,
             "inline_fallback_share": fallback,
         ])
         switch PyTorchPeer.measure(depth: depth, size: size, batch: batch, threads: threads, quick: options.quick) {
@@ -84,7 +84,7 @@ struct TrainBenchmark: BenchmarkArea {
         let trainSeconds = Date().timeIntervalSince(trainStart)
         let mae = trainer.evaluate(test)
         BenchmarkRecord(bench: "train", case: "accuracy", [
-            "depth": depth, "size": size, "batch": batch, "threads": threads, "seed": Int(seed),
+            "depth": depth, "size": size, "batch": batch, "kernels": KernelSet.active.rawValue, "threads": threads, "seed": Int(seed),
             "simulations": simulations, "samples": train.count, "epochs": epochs, "test_simulations": tests,
             "final_train_loss": lastLoss, "test_mae": mae, "test_mae_over_zeros": mae / testExamples.zerosMeanAbsoluteError,
             "zeros_mae": testExamples.zerosMeanAbsoluteError, "identity_mae": testExamples.identityMeanAbsoluteError,

@@ -55,13 +55,15 @@ public final class ComputePool: @unchecked Sendable {
         precondition(tasks < 1 << 24, "too many tasks for one parallel loop")
         if threads == 1 || tasks == 1 || inlineBudget > 0 {
             if inlineBudget > 0 {
-                inlineBudget -= 1
-                fallbackLoops += 1
+                // Plain assignments (not `-=`, an in-place access) keep these properties'
+                // accesses statically checked.
+                inlineBudget = inlineBudget - 1
+                fallbackLoops = fallbackLoops + 1
             }
             for task in 0..<tasks { body(task, 0) }
             return
         }
-        parallelLoops += 1
+        parallelLoops = parallelLoops + 1
         let start = Self.now()
         let waited = withoutActuallyEscaping(body) { escapable in
             state.dispatch(tasks: tasks, body: escapable)

@@ -64,6 +64,11 @@ public final class FeatureMap<Scalar: NNScalar>: @unchecked Sendable {
         storage.base + (sample * channels + channel) * planeSize
     }
 
+    /// The map's planes as a value: its start and sizes copied once, so loops over planes
+    /// read locals instead of the map's (mutable, hence access-checked) properties.
+    @inline(__always)
+    var planes: Planes<Scalar> { Planes(base: storage.base, channels: channels, planeSize: planeSize) }
+
     /// Gives the map a shape, keeping storage when it is large enough. Contents are unspecified.
     public func resize(batch: Int, channels: Int, height: Int, width: Int) {
         precondition(batch > 0 && channels > 0 && height > 0 && width > 0, "feature map sizes must be positive")
@@ -124,5 +129,22 @@ public final class FeatureMap<Scalar: NNScalar>: @unchecked Sendable {
             copyOut(nhwc: buffer.baseAddress!)
             initialized = count
         }
+    }
+}
+
+/// The planes of a ``FeatureMap`` at the time it was taken (see ``FeatureMap/planes``);
+/// valid until the map is resized.
+struct Planes<Scalar: NNScalar>: @unchecked Sendable {
+    /// The first value.
+    let base: UnsafeMutablePointer<Scalar>
+    /// The number of channels.
+    let channels: Int
+    /// The number of values in one plane.
+    let planeSize: Int
+
+    /// The start of the plane of `channel` in `sample`.
+    @inline(__always)
+    func callAsFunction(_ sample: Int, _ channel: Int) -> UnsafeMutablePointer<Scalar> {
+        base + (sample &* channels &+ channel) &* planeSize
     }
 }

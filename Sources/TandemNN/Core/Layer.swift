@@ -21,6 +21,6 @@ public protocol Layer: AnyObject {
 extension Layer {
     /// `forward` in inference mode.
     public func infer(_ input: FeatureMap<Scalar>, context: PassContext) -> FeatureMap<Scalar> {
-        forward(input, context: PassContext(pool: context.pool, training: false))
+        forward(input, context: PassContext(pool: context.pool, training: false, kernels: context.kernels))
     }
 }

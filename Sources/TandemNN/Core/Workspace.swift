@@ -43,6 +43,8 @@ final class WorkerWorkspaces<Scalar: NNScalar>: @unchecked Sendable {
 
     /// Makes sure there are `workers` workspaces.
     func prepare(workers: Int) {
-        while spaces.count < workers { spaces.append(Workspace()) }
+        // Assigned, never appended in place: a mutation in place would make every read of
+        // `spaces` a dynamically checked access.
+        if spaces.count < workers { spaces = spaces + (spaces.count..<workers).map { _ in Workspace() } }
     }
 }

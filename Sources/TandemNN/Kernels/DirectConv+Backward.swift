@@ -1,3 +1,5 @@
+import CTandemKernels
+
 /// The backward passes of ``DirectConv``: one task per sample pads each image once and
 /// computes both the input gradient and that sample's share of the kernel gradient.
 extension DirectConv {
@@ -5,17 +7,17 @@ extension DirectConv {
     /// (∂loss/∂input, overwritten) and adds the kernel gradient to `weightGradient`.
     func backwardOfGather(
         big: FeatureMap<Scalar>, smallGradient: FeatureMap<Scalar>, weights: UnsafePointer<Scalar>,
-        bigGradient: FeatureMap<Scalar>, weightGradient: UnsafeMutablePointer<Scalar>, pool: ComputePool
+        bigGradient: FeatureMap<Scalar>, weightGradient: UnsafeMutablePointer<Scalar>, pool: ComputePool, kernels: KernelSet
     ) {
         let w = prepareScatterWeights(weights)
         prepareWorkers(pool, samples: big.batch)
         pool.run(tasks: big.batch) { n, worker in
             let buffer = self.buffer(worker)
             self.padSmall(smallGradient, sample: n, into: buffer + self.smallRegion)
-            self.scatterSample(n, padded: buffer + self.smallRegion, temp: buffer + self.tempRegion, weights: w, bias: nil, into: bigGradient)
-            self.padBig(big, sample: n, into: buffer + self.bigRegion)
+            self.scatterSample(n, padded: buffer + self.smallRegion, temp: buffer + self.tempRegion, weights: w, bias: nil, into: bigGradient, kernels: kernels)
+            self.padBig(big, sample: n, into: buffer + self.bigRegion, kernels: kernels)
             self.copyRows(smallGradient, sample: n, into: buffer + self.rowsRegion)
-            self.accumulateWeightGradient(paddedBig: buffer + self.bigRegion, smallRows: buffer + self.rowsRegion, into: self.samplePartial(n))
+            self.accumulateWeightGradient(paddedBig: buffer + self.bigRegion, smallRows: buffer + self.rowsRegion, into: self.samplePartial(n), kernels: kernels)
         }
         reducePartials(samples: big.batch, into: weightGradient)
     }
@@ -24,16 +26,16 @@ extension DirectConv {
     /// (∂loss/∂input, overwritten) and adds the kernel gradient to `weightGradient`.
     func backwardOfScatter(
         small: FeatureMap<Scalar>, bigGradient: FeatureMap<Scalar>, weights: UnsafePointer<Scalar>,
-        smallGradient: FeatureMap<Scalar>, weightGradient: UnsafeMutablePointer<Scalar>, pool: ComputePool
+        smallGradient: FeatureMap<Scalar>, weightGradient: UnsafeMutablePointer<Scalar>, pool: ComputePool, kernels: KernelSet
     ) {
         let w = prepareGatherWeights(weights)
         prepareWorkers(pool, samples: small.batch)
         pool.run(tasks: small.batch) { n, worker in
             let buffer = self.buffer(worker)
-            self.padBig(bigGradient, sample: n, into: buffer + self.bigRegion)
-            self.gatherSample(n, padded: buffer + self.bigRegion, weights: w, bias: nil, rows: 0..<self.geometry.smallHeight, into: smallGradient)
+            self.padBig(bigGradient, sample: n, into: buffer + self.bigRegion, kernels: kernels)
+            self.gatherSample(n, padded: buffer + self.bigRegion, weights: w, bias: nil, rows: 0..<self.geometry.smallHeight, into: smallGradient, kernels: kernels)
             self.copyRows(small, sample: n, into: buffer + self.rowsRegion)
-            self.accumulateWeightGradient(paddedBig: buffer + self.bigRegion, smallRows: buffer + self.rowsRegion, into: self.samplePartial(n))
+            self.accumulateWeightGradient(paddedBig: buffer + self.bigRegion, smallRows: buffer + self.rowsRegion, into: self.samplePartial(n), kernels: kernels)
         }
         reducePartials(samples: small.batch, into: weightGradient)
     }
@@ -53,9 +55,9 @@ extension DirectConv {
     /// Copies sample `n`'s planes into rows of `roundedSmallWidth` (zero past the width,
     /// from the scratch's allocation).
     private func copyRows(_ small: FeatureMap<Scalar>, sample n: Int, into rows: UnsafeMutablePointer<Scalar>) {
-        let g = geometry, R8 = roundedSmallWidth
+        let g = geometry, R8 = roundedSmallWidth, planes = small.planes
         for c in 0..<smallChannels {
-            let plane = small.plane(n, c)
+            let plane = planes(n, c)
             for oy in 0..<g.smallHeight {
                 (rows + (c * g.smallHeight + oy) * R8).update(from: plane + oy * g.smallWidth, count: g.smallWidth)
             }
@@ -65,9 +67,18 @@ extension DirectConv {
     /// `partial[t·cs + c] += Σ_o padded[taps[t] + o] · rows[c][o]` for one sample. Taps go
     /// three at a time (a kernel row) against four output channels, so twelve sums stay in
     /// registers over the whole image and each load feeds several products.
-    private func accumulateWeightGradient(paddedBig: UnsafePointer<Scalar>, smallRows: UnsafePointer<Scalar>, into partial: UnsafeMutablePointer<Scalar>) {
+    /// `Float` runs the C kernel of `kernels` (`tk_convolution_weight_gradient`, the same loops).
+    private func accumulateWeightGradient(paddedBig: UnsafePointer<Scalar>, smallRows: UnsafePointer<Scalar>, into partial: UnsafeMutablePointer<Scalar>,
+                                          kernels: KernelSet) {
         let g = geometry, s = g.stride, L = gatherRowLength, R8 = roundedSmallWidth
         let cs = smallChannels, H = g.smallHeight, rowStep = s * s * L, channelStride = H * R8
+        if Scalar.self == Float.self {
+            gatherTaps.withUnsafeBufferPointer { taps in
+                tk_convolution_weight_gradient(kernels.code, floats(paddedBig), taps.baseAddress!, taps.count, rowStep,
+                                               floats(smallRows), cs, H, R8, floats(partial))
+            }
+            return
+        }
         gatherTaps.withUnsafeBufferPointer { taps in
             var t = 0
             while t + 3 <= taps.count {

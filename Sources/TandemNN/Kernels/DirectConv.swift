@@ -1,17 +1,19 @@
+import CTandemKernels
+
 /// Direct convolution kernels for one ``ConvGeometry`` and channel pair, with their
 /// tap tables and scratch kept between calls.
 ///
 /// Weights are in Keras layout for both layer kinds, `[k][k][bigChannels][smallChannels]`
 /// (Conv2D: `[kh][kw][in][out]`; Conv2DTranspose: `[kh][kw][out][in]`).
 ///
-/// - ``gather(big:weights:bias:into:pool:)``: `small = conv(big)` — Conv2D forward and
+/// - ``gather(big:weights:bias:into:pool:kernels:)``: `small = conv(big)` — Conv2D forward and
 ///   Conv2DTranspose's input gradient.
-/// - ``scatter(small:weights:bias:into:pool:)``: `big = convᵀ(small)` — Conv2DTranspose
+/// - ``scatter(small:weights:bias:into:pool:kernels:)``: `big = convᵀ(small)` — Conv2DTranspose
 ///   forward and Conv2D's input gradient. Stride 2 is split into its phases (output rows
 ///   and columns of each parity), each a dense gather, so no multiplication by inserted
 ///   zeros is done.
-/// - ``backwardOfGather(big:smallGradient:weights:bigGradient:weightGradient:pool:)`` and
-///   ``backwardOfScatter(small:bigGradient:weights:smallGradient:weightGradient:pool:)``:
+/// - ``backwardOfGather(big:smallGradient:weights:bigGradient:weightGradient:pool:kernels:)`` and
+///   ``backwardOfScatter(small:bigGradient:weights:smallGradient:weightGradient:pool:kernels:)``:
 ///   the layers' backward passes, one task per sample that pads each image once and
 ///   computes the input gradient and `∂w[k][cb][cs] += Σ big[cb][o·s+k−pad] · small[cs][o]`.
 ///
@@ -123,10 +125,10 @@ final class DirectConv<Scalar: NNScalar>: @unchecked Sendable {
 
     /// Copies sample `n` of `big` into the interior of `buffer` in the gather layout
     /// (borders and slack are zero already and stay so).
-    func padBig(_ big: FeatureMap<Scalar>, sample n: Int, into buffer: UnsafeMutablePointer<Scalar>) {
-        let g = geometry, s = g.stride, L = gatherRowLength
+    func padBig(_ big: FeatureMap<Scalar>, sample n: Int, into buffer: UnsafeMutablePointer<Scalar>, kernels: KernelSet) {
+        let g = geometry, s = g.stride, L = gatherRowLength, planes = big.planes
         for cb in 0..<bigChannels {
-            let plane = big.plane(n, cb)
+            let plane = planes(n, cb)
             for iy in 0..<g.bigHeight {
                 let row = buffer + (cb * gatherRows + iy + g.padTop) * s * L
                 let source = plane + iy * g.bigWidth
@@ -137,7 +139,9 @@ final class DirectConv<Scalar: NNScalar>: @unchecked Sendable {
                 for phase in 0..<s {
                     let first = phaseColumns[phase].lowerBound, end = phaseColumns[phase].upperBound
                     let out = row + phase * L, start = source + phase - g.padLeft
-                    if s == 2 {
+                    if s == 2 && Scalar.self == Float.self {
+                        if end > first { tk_deinterleave(kernels.code, floats(start + 2 &* first), floats(out + first), end - first) }
+                    } else if s == 2 {
                         // Eight entries at a time: the even lanes of sixteen columns.
                         let offset = phase - g.padLeft
                         var j = first
@@ -170,16 +174,16 @@ final class DirectConv<Scalar: NNScalar>: @unchecked Sendable {
     /// Output rows `rows` of sample `n` from its padded big image.
     func gatherSample(
         _ n: Int, padded: UnsafePointer<Scalar>, weights: UnsafePointer<Scalar>, bias: UnsafePointer<Scalar>?,
-        rows: Range<Int>, into small: FeatureMap<Scalar>
+        rows: Range<Int>, into small: FeatureMap<Scalar>, kernels: KernelSet
     ) {
         let g = geometry, step = g.stride * g.stride * gatherRowLength, cs = smallChannels
-        let out = small.plane(n, 0)
+        let out = small.plane(n, 0), planeSize = small.planeSize
         gatherTaps.withUnsafeBufferPointer { taps in
             for oy in rows {
                 RowKernel.rows(
                     src: padded + oy * step, taps: taps.baseAddress!, tapCount: taps.count,
                     weights: weights, weightStride: cs, bias: bias, firstOut: 0, outCount: cs,
-                    dst: out + oy * g.smallWidth, dstStride: small.planeSize, width: g.smallWidth)
+                    dst: out + oy * g.smallWidth, dstStride: planeSize, width: g.smallWidth, kernels: kernels)
             }
         }
     }
@@ -187,14 +191,14 @@ final class DirectConv<Scalar: NNScalar>: @unchecked Sendable {
     /// `small = conv(big) + bias`, overwriting `small` (which must already have its shape).
     func gather(
         big: FeatureMap<Scalar>, weights: UnsafePointer<Scalar>, bias: UnsafePointer<Scalar>?,
-        into small: FeatureMap<Scalar>, pool: ComputePool
+        into small: FeatureMap<Scalar>, pool: ComputePool, kernels: KernelSet
     ) {
         let w = prepareGatherWeights(weights)
         scratch.prepare(workers: pool.threads)
         pool.run(tasks: big.batch) { n, worker in
             let buffer = self.buffer(worker) + self.bigRegion
-            self.padBig(big, sample: n, into: buffer)
-            self.gatherSample(n, padded: buffer, weights: w, bias: bias, rows: 0..<self.geometry.smallHeight, into: small)
+            self.padBig(big, sample: n, into: buffer, kernels: kernels)
+            self.gatherSample(n, padded: buffer, weights: w, bias: bias, rows: 0..<self.geometry.smallHeight, into: small, kernels: kernels)
         }
     }
 
@@ -202,9 +206,9 @@ final class DirectConv<Scalar: NNScalar>: @unchecked Sendable {
 
     /// Copies sample `n` of `small` into the interior of `buffer` in the scatter layout.
     func padSmall(_ small: FeatureMap<Scalar>, sample n: Int, into buffer: UnsafeMutablePointer<Scalar>) {
-        let g = geometry, L = scatterRowLength, F = scatterFront
+        let g = geometry, L = scatterRowLength, F = scatterFront, planes = small.planes
         for c in 0..<smallChannels {
-            let plane = small.plane(n, c)
+            let plane = planes(n, c)
             let base = buffer + c * scatterRows * L + F * L + F
             for iy in 0..<g.smallHeight {
                 (base + iy * L).update(from: plane + iy * g.smallWidth, count: g.smallWidth)
@@ -226,10 +230,10 @@ final class DirectConv<Scalar: NNScalar>: @unchecked Sendable {
     /// `stride · bigChannels · roundedPhaseWidth` values for the phases of one row.
     func scatterSample(
         _ n: Int, padded: UnsafePointer<Scalar>, temp: UnsafeMutablePointer<Scalar>,
-        weights w: UnsafePointer<Scalar>, bias: UnsafePointer<Scalar>?, into big: FeatureMap<Scalar>
+        weights w: UnsafePointer<Scalar>, bias: UnsafePointer<Scalar>?, into big: FeatureMap<Scalar>, kernels: KernelSet
     ) {
         let g = geometry, s = g.stride, L = scatterRowLength, cb = bigChannels, R = roundedPhaseWidth
-        let out = big.plane(n, 0)
+        let out = big.plane(n, 0), planeSize = big.planeSize
         scatterTaps.withUnsafeBufferPointer { taps in
             for a in 0..<((g.bigHeight + s - 1) / s) {
                 for ry in 0..<s {
@@ -240,7 +244,7 @@ final class DirectConv<Scalar: NNScalar>: @unchecked Sendable {
                         RowKernel.rows(
                             src: padded + a * L, taps: taps.baseAddress! + r.lowerBound, tapCount: r.count,
                             weights: w + r.lowerBound * cb, weightStride: cb, bias: bias, firstOut: 0, outCount: cb,
-                            dst: out + qy * g.bigWidth, dstStride: big.planeSize, width: g.bigWidth)
+                            dst: out + qy * g.bigWidth, dstStride: planeSize, width: g.bigWidth, kernels: kernels)
                         continue
                     }
                     for rx in 0..<s {
@@ -248,12 +252,16 @@ final class DirectConv<Scalar: NNScalar>: @unchecked Sendable {
                         RowKernel.rows(
                             src: padded + a * L, taps: taps.baseAddress! + r.lowerBound, tapCount: r.count,
                             weights: w + r.lowerBound * cb, weightStride: cb, bias: bias, firstOut: 0, outCount: cb,
-                            dst: temp + rx * cb * R, dstStride: R, width: (g.bigWidth - rx + s - 1) / s)
+                            dst: temp + rx * cb * R, dstStride: R, width: (g.bigWidth - rx + s - 1) / s, kernels: kernels)
                     }
                     for c in 0..<cb {
-                        let row = out + c * big.planeSize + qy * g.bigWidth
+                        let row = out + c * planeSize + qy * g.bigWidth
                         var x = 0
-                        if s == 2 {
+                        if s == 2 && Scalar.self == Float.self {
+                            let pairs = g.bigWidth / 2
+                            tk_interleave(kernels.code, floats(temp + c * R), floats(temp + (cb + c) * R), floats(row), pairs)
+                            x = 2 &* pairs
+                        } else if s == 2 {
                             // Sixteen columns at a time: phase 0 to even columns, phase 1 to odd.
                             let even = temp + c * R, odd = temp + (cb + c) * R
                             while x &+ 16 <= g.bigWidth {
@@ -281,14 +289,14 @@ final class DirectConv<Scalar: NNScalar>: @unchecked Sendable {
     /// `big = convᵀ(small) + bias`, overwriting `big` (which must already have its shape).
     func scatter(
         small: FeatureMap<Scalar>, weights: UnsafePointer<Scalar>, bias: UnsafePointer<Scalar>?,
-        into big: FeatureMap<Scalar>, pool: ComputePool
+        into big: FeatureMap<Scalar>, pool: ComputePool, kernels: KernelSet
     ) {
         let w = prepareScatterWeights(weights)
         scratch.prepare(workers: pool.threads)
         pool.run(tasks: small.batch) { n, worker in
             let buffer = self.buffer(worker)
             self.padSmall(small, sample: n, into: buffer + self.smallRegion)
-            self.scatterSample(n, padded: buffer + self.smallRegion, temp: buffer + self.tempRegion, weights: w, bias: bias, into: big)
+            self.scatterSample(n, padded: buffer + self.smallRegion, temp: buffer + self.tempRegion, weights: w, bias: bias, into: big, kernels: kernels)
         }
     }
 }

@@ -1,3 +1,5 @@
+import CTandemKernels
+
 /// The innermost loop of every direct convolution: one output row for a block of output
 /// channels, as a sum of shifted input rows ("taps") times scalar weights, vectorised
 /// along the row in chunks of eight.
@@ -6,6 +8,9 @@
 /// channels `c` in `0..<outCount` (offset by `firstOut` in `weights` and `bias`) and `x` in
 /// `0..<width`. Reads run up to the next multiple of eight past `width`; callers pad their
 /// buffers so those reads stay inside finite, allocated memory. Writes stop at `width`.
+///
+/// `Float` runs the C kernel of the pass's ``KernelSet`` (`tk_convolution_rows`); other
+/// scalars run the Swift loops below.
 enum RowKernel<Scalar: NNScalar> {
     typealias Vector = SIMD8<Scalar>
 
@@ -30,8 +35,13 @@ enum RowKernel<Scalar: NNScalar> {
         src: UnsafePointer<Scalar>, taps: UnsafePointer<Int>, tapCount: Int,
         weights: UnsafePointer<Scalar>, weightStride: Int, bias: UnsafePointer<Scalar>?,
         firstOut: Int, outCount: Int,
-        dst: UnsafeMutablePointer<Scalar>, dstStride: Int, width: Int
+        dst: UnsafeMutablePointer<Scalar>, dstStride: Int, width: Int, kernels: KernelSet
     ) {
+        if Scalar.self == Float.self {
+            tk_convolution_rows(kernels.code, floats(src), taps, tapCount, floats(weights + firstOut), weightStride,
+                                bias.map { floats($0 + firstOut) }, outCount, floats(dst), dstStride, width)
+            return
+        }
         var c = 0
         while c + 4 <= outCount {
             block4(src: src, taps: taps, tapCount: tapCount, weights: weights + firstOut + c, weightStride: weightStride,

@@ -14,10 +14,9 @@ public final class Add<Scalar: NNScalar> {
     public func forward(_ a: FeatureMap<Scalar>, _ b: FeatureMap<Scalar>, context: PassContext) -> FeatureMap<Scalar> {
         precondition(a.hasSameShape(as: b), "Add: shapes differ (\(a.shapeNHWC) vs \(b.shapeNHWC))")
         output.resize(like: a)
-        let per = a.channels * a.planeSize
+        let per = a.channels * a.planeSize, x = a.planes, y = b.planes, z = output.planes, kernels = context.kernels
         context.pool.run(tasks: a.batch) { n, _ in
-            let x = a.plane(n, 0), y = b.plane(n, 0), z = self.output.plane(n, 0)
-            for i in 0..<per { z[i] = x[i] + y[i] }
+            VectorKernels.add(x(n, 0), y(n, 0), into: z(n, 0), count: per, kernels: kernels)
         }
         return output
     }
@@ -26,10 +25,9 @@ public final class Add<Scalar: NNScalar> {
     @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public static func accumulate(_ addend: FeatureMap<Scalar>, into target: FeatureMap<Scalar>, context: PassContext) {
         precondition(addend.hasSameShape(as: target), "Add.accumulate: shapes differ")
-        let per = target.channels * target.planeSize
+        let per = target.channels * target.planeSize, x = addend.planes, z = target.planes, kernels = context.kernels
         context.pool.run(tasks: target.batch) { n, _ in
-            let x = addend.plane(n, 0), z = target.plane(n, 0)
-            for i in 0..<per { z[i] += x[i] }
+            VectorKernels.add(z(n, 0), x(n, 0), into: z(n, 0), count: per, kernels: kernels)
         }
     }
 }

@@ -59,16 +59,17 @@ public final class BatchNormalization<Scalar: NNScalar>: Layer {
         precondition(input.channels == channels, "BatchNormalization expects \(channels) channels, got \(input.channels)")
         output.resize(like: input)
         lastTraining = context.training
-        let C = channels
+        let C = channels, kernels = context.kernels
         let stat = stats.reserve(4 * C)
         let mean = stat, invStd = stat + C
+        let x = input.planes, y = output.planes, hw = input.planeSize
         if context.training {
             // Two passes (mean, then squared deviations) for accuracy in Float.
-            let count = Scalar(input.batch * input.planeSize)
-            reduce(input, context: context, into: mean) { n, c in planeSum(input.plane(n, c), count: input.planeSize) }
+            let count = Scalar(input.batch * hw)
+            reduce(input, context: context, into: mean) { n, c in VectorKernels.sum(x(n, c), count: hw, kernels: kernels) }
             for c in 0..<C { mean[c] /= count }
             reduce(input, context: context, into: invStd) { n, c in
-                Self.squaredDeviation(input.plane(n, c), mean: mean[c], count: input.planeSize)
+                VectorKernels.squaredDeviation(x(n, c), mean: mean[c], count: hw, kernels: kernels)
             }
             for c in 0..<C {
                 let variance = invStd[c] / count
@@ -88,7 +89,7 @@ public final class BatchNormalization<Scalar: NNScalar>: Layer {
             for c in 0..<C {
                 let scale = g[c] * invStd[c]
                 let shift = b[c] - mean[c] * scale
-                Self.affine(input.plane(n, c), scale: scale, shift: shift, into: self.output.plane(n, c), count: input.planeSize)
+                VectorKernels.affine(x(n, c), scale: scale, shift: shift, into: y(n, c), count: hw, kernels: kernels)
             }
         }
         return output
@@ -98,23 +99,24 @@ public final class BatchNormalization<Scalar: NNScalar>: Layer {
     public func backward(_ outputGradient: FeatureMap<Scalar>, context: PassContext) -> FeatureMap<Scalar> {
         precondition(outputGradient.hasSameShape(as: output), "BatchNormalization.backward: gradient shape differs from output")
         inputGradient.resize(like: output)
-        let C = channels
+        let C = channels, kernels = context.kernels
         let stat = stats.base
         let invStd = stat + C, sumDy = stat + 2 * C, sumDyXhat = stat + 3 * C
         let g = gamma.pointer, b = beta.pointer
-        let dy = outputGradient, y = output
+        let dy = outputGradient.planes, y = output.planes, dx = inputGradient.planes
+        let hw = outputGradient.planeSize, batch = outputGradient.batch
         if !lastTraining {
-            context.pool.run(tasks: dy.batch) { n, _ in
+            context.pool.run(tasks: batch) { n, _ in
                 for c in 0..<C {
-                    Self.affine(dy.plane(n, c), scale: g[c] * invStd[c], shift: 0, into: self.inputGradient.plane(n, c), count: dy.planeSize)
+                    VectorKernels.affine(dy(n, c), scale: g[c] * invStd[c], shift: 0, into: dx(n, c), count: hw, kernels: kernels)
                 }
             }
             for c in 0..<C {
                 var sdy: Scalar = 0, sdyx: Scalar = 0
-                for n in 0..<dy.batch {
-                    sdy += planeSum(dy.plane(n, c), count: dy.planeSize)
+                for n in 0..<batch {
+                    sdy += VectorKernels.sum(dy(n, c), count: hw, kernels: kernels)
                     // x̂ = (y − β)/γ; with γ = 0 the scale gradient is taken as 0.
-                    sdyx += g[c] == 0 ? 0 : Self.dotShifted(dy.plane(n, c), y.plane(n, c), shift: b[c], count: dy.planeSize) / g[c]
+                    sdyx += g[c] == 0 ? 0 : VectorKernels.dotShifted(dy(n, c), y(n, c), shift: b[c], count: hw, kernels: kernels) / g[c]
                 }
                 beta.gradientPointer[c] += sdy
                 gamma.gradientPointer[c] += sdyx
@@ -122,26 +124,24 @@ public final class BatchNormalization<Scalar: NNScalar>: Layer {
             return inputGradient
         }
         // x̂ is recovered from the output, x̂ = (y − β)/γ, to save a buffer and a pass.
-        reduce(dy, context: context, into: sumDy) { n, c in planeSum(dy.plane(n, c), count: dy.planeSize) }
-        reduce(dy, context: context, into: sumDyXhat) { n, c in
-            Self.dotShifted(dy.plane(n, c), y.plane(n, c), shift: b[c], count: dy.planeSize)
+        reduce(outputGradient, context: context, into: sumDy) { n, c in VectorKernels.sum(dy(n, c), count: hw, kernels: kernels) }
+        reduce(outputGradient, context: context, into: sumDyXhat) { n, c in
+            VectorKernels.dotShifted(dy(n, c), y(n, c), shift: b[c], count: hw, kernels: kernels)
         }
         for c in 0..<C {
             sumDyXhat[c] = g[c] == 0 ? 0 : sumDyXhat[c] / g[c]
             beta.gradientPointer[c] += sumDy[c]
             gamma.gradientPointer[c] += sumDyXhat[c]
         }
-        let count = Scalar(dy.batch * dy.planeSize)
-        context.pool.run(tasks: dy.batch) { n, _ in
+        let count = Scalar(batch * hw)
+        context.pool.run(tasks: batch) { n, _ in
             for c in 0..<C {
                 // dx = γ/σ · (dy − mean(dy) − x̂·mean(dy·x̂)), with x̂ = (y − β)/γ.
                 let k = g[c] * invStd[c]
                 let meanDy = sumDy[c] / count
                 let slope = g[c] == 0 ? 0 : sumDyXhat[c] / count / g[c]
-                let dst = self.inputGradient.plane(n, c), d = dy.plane(n, c), yy = y.plane(n, c)
-                for i in 0..<dy.planeSize {
-                    dst[i] = k * (d[i] - meanDy - (yy[i] - b[c]) * slope)
-                }
+                VectorKernels.batchNormGradient(dy(n, c), y(n, c), into: dx(n, c), count: hw,
+                                                k: k, meanDy: meanDy, beta: b[c], slope: slope, kernels: kernels)
             }
         }
         return inputGradient
@@ -151,43 +151,15 @@ public final class BatchNormalization<Scalar: NNScalar>: Layer {
     /// order, so the totals do not depend on how tasks met threads (runs repeat exactly).
     private func reduce(_ map: FeatureMap<Scalar>, context: PassContext, into totals: UnsafeMutablePointer<Scalar>,
                         _ value: (Int, Int) -> Scalar) {
-        let C = channels
-        let sums = planeSums.reserve(map.batch * C)
-        context.pool.run(tasks: map.batch) { n, _ in
+        let C = channels, batch = map.batch
+        let sums = planeSums.reserve(batch * C)
+        context.pool.run(tasks: batch) { n, _ in
             for c in 0..<C { sums[n * C + c] = value(n, c) }
         }
         for c in 0..<C {
             var total: Scalar = 0
-            for n in 0..<map.batch { total += sums[n * C + c] }
+            for n in 0..<batch { total += sums[n * C + c] }
             totals[c] = total
         }
-    }
-
-    @inline(__always)
-    static func squaredDeviation(_ p: UnsafePointer<Scalar>, mean: Scalar, count: Int) -> Scalar {
-        var acc = SIMD8<Scalar>()
-        let m = SIMD8<Scalar>(repeating: mean)
-        var i = 0
-        while i + 8 <= count { let d = RowKernel.load(p + i) - m; acc += d * d; i += 8 }
-        var total = acc.sum()
-        while i < count { let d = p[i] - mean; total += d * d; i += 1 }
-        return total
-    }
-
-    /// `Σ a[i]·(b[i] − shift)`.
-    @inline(__always)
-    static func dotShifted(_ a: UnsafePointer<Scalar>, _ b: UnsafePointer<Scalar>, shift: Scalar, count: Int) -> Scalar {
-        var acc = SIMD8<Scalar>()
-        let s = SIMD8<Scalar>(repeating: shift)
-        var i = 0
-        while i + 8 <= count { acc += RowKernel.load(a + i) * (RowKernel.load(b + i) - s); i += 8 }
-        var total = acc.sum()
-        while i < count { total += a[i] * (b[i] - shift); i += 1 }
-        return total
-    }
-
-    @inline(__always)
-    static func affine(_ x: UnsafePointer<Scalar>, scale: Scalar, shift: Scalar, into y: UnsafeMutablePointer<Scalar>, count: Int) {
-        for i in 0..<count { y[i] = x[i] * scale + shift }
     }
 }

@@ -33,7 +33,7 @@ public final class Conv2D<Scalar: NNScalar>: ConvolutionLayer<Scalar>, Convoluti
         }
         self.input = input
         output.resize(batch: input.batch, channels: filters, height: g.smallHeight, width: g.smallWidth)
-        engine.gather(big: input, weights: kernel.pointer, bias: bias.pointer, into: output, pool: context.pool)
+        engine.gather(big: input, weights: kernel.pointer, bias: bias.pointer, into: output, pool: context.pool, kernels: context.kernels)
         return output
     }
 
@@ -43,8 +43,9 @@ public final class Conv2D<Scalar: NNScalar>: ConvolutionLayer<Scalar>, Convoluti
         precondition(outputGradient.hasSameShape(as: output), "Conv2D.backward: gradient shape differs from output")
         inputGradient.resize(like: input)
         engine.backwardOfGather(big: input, smallGradient: outputGradient, weights: kernel.pointer,
-                                bigGradient: inputGradient, weightGradient: kernel.gradientPointer, pool: context.pool)
-        addChannelSums(outputGradient, into: bias.gradientPointer)
+                                bigGradient: inputGradient, weightGradient: kernel.gradientPointer, pool: context.pool,
+                                kernels: context.kernels)
+        addChannelSums(outputGradient, into: bias.gradientPointer, kernels: context.kernels)
         return inputGradient
     }
 }

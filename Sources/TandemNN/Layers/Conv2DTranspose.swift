@@ -38,7 +38,7 @@ public final class Conv2DTranspose<Scalar: NNScalar>: ConvolutionLayer<Scalar>, 
                      "Conv2DTranspose cannot map \(input.height)x\(input.width) to \(size.height)x\(size.width) at stride \(stride)")
         self.input = input
         output.resize(batch: input.batch, channels: filters, height: size.height, width: size.width)
-        engine.scatter(small: input, weights: kernel.pointer, bias: bias.pointer, into: output, pool: context.pool)
+        engine.scatter(small: input, weights: kernel.pointer, bias: bias.pointer, into: output, pool: context.pool, kernels: context.kernels)
         return output
     }
 
@@ -48,8 +48,9 @@ public final class Conv2DTranspose<Scalar: NNScalar>: ConvolutionLayer<Scalar>, 
         precondition(outputGradient.hasSameShape(as: output), "Conv2DTranspose.backward: gradient shape differs from output")
         inputGradient.resize(like: input)
         engine.backwardOfScatter(small: input, bigGradient: outputGradient, weights: kernel.pointer,
-                                 smallGradient: inputGradient, weightGradient: kernel.gradientPointer, pool: context.pool)
-        addChannelSums(outputGradient, into: bias.gradientPointer)
+                                 smallGradient: inputGradient, weightGradient: kernel.gradientPointer, pool: context.pool,
+                                 kernels: context.kernels)
+        addChannelSums(outputGradient, into: bias.gradientPointer, kernels: context.kernels)
         return inputGradient
     }
 }

@@ -15,21 +15,11 @@ public protocol Convolution: Layer {
 }
 
 /// Channel sums of a map: `sums[c] += Σ_{n,y,x} map[n, c, y, x]` (bias gradients).
-func addChannelSums<Scalar: NNScalar>(_ map: FeatureMap<Scalar>, into sums: UnsafeMutablePointer<Scalar>) {
+func addChannelSums<Scalar: NNScalar>(_ map: FeatureMap<Scalar>, into sums: UnsafeMutablePointer<Scalar>, kernels: KernelSet) {
+    let planeSize = map.planeSize
     for n in 0..<map.batch {
         for c in 0..<map.channels {
-            sums[c] += planeSum(map.plane(n, c), count: map.planeSize)
+            sums[c] += VectorKernels.sum(map.plane(n, c), count: planeSize, kernels: kernels)
         }
     }
-}
-
-/// The sum of `count` values, vectorised.
-@inline(__always)
-func planeSum<Scalar: NNScalar>(_ p: UnsafePointer<Scalar>, count: Int) -> Scalar {
-    var acc = SIMD8<Scalar>()
-    var i = 0
-    while i + 8 <= count { acc += RowKernel.load(p + i); i += 8 }
-    var total = acc.sum()
-    while i < count { total += p[i]; i += 1 }
-    return total
 }

@@ -10,32 +10,23 @@ enum Elementwise<Scalar: NNScalar> {
         affine: (scale: UnsafePointer<Scalar>, shift: UnsafePointer<Scalar>)? = nil, context: PassContext
     ) {
         if let addend { precondition(addend.hasSameShape(as: x), "Elementwise: shapes differ") }
-        let hw = x.planeSize, C = x.channels
+        let hw = x.planeSize, C = x.channels, planes = x.planes, addends = addend?.planes, kernels = context.kernels
+        let lambda = SELU<Scalar>.scale, lambdaAlpha = SELU<Scalar>.scale * SELU<Scalar>.alpha
         context.pool.run(tasks: x.batch) { n, _ in
             for c in 0..<C {
-                let p = x.plane(n, c)
-                let q: UnsafePointer<Scalar>? = addend.map { UnsafePointer($0.plane(n, c)) }
+                let p = planes(n, c)
                 let scale = affine?.scale[c] ?? 1, shift = affine?.shift[c] ?? 0
-                if let q {
-                    for i in 0..<hw { p[i] += q[i] }
+                if let addends {
+                    VectorKernels.add(p, addends(n, c), into: p, count: hw, kernels: kernels)
                 }
                 if selu {
-                    seluAffine(p, count: hw, scale: scale, shift: shift)
+                    // scale·selu(v) + shift, in one pass.
+                    VectorKernels.selu(p, into: p, count: hw, slope: lambda * scale, negativeScale: lambdaAlpha * scale,
+                                       shift: shift, kernels: kernels)
                 } else if affine != nil {
-                    for i in 0..<hw { p[i] = p[i] * scale + shift }
+                    VectorKernels.affine(p, scale: scale, shift: shift, into: p, count: hw, kernels: kernels)
                 }
             }
-        }
-    }
-
-    /// `p[i] ← scale·selu(p[i]) + shift`, branch-free so it vectorises.
-    @inline(__always)
-    static func seluAffine(_ p: UnsafeMutablePointer<Scalar>, count: Int, scale: Scalar, shift: Scalar) {
-        let positive = SELU<Scalar>.scale * scale, negative = SELU<Scalar>.scale * SELU<Scalar>.alpha * scale
-        for i in 0..<count {
-            let v = p[i]
-            let e = negative * (Scalar.fastExp(v < 0 ? v : 0) - 1)
-            p[i] = (v > 0 ? positive * v : e) + shift
         }
     }
 }

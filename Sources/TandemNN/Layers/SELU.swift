@@ -15,9 +15,10 @@ public final class SELU<Scalar: NNScalar>: Layer {
     @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
     public func forward(_ input: FeatureMap<Scalar>, context: PassContext) -> FeatureMap<Scalar> {
         output.resize(like: input)
-        let per = input.channels * input.planeSize
+        let per = input.channels * input.planeSize, x = input.planes, y = output.planes, kernels = context.kernels
+        let slope = Self.scale, negativeScale = Self.scale * Self.alpha
         context.pool.run(tasks: input.batch) { n, _ in
-            Self.apply(input.plane(n, 0), into: self.output.plane(n, 0), count: per)
+            VectorKernels.selu(x(n, 0), into: y(n, 0), count: per, slope: slope, negativeScale: negativeScale, shift: 0, kernels: kernels)
         }
         return output
     }
@@ -27,31 +28,12 @@ public final class SELU<Scalar: NNScalar>: Layer {
     public func backward(_ outputGradient: FeatureMap<Scalar>, context: PassContext) -> FeatureMap<Scalar> {
         precondition(outputGradient.hasSameShape(as: output), "SELU.backward: gradient shape differs from output")
         inputGradient.resize(like: output)
-        let per = output.channels * output.planeSize
+        let per = output.channels * output.planeSize, kernels = context.kernels
+        let y = output.planes, dy = outputGradient.planes, dx = inputGradient.planes
+        let slope = Self.scale, slopeAlpha = Self.scale * Self.alpha
         context.pool.run(tasks: output.batch) { n, _ in
-            Self.derivative(self.output.plane(n, 0), outputGradient.plane(n, 0), into: self.inputGradient.plane(n, 0), count: per)
+            VectorKernels.seluDerivative(y(n, 0), dy(n, 0), into: dx(n, 0), count: per, slope: slope, slopeAlpha: slopeAlpha, kernels: kernels)
         }
         return inputGradient
-    }
-
-    /// `y[i] = selu(x[i])` for `i < count` (x and y may be the same). Branch-free so it vectorises.
-    @inline(__always)
-    static func apply(_ x: UnsafePointer<Scalar>, into y: UnsafeMutablePointer<Scalar>, count: Int) {
-        let scale = Self.scale, scaleAlpha = Self.scale * Self.alpha
-        for i in 0..<count {
-            let v = x[i]
-            let negative = scaleAlpha * (Scalar.fastExp(v < 0 ? v : 0) - 1)
-            y[i] = v > 0 ? scale * v : negative
-        }
-    }
-
-    /// `dx[i] = dy[i] · selu′` from the output `y`: `λ` where `y > 0`, else `y + λα`.
-    @inline(__always)
-    static func derivative(_ y: UnsafePointer<Scalar>, _ dy: UnsafePointer<Scalar>, into dx: UnsafeMutablePointer<Scalar>, count: Int) {
-        let scale = Self.scale, scaleAlpha = Self.scale * Self.alpha
-        for i in 0..<count {
-            let v = y[i]
-            dx[i] = dy[i] * (v > 0 ? scale : v + scaleAlpha)
-        }
     }
 }

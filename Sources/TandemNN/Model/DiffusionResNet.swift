@@ -37,7 +37,6 @@ public final class DiffusionResNet<Scalar: NNScalar>: Network {
     private let skipActivations: [SELU<Scalar>]
     private let joins: [Add<Scalar>]
     private let joinActivations: [SELU<Scalar>]
-    private var levels: [FeatureMap<Scalar>] = []
     private let outputAffine = Workspace<Scalar>()
 
     /// Builds the network with Glorot-uniform kernels drawn from `seed` (dropout masks
@@ -100,15 +99,15 @@ public final class DiffusionResNet<Scalar: NNScalar>: Network {
     @_specialize(where Scalar == Double)
     public func forward(_ x: FeatureMap<Scalar>, context: PassContext) -> FeatureMap<Scalar> {
         precondition(x.channels == channels, "DiffusionResNet expects \(channels) channels, got \(x.channels)")
-        levels = [x]
+        var levels = [x]   // a local: no access checks on a mutated property
         levels.append(inputDropout.forward(encoders[0].forward(x, context: context), context: context))
         for i in 1..<depth { levels.append(encoders[i].forward(levels[i], context: context)) }
-        var z = decoders[0].forward(levels[depth], outputSize: size(depth - 1), context: context)
+        var z = decoders[0].forward(levels[depth], outputSize: Self.size(levels[depth - 1]), context: context)
         for i in 1..<depth {
             let level = depth - i
             let skip = skipActivations[level].forward(skips[level].forward(levels[level], context: context), context: context)
             let joined = joinActivations[level].forward(joins[level].forward(z, skip, context: context), context: context)
-            z = decoders[i].forward(joined, outputSize: size(level - 1), context: context)
+            z = decoders[i].forward(joined, outputSize: Self.size(levels[level - 1]), context: context)
         }
         let skip = skipActivations[0].forward(skips[0].forward(x, context: context), context: context)
         z = joinActivations[0].forward(joins[0].forward(skip, z, context: context), context: context)
@@ -122,16 +121,16 @@ public final class DiffusionResNet<Scalar: NNScalar>: Network {
     @_specialize(where Scalar == Double)
     public func infer(_ x: FeatureMap<Scalar>, context: PassContext) -> FeatureMap<Scalar> {
         precondition(x.channels == channels, "DiffusionResNet expects \(channels) channels, got \(x.channels)")
-        levels = [x]
+        var levels = [x]
         levels.append(encoders[0].infer(x, context: context))
         for i in 1..<depth { levels.append(encoders[i].infer(levels[i], context: context)) }
-        var z = decoders[0].infer(levels[depth], outputSize: size(depth - 1), context: context)
+        var z = decoders[0].infer(levels[depth], outputSize: Self.size(levels[depth - 1]), context: context)
         for i in 1..<depth {
             let level = depth - i
             let joined = skips[level].forward(levels[level], context: context)
             Elementwise.apply(joined, selu: true, context: context)
             Elementwise.apply(joined, adding: z, selu: true, context: context)
-            z = decoders[i].infer(joined, outputSize: size(level - 1), context: context)
+            z = decoders[i].infer(joined, outputSize: Self.size(levels[level - 1]), context: context)
         }
         let out = skips[0].forward(x, context: context)
         Elementwise.apply(out, selu: true, context: context)
@@ -139,7 +138,7 @@ public final class DiffusionResNet<Scalar: NNScalar>: Network {
         return out
     }
 
-    private func size(_ level: Int) -> (height: Int, width: Int) { (levels[level].height, levels[level].width) }
+    private static func size(_ map: FeatureMap<Scalar>) -> (height: Int, width: Int) { (map.height, map.width) }
 
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)

@@ -50,7 +50,6 @@ public final class HeatUNet<Scalar: NNScalar>: Network {
     private let joins: [Add<Scalar>]
     private let joinActivations: [SELU<Scalar>]
     private let mergeActivations: [SELU<Scalar>]
-    private var skipOutputs: [FeatureMap<Scalar>] = []
 
     /// Builds the network with Glorot-uniform kernels drawn from `seed`.
     ///
@@ -105,7 +104,8 @@ public final class HeatUNet<Scalar: NNScalar>: Network {
     public func forward(_ x: FeatureMap<Scalar>, context: PassContext) -> FeatureMap<Scalar> {
         precondition(x.channels == 1, "HeatUNet expects 1 channel, got \(x.channels)")
         precondition(min(x.height, x.width) >= 1 << levels, "HeatUNet(levels: \(levels)) needs at least \(1 << levels) points per side")
-        skipOutputs.removeAll(keepingCapacity: true)
+        var skipOutputs: [FeatureMap<Scalar>] = []   // a local: no access checks on a mutated property
+        skipOutputs.reserveCapacity(levels + 1)
         var current = x
         for l in 0...levels {
             let e = downActivations[l].forward(downs[l].forward(current, context: context), context: context)

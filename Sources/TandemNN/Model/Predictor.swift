@@ -21,16 +21,21 @@ public final class Predictor<Scalar: NNScalar>: @unchecked Sendable {
     public let model: DiffusionResNet<Scalar>
     /// Samples per task: a few samples amortise per-layer costs without leaving the cache.
     public let groupSize: Int
+    /// The instruction set the kernels run.
+    public let kernels: KernelSet
     private let replicas: [DiffusionResNet<Scalar>]
     private let inputs: [FeatureMap<Scalar>]
     private let pool: ComputePool
     private let inline = ComputePool(threads: 1)
     private let output = FeatureMap<Scalar>()
 
-    /// Creates a predictor running on `threads` threads.
-    public init(model: DiffusionResNet<Scalar>, threads: Int = ComputePool.processorCount, groupSize: Int = 4) {
+    /// Creates a predictor running on `threads` threads with the kernels of `kernels`
+    /// (default: the process's).
+    public init(model: DiffusionResNet<Scalar>, threads: Int = ComputePool.processorCount, groupSize: Int = 4,
+                kernels: KernelSet = .active) {
         precondition(threads >= 1 && groupSize >= 1, "threads and group size must be positive")
         self.model = model
+        self.kernels = kernels
         self.groupSize = groupSize
         // Every replica has buffers of its own, so predictors of the same model never share one.
         replicas = (0..<threads).map { _ in DiffusionResNet(sharing: model) }
@@ -48,7 +53,7 @@ public final class Predictor<Scalar: NNScalar>: @unchecked Sendable {
         output.resize(like: input)
         let groups = (input.batch + groupSize - 1) / groupSize
         let per = input.channels * input.planeSize
-        let context = PassContext(pool: inline, training: false)
+        let context = PassContext(pool: inline, training: false, kernels: kernels)
         pool.run(tasks: groups) { group, worker in
             let first = group * self.groupSize, count = min(self.groupSize, input.batch - first)
             let slice = self.inputs[worker]

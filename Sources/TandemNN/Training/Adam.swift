@@ -34,7 +34,7 @@ public final class Adam<Scalar: NNScalar> {
     ///
     /// - Precondition: the same parameters, in the same order, at every call.
     @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
-    public func update(_ parameters: [Parameter<Scalar>]) {
+    public func update(_ parameters: [Parameter<Scalar>], kernels: KernelSet = .active) {
         let trainable = parameters.filter(\.isTrainable)
         if firstMoments.isEmpty {
             firstMoments = trainable.map { [Scalar](repeating: 0, count: $0.count) }
@@ -46,15 +46,11 @@ public final class Adam<Scalar: NNScalar> {
         let lr = Scalar(schedule.rate(at: step) * (1 - pow(beta2, t)).squareRoot() / (1 - pow(beta1, t)))
         let b1 = Scalar(beta1), b2 = Scalar(beta2), eps = Scalar(epsilon)
         for (index, parameter) in trainable.enumerated() {
-            let value = parameter.pointer, gradient = parameter.gradientPointer
+            let value = parameter.pointer, gradient = parameter.gradientPointer, count = parameter.count
             firstMoments[index].withUnsafeMutableBufferPointer { m in
                 secondMoments[index].withUnsafeMutableBufferPointer { v in
-                    for i in 0..<parameter.count {
-                        let g = gradient[i]
-                        m[i] = b1 * m[i] + (1 - b1) * g
-                        v[i] = b2 * v[i] + (1 - b2) * g * g
-                        value[i] -= lr * m[i] / (v[i].squareRoot() + eps)
-                    }
+                    VectorKernels.adam(value, gradient: gradient, m: m.baseAddress!, v: v.baseAddress!, count: count,
+                                       rate: lr, b1: b1, b2: b2, epsilon: eps, kernels: kernels)
                 }
             }
         }

@@ -26,13 +26,18 @@ public final class Trainer<Model: Layer> {
     public let loss: Loss
     /// The threads the passes run on.
     public let pool: ComputePool
+    /// The instruction set the passes and the optimizer run.
+    public let kernels: KernelSet
     private let batchInputs = FeatureMap<Scalar>()
     private let batchTargets = FeatureMap<Scalar>()
     private let lossGradient = FeatureMap<Scalar>()
     private let parameters: [Parameter<Scalar>]
 
-    /// Creates a trainer running on `threads` threads (default: all processors).
-    public init(model: Model, optimizer: Adam<Scalar>, loss: Loss, threads: Int = ComputePool.processorCount) {
+    /// Creates a trainer running on `threads` threads (default: all processors) with the
+    /// kernels of `kernels` (default: the process's).
+    public init(model: Model, optimizer: Adam<Scalar>, loss: Loss, threads: Int = ComputePool.processorCount,
+                kernels: KernelSet = .active) {
+        self.kernels = kernels
         self.model = model
         self.optimizer = optimizer
         self.loss = loss
@@ -44,13 +49,13 @@ public final class Trainer<Model: Layer> {
     @discardableResult
     @_specialize(where Model == DiffusionResNet<Float>) @_specialize(where Model == DiffusionResNet<Double>)
     public func step(inputs: FeatureMap<Scalar>, targets: FeatureMap<Scalar>) -> Double {
-        let context = PassContext(pool: pool, training: true)
+        let context = PassContext(pool: pool, training: true, kernels: kernels)
         for p in parameters where p.isTrainable { p.zeroGradient() }
         let prediction = model.forward(inputs, context: context)
         let value = loss.value(prediction, targets)
         loss.gradient(prediction, targets, into: lossGradient)
         _ = model.backward(lossGradient, context: context)
-        optimizer.update(parameters)
+        optimizer.update(parameters, kernels: kernels)
         return value
     }
 
@@ -76,7 +81,7 @@ public final class Trainer<Model: Layer> {
     /// The model's output in inference mode (owned by the model; valid until its next pass).
     @_specialize(where Model == DiffusionResNet<Float>) @_specialize(where Model == DiffusionResNet<Double>)
     public func predict(_ inputs: FeatureMap<Scalar>) -> FeatureMap<Scalar> {
-        model.infer(inputs, context: PassContext(pool: pool, training: false))
+        model.infer(inputs, context: PassContext(pool: pool, training: false, kernels: kernels))
     }
 
     /// The loss over `data` in inference mode, batch by batch, weighted by batch size.

@@ -1,3 +1,4 @@
+import CTandemKernels
 import Glibc
 import ONNX
 import TandemNN
@@ -26,12 +27,7 @@ final class UnaryOperator: Operator, @unchecked Sendable {
         let x = inputs[0]!.pointer, y = outputs[0].pointer, n = outputs[0].count
         switch function {
         case .selu(let alpha, let gamma):
-            let ga = gamma * alpha
-            for i in 0..<n {
-                let v = x[i]
-                let negative = ga * (Float.fastExp(v < 0 ? v : 0) - 1)
-                y[i] = v > 0 ? gamma * v : negative
-            }
+            tk_selu(tk_default_set(), x, y, n, gamma, gamma * alpha, 0)
         case .relu: for i in 0..<n { y[i] = max(x[i], 0) }
         case .leakyRelu(let alpha): for i in 0..<n { let v = x[i]; y[i] = v < 0 ? alpha * v : v }
         case .sigmoid:
@@ -226,7 +222,7 @@ final class BinaryOperator: Operator, @unchecked Sendable {
 
     private func apply(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ z: UnsafeMutablePointer<Float>, _ n: Int) {
         switch function {
-        case .add: for i in 0..<n { z[i] = x[i] + y[i] }
+        case .add: tk_add(tk_default_set(), x, y, z, n)
         case .sub: for i in 0..<n { z[i] = x[i] - y[i] }
         case .mul: for i in 0..<n { z[i] = x[i] * y[i] }
         case .div: for i in 0..<n { z[i] = x[i] / y[i] }
@@ -299,8 +295,7 @@ final class BatchNormOperator: Operator, @unchecked Sendable {
                 for n in 0..<shape[0] {
                     for c in 0..<channels {
                         let base = (n * channels + c) * plane
-                        let a = s[c], b = t[c]
-                        for i in base..<(base + plane) { y[i] = x[i] * a + b }
+                        tk_affine(tk_default_set(), x + base, y + base, plane, s[c], t[c])
                     }
                 }
             }
