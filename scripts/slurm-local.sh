@@ -111,7 +111,7 @@ start() {
         for file in /var/lib/munge/munged.seed /var/log/munge/munged.log; do
             [[ -e $file ]] || remember "file $file"
         done
-        runuser -u munge -- /usr/sbin/munged
+        runuser -u munge -- /usr/sbin/munged </dev/null >>"$state/daemons.log" 2>&1
         remember "munged /run/munge/munged.pid"
         for _ in $(seq 100); do munge_works && break; sleep 0.1; done
         munge_works || die "munged did not start; see /var/log/munge/munged.log"
@@ -128,8 +128,12 @@ start() {
     fi
     ln -s "$state/slurm.conf" "$conf"
 
-    slurmctld -i || die "slurmctld did not start: $(tail -5 "$state/slurmctld.log" 2>/dev/null)"
-    slurmd -N "$node" || die "slurmd did not start: $(tail -5 "$state/slurmd.log" 2>/dev/null)"
+    # The daemons get none of this script's descriptors: a caller reading its output to the
+    # end (a test harness) would otherwise wait for them.
+    slurmctld -i </dev/null >>"$state/daemons.log" 2>&1 \
+        || die "slurmctld did not start: $(tail -5 "$state/daemons.log" "$state/slurmctld.log" 2>/dev/null)"
+    slurmd -N "$node" </dev/null >>"$state/daemons.log" 2>&1 \
+        || die "slurmd did not start: $(tail -5 "$state/daemons.log" "$state/slurmd.log" 2>/dev/null)"
 
     local deadline=$((SECONDS + 60)) node_state=
     while ((SECONDS < deadline)); do
