@@ -27,6 +27,8 @@ public struct Model: Entity, Hashable {
     /// When set, the model runs as a batch job of its own (under the Slurm launcher; other
     /// launchers run it as usual). Ignored for an ensemble's members: the ensemble's count.
     public var batchSettings: BatchSettings?
+    /// A database started beside the model, before it and ended after it; `nil` for none.
+    public var colocatedDatabase: ColocatedDatabase?
 
     /// Creates a model.
     ///

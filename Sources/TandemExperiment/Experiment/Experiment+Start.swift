@@ -59,7 +59,13 @@ extension Experiment {
         let plans = try databases.map { database throws(ExperimentError) in try database.preflight(environment: environment) }
         let executables = try models.map { model throws(ExperimentError) in try resolveExecutables(of: model) }
         for model in models { try model.runSettings.resources.validate(for: model.name) }
+        let colocated = try models.map { model throws(ExperimentError) in
+            try model.colocatedDatabase.map { database throws(ExperimentError) in
+                try ColocatedDatabaseWrapper(model: model, database: database, environment: environment)
+            }
+        }
         for entity in entities { try prepare(entity) }
+        for wrapper in colocated { try wrapper?.write() }
 
         var started: [String] = []
         do {
@@ -68,8 +74,9 @@ extension Experiment {
                 try launch(database, plan: plan)
             }
             let active = state.withLock { Array($0.databases.values).sorted { $0.name < $1.name } }
-            let steps = zip(models, executables).map { model, executables in
-                launchStep(for: model, executables: executables, databases: active)
+            let steps = zip(models, executables).enumerated().map { index, entry in
+                let step = launchStep(for: entry.0, executables: entry.1, databases: active)
+                return colocated[index]?.wrap(step) ?? step
             }
             var batched = Set<Int>()
             for batch in batches {
