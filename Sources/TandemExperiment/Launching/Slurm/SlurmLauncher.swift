@@ -22,7 +22,8 @@ import Synchronization
 /// beside them. ``launch(_:)`` returns once Slurm has launched the step, so the summary shows
 /// its `<job>.<step>` id, and a refused step (too many nodes, a bad node list) is an error
 /// with Slurm's own words. A step ends when its srun does, with srun's exit code (the highest
-/// of its tasks'). Stopping a step is `scancel <job>.<step>` (`--signal=KILL` to force it).
+/// of its tasks'). Stopping a step is `scancel --signal=TERM <job>.<step>`, then
+/// `scancel --signal=KILL` when the grace period is over.
 ///
 /// **Batch jobs.** ``launchBatch(_:)`` writes `<ensemble>.sbatch` and submits it with
 /// `sbatch --parsable`; a refusal (no such partition, a limit) is an error with Slurm's words.
@@ -219,7 +220,7 @@ public final class SlurmLauncher: Launcher {
                 scancel(step, signal: signal)
             } else if signal == .kill || queueState(of: member.batchJob) == .pending {
                 // Not started yet: only the whole batch job can be cancelled.
-                scancel(member.batchJob, signal: .kill)
+                scancel(member.batchJob, signal: nil)
             }
         }
     }
@@ -276,7 +277,7 @@ public final class SlurmLauncher: Launcher {
             granted = nil
             return held
         }) else { return }
-        scancel(held.id, signal: .terminate)
+        scancel(held.id, signal: nil)
         if let holder = held.holder { local.send(.terminate, to: holder) }
     }
 
@@ -376,8 +377,15 @@ public final class SlurmLauncher: Launcher {
         }
     }
 
-    private func scancel(_ id: String, signal: StopSignal) {
-        let arguments = (signal == .kill ? ["--signal=KILL"] : []) + [id]
+    /// `terminate` sends SIGTERM to the tasks (`scancel --signal=TERM`), which may end as they
+    /// please; `kill` sends SIGKILL.
+    /// `signal` `nil` cancels a whole job (pending or not) as `scancel <job>` does.
+    private func scancel(_ id: String, signal: StopSignal?) {
+        let arguments: [String] = switch signal {
+        case .terminate?: ["--signal=TERM", id]
+        case .kill?: ["--signal=KILL", id]
+        case nil: [id]
+        }
         _ = try? SlurmCommand(executable: commands["scancel"]!, arguments: arguments, environment: environment).run()
     }
 
@@ -399,7 +407,7 @@ public final class SlurmLauncher: Launcher {
                     return nil
                 })
             }
-            for batchJob in unfinished.sorted() { self.scancel(batchJob, signal: .kill) }
+            for batchJob in unfinished.sorted() { self.scancel(batchJob, signal: nil) }
             self.release()
         }
     }
