@@ -215,3 +215,51 @@ import TandemTesting
         try releaseAndCheckQueue(launcher)
     }
 }
+
+/// A driver launching through Slurm ends: whether it exits or is terminated, the steps, the
+/// batch job and the allocation it obtained go with it, and so do the members' own children.
+@Suite(.serialized) struct SlurmDriverEndTests {
+    @Test(arguments: [(batch: false, signal: SIGTERM), (batch: true, signal: SIGTERM), (batch: true, signal: 0)])
+    func nothingOutlivesTheDriver(batch: Bool, signal: Int32) throws {
+        try LocalSlurm.require()
+        let directory = try TestEnvironment.makeTemporaryDirectory(prefix: "slurm-driver")
+        let process = Process()
+        var environment = ProcessInfo.processInfo.environment
+        environment["TANDEM_TEST_LAUNCHER"] = "slurm"
+        environment["TANDEM_TEST_BATCH"] = batch ? "1" : "0"
+        environment["TANDEM_RUNS_DIR"] = directory.appendingPathComponent("runs").path
+        process.environment = environment
+        process.executableURL = URL(fileURLWithPath: TestEnvironment.builtProgram("experiment-test-driver"))
+        // signal 0: the driver exits by itself once ready.
+        process.arguments = [directory.path, "2", "0"] + (signal == 0 ? ["exit"] : [])
+        let log = directory.appendingPathComponent("driver.log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: log)
+        try process.run()
+        let ready = TestEnvironment.waitUntil(seconds: 120) {
+            (try? String(contentsOf: log, encoding: .utf8))?.contains("ready\n") == true
+        }
+        try #require(ready, "the driver never got ready: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
+        let text = try String(contentsOf: log, encoding: .utf8)
+        // Slurm's job ids the driver used: its allocation and (batch) the batch job.
+        var jobs = Set<String>()
+        for line in text.split(separator: "\n") {
+            let words = line.split(separator: " ").map(String.init)
+            if words.first == "allocation", words.count == 2, words[1] != "none" { jobs.insert(words[1]) }
+            if words.first == "job", words.count == 3 { jobs.insert(String(words[2].split(separator: ".")[0])) }
+        }
+        #expect(!jobs.isEmpty)
+        #expect(try Set(LocalSlurm.queuedJobs()).isSuperset(of: jobs))
+        let grandchildren = (0..<2).compactMap { i in
+            (try? String(contentsOf: directory.appendingPathComponent("sleepers/sleepers_\(i)/grandchild.pid"), encoding: .utf8))
+                .flatMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        }
+        #expect(grandchildren.count == 2)
+
+        if signal != 0 { kill(process.processIdentifier, signal) }
+        process.waitUntilExit()
+        let gone = try TestEnvironment.waitUntil(seconds: 60) { try Set(LocalSlurm.queuedJobs()).isDisjoint(with: jobs) }
+        #expect(gone, "left in squeue after the driver ended: \((try? LocalSlurm.queuedJobs()) ?? [])")
+        for pid in grandchildren { #expect(Processes.waitUntilGone(pid, timeout: .seconds(60)), "member child \(pid) survived") }
+    }
+}
