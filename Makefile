@@ -13,13 +13,18 @@ DEMO_OUTPUT ?= output/online-training
 # The module file `make module` builds.
 MODULE_PATH = $$($(MODULE_BUILD) --show-bin-path)/libTandemAI.so
 
-.PHONY: demo heat-demo test build module deps peers bench clean torch-backend
+.PHONY: demo heat-demo test build module deps peers slurm bench clean torch-backend
 
 deps:
 	@scripts/install-deps.sh
 
 peers:
 	@scripts/install-deps.sh --python $(VENV)
+
+# Slurm (slurm-wlm, munge) for the Slurm launcher's tests, which start a one-node Slurm
+# with scripts/slurm-local.sh and stop it again.
+slurm:
+	@scripts/install-deps.sh --slurm
 
 build: deps
 	$(RELEASE)
@@ -45,7 +50,7 @@ demo: build module
 heat-demo: build
 	$$($(RELEASE) --show-bin-path)/heat-demo --output output/heat-demo
 
-test: deps peers module torch-backend
+test: deps peers slurm module torch-backend
 	TANDEM_PYTHON=$(abspath $(VENV))/bin/python TANDEM_MODULE_PATH=$(MODULE_PATH) $(TEST)
 	scripts/check-consumer-package.sh
 

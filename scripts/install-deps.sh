@@ -4,11 +4,17 @@
 #   - with --python VENV: a virtual environment holding the Python test peers
 #     (the SmartRedis client, onnxruntime, onnx, numpy) and the CPU build of PyTorch, whose
 #     libtorch the TORCH backend is built against (`make torch-backend`) and whose
-#     TorchScript the tests compare with. The main build and `make demo` need none of it.
+#     TorchScript the tests compare with. The main build and `make demo` need none of it;
+#   - with --slurm: Slurm (Debian's slurm-wlm: slurmctld, slurmd, the client commands) and
+#     munge, which scripts/slurm-local.sh runs as a one-node Slurm for the launcher's tests.
 # Without root it prints the exact command to run instead of failing obscurely.
 set -euo pipefail
 
 debian_packages=(redis-server libopenblas-dev zlib1g-dev)
+if [[ ${1:-} == --slurm ]]; then
+    # Only Slurm: the rest is `make deps`'s business.
+    debian_packages=(slurm-wlm munge)
+fi
 python_peers=(smartredis==0.6.1 onnxruntime onnx numpy)
 # The CPU-only wheel (≈190 MB, no CUDA libraries; the default PyPI `torch` is the CUDA
 # build, ≈5.5 GB with its NVIDIA wheels). pip must reach it through its configuration
@@ -19,8 +25,10 @@ missing=()
 for package in "${debian_packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")
 done
-if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then missing+=(python3-venv); fi
-command -v python3 >/dev/null 2>&1 || missing+=(python3)
+if [[ ${1:-} != --slurm ]]; then
+    if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then missing+=(python3-venv); fi
+    command -v python3 >/dev/null 2>&1 || missing+=(python3)
+fi
 
 if ((${#missing[@]})); then
     if [[ $(id -u) -ne 0 ]]; then

@@ -73,8 +73,13 @@ public final class OnlineTrainingRun: Sendable {
         report.parameters = Self.parameters(options, seed: seed)
         report.network = (options.architecture, options.parameterCount)
         self.record = RunRecord(report: report, writer: writer, console: console)
+        let launcher: any Launcher = switch options.launcher {
+        case .local: LocalLauncher()
+        case .slurm: try SlurmLauncher()
+        }
         self.experiment = try Experiment(name: "surrogate_training",
-                                         directory: options.output.appendingPathComponent("surrogate_training"))
+                                         directory: options.output.appendingPathComponent("surrogate_training"),
+                                         launcher: launcher)
         experiment.recordStatusFile(writer.summaryURL)
         experiment.recordStatusFile(writer.htmlURL)
     }
@@ -156,6 +161,7 @@ public final class OnlineTrainingRun: Sendable {
         try record.update { $0.databaseNodes = layout }
         _ = leaveRunning(for: .ending)
         experiment.stop(database)
+        (experiment.launcher as? SlurmLauncher)?.release()
         try note("database stopped")
         console.endStatus()
         try record.seal { report in

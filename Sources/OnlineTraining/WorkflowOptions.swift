@@ -3,6 +3,14 @@ import HeatDiffusion
 import TandemNN
 import TandemWorkflow
 
+/// How the workflow's processes are launched.
+public enum WorkflowLauncher: String, Sendable, Equatable, CaseIterable {
+    /// Child processes of the driver, on this machine.
+    case local
+    /// Slurm job steps: in the current allocation (`SLURM_JOB_ID`), else in one obtained for the run.
+    case slurm
+}
+
 /// Everything that shapes one run of the online-training workflow, with the tutorial's
 /// defaults, and what follows from it (which epochs store checkpoints, how many simulations
 /// are drawn, how large a training batch is).
@@ -40,6 +48,8 @@ public struct WorkflowOptions: Sendable, Equatable {
     public var testCases = 100
     /// Simulations drawn at the start, before anything is launched.
     public var introductionCases = 3
+    /// How the database, the simulations and the trainer are launched.
+    public var launcher = WorkflowLauncher.local
 
     /// The defaults.
     public init() {}

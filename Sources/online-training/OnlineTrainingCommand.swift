@@ -59,6 +59,9 @@ struct OnlineTrainingCommand: ParsableCommand {
     @Option(name: .customLong("test-cases"), help: "Fresh simulations the final model is measured on.")
     var testCases = 100
 
+    @Option(help: "How the database, the simulations and the trainer run: local (child processes) or slurm (job steps in the current allocation, else in one obtained for the run).")
+    var launcher = WorkflowLauncher.local
+
     var options: WorkflowOptions {
         var options = WorkflowOptions()
         options.replicas = replicas
@@ -76,6 +79,7 @@ struct OnlineTrainingCommand: ParsableCommand {
         options.seed = grid.seed
         options.modulePath = module
         options.testCases = testCases
+        options.launcher = launcher
         return options
     }
 
@@ -98,3 +102,4 @@ struct OnlineTrainingCommand: ParsableCommand {
 }
 
 extension SurrogateNetwork: ExpressibleByArgument {}
+extension WorkflowLauncher: ExpressibleByArgument {}

@@ -16,6 +16,11 @@ import TandemRedis
 /// - `members_started`: the same, until every member process has actually executed (each
 ///   member's first act is to create a file; the clock stops when all files exist).
 /// - `stop_members`: stopping those members (SIGTERM to each process group, until all are reaped).
+///
+/// Each record names its `launcher`. With `--slurm` every case is measured a second time
+/// through the Slurm launcher (steps in an allocation the benchmark obtains; members and the
+/// database are srun steps, stopped with scancel), on a running Slurm such as
+/// `scripts/slurm-local.sh start`'s.
 struct ExperimentBenchmark: BenchmarkArea {
     static let configuration = CommandConfiguration(
         commandName: "experiment", abstract: "Launch costs: a ready orchestrator, running ensemble members.")
@@ -31,13 +36,25 @@ struct ExperimentBenchmark: BenchmarkArea {
     @Option(help: "Ensemble members.")
     var members = 8
 
+    @Flag(help: "Measure through the Slurm launcher too (needs a running Slurm: scripts/slurm-local.sh start).")
+    var slurm = false
+
     func run() throws {
         guard let module = module ?? ProcessInfo.processInfo.environment["TANDEM_MODULE_PATH"] else {
             throw ValidationError("give --module or set TANDEM_MODULE_PATH to libTandemAI.so (make module builds it)")
         }
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("tandem-bench-experiment-\(getpid())")
         defer { try? FileManager.default.removeItem(at: root) }
-        let experiment = try Experiment(name: "bench", directory: root)
+        try measure(LocalLauncher(), module: module, root: root.appendingPathComponent("local"))
+        if slurm {
+            let launcher = try SlurmLauncher(allocation: .obtain(.init(timeLimit: .seconds(1800))))
+            defer { launcher.release() }
+            try measure(launcher, module: module, root: root.appendingPathComponent("slurm"))
+        }
+    }
+
+    private func measure(_ launcher: any Launcher, module: String, root: URL) throws {
+        let experiment = try Experiment(name: "bench", directory: root, launcher: launcher)
         let repeats = options.quick ? 3 : max(5, options.measuredRepeats)
 
         // A ready orchestrator, against a bare redis-server answering PING.
@@ -54,7 +71,7 @@ struct ExperimentBenchmark: BenchmarkArea {
             if round > 0 { ready.append(ms); bare.append(peer); alone.append(noModule) }  // round 0 warms the caches
         }
         BenchmarkRecord(bench: "experiment", case: "orchestrator_ready", [
-            "threads_per_queue": 1, "repeats": repeats, "median_ms": median(ready), "target_ms": 300,
+            "launcher": launcher.name, "threads_per_queue": 1, "repeats": repeats, "median_ms": median(ready), "target_ms": 300,
             "peer": "bare redis-server --loadmodule until PING", "peer_median_ms": median(bare),
             "ratio": median(bare) / median(ready), "no_module_ms": median(alone),
         ]).emit()
@@ -94,7 +111,7 @@ struct ExperimentBenchmark: BenchmarkArea {
         }
         for (name, times) in [("members_running", running), ("members_started", started), ("stop_members", stopping)] {
             BenchmarkRecord(bench: "experiment", case: name, [
-                "members": members, "repeats": repeats, "median_ms": median(times),
+                "launcher": launcher.name, "members": members, "repeats": repeats, "median_ms": median(times),
                 "per_s": Double(members) * 1000 / median(times),
             ]).emit()
         }

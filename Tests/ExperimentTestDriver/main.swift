@@ -7,6 +7,9 @@
 // to `grandchild.pid` in its directory) and waits, so stopping must reach the whole group.
 // The driver also writes `status.json` (`{"state": "running"}`) in <directory> and records it
 // with the experiment, as online-training records its summary.
+// With TANDEM_TEST_LAUNCHER=slurm it launches through Slurm (steps in an allocation it
+// obtains, printed as `allocation <id>`), and with TANDEM_TEST_BATCH=1 the ensemble is one
+// batch job.
 import Foundation
 import TandemExperiment
 
@@ -16,7 +19,11 @@ guard arguments.count >= 3, let members = Int(arguments[2]) else {
     exit(2)
 }
 do {
-    let experiment = try Experiment(name: "driver", directory: URL(fileURLWithPath: arguments[1]))
+    let environment = ProcessInfo.processInfo.environment
+    let slurm = environment["TANDEM_TEST_LAUNCHER"] == "slurm"
+        ? try SlurmLauncher(allocation: .obtain(.init(timeLimit: .seconds(600)))) : nil
+    let experiment = try Experiment(name: "driver", directory: URL(fileURLWithPath: arguments[1]),
+                                    launcher: slurm ?? LocalLauncher())
     let statusFile = experiment.directory.appendingPathComponent("status.json")
     try Data(#"{"state": "running"}"#.utf8).write(to: statusFile)
     experiment.recordStatusFile(statusFile)
@@ -25,8 +32,9 @@ do {
         try experiment.start(database)
     }
     let script = "sleep 600 & echo $! > grandchild.pid; wait"
-    let ensemble = experiment.createEnsemble("sleepers", runSettings: RunSettings(executable: "/bin/sh", arguments: ["-c", script]),
+    var ensemble = experiment.createEnsemble("sleepers", runSettings: RunSettings(executable: "/bin/sh", arguments: ["-c", script]),
                                              replicas: members)
+    if environment["TANDEM_TEST_BATCH"] == "1" { ensemble.batchSettings = BatchSettings(timeLimit: .seconds(600)) }
     try experiment.start(ensemble, block: false)
     // Ready once every member has started its grandchild (so the tests can check that one too).
     let deadline = Date().addingTimeInterval(60)
@@ -35,6 +43,10 @@ do {
         usleep(2_000)
     }
     for report in experiment.reports() { print("job \(report.name) \(report.jobID)") }
+    if let slurm {
+        // The allocation is obtained on the first step; a batch-only run has none.
+        print("allocation \(slurm.allocationID ?? "none")")
+    }
     print("ready")
     fflush(nil)
     // With an argument "exit", the driver returns without stopping anything: its exit must.

@@ -17,6 +17,9 @@ public struct Ensemble: Entity, Hashable {
     public var directory: URL
     /// The members, in order.
     public var members: [Model]
+    /// When set, the ensemble runs as one batch job whose steps are the members (under the
+    /// Slurm launcher; other launchers run the members as usual).
+    public var batchSettings: BatchSettings?
 
     /// Creates `count` identical members.
     ///

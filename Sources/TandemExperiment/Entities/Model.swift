@@ -24,6 +24,11 @@ public struct Model: Entity, Hashable {
     public private(set) var incomingEntities: [String] = []
     /// Files placed in ``directory`` when the experiment generates the model.
     public var files = AttachedFiles()
+    /// When set, the model runs as a batch job of its own (under the Slurm launcher; other
+    /// launchers run it as usual). Ignored for an ensemble's members: the ensemble's count.
+    public var batchSettings: BatchSettings?
+    /// A database started beside the model, before it and ended after it; `nil` for none.
+    public var colocatedDatabase: ColocatedDatabase?
 
     /// Creates a model.
     ///

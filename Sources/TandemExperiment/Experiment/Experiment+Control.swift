@@ -28,14 +28,23 @@ extension Experiment {
     public func reports(of entity: some Entity) -> [JobReport] {
         refresh()
         let now = ContinuousClock.now
-        return state.withLock { state in entity.jobNames.compactMap { state.latest($0)?.report(at: now) } }
+        return state.withLock { state in entity.jobNames.compactMap { state.latest($0).map(labelled(at: now)) } }
     }
 
     /// Every run of every job, in start order: what ``summary(format:)`` tabulates.
     public func reports() -> [JobReport] {
         refresh()
         let now = ContinuousClock.now
-        return state.withLock { state in state.runs.map { $0.report(at: now) } }
+        return state.withLock { state in state.runs.map(labelled(at: now)) }
+    }
+
+    /// A run's report, its job id as the launcher shows it (Slurm's `<job>.<step>`).
+    private func labelled(at now: ContinuousClock.Instant) -> (JobRecord) -> JobReport {
+        { [launcher] record in
+            var report = record.report(at: now)
+            if let job = record.jobID { report.jobID = launcher.label(of: job) }
+            return report
+        }
     }
 
     /// Blocks until every job of the entities has finished.
@@ -118,9 +127,13 @@ extension Experiment {
     func refresh() {
         state.withLock { state in
             for index in state.runs.indices where state.runs[index].lifecycle.isLaunchedAndUnfinished {
-                guard let job = state.runs[index].jobID,
-                      case .ended(let termination, let end) = launcher.state(of: job) else { continue }
-                state.runs[index].lifecycle.exited(termination, at: end)
+                guard let job = state.runs[index].jobID else { continue }
+                switch launcher.state(of: job) {
+                case .ended(let termination, let end): state.runs[index].lifecycle.exited(termination, at: end)
+                case .pending: state.runs[index].lifecycle.queued(true)
+                case .running: state.runs[index].lifecycle.queued(false)
+                case .unknown: break
+                }
             }
             state.databases = state.databases.filter { database in
                 database.value.nodes.contains { state.latest($0.name)?.lifecycle.status == .running }

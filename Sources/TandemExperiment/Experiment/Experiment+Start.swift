@@ -27,11 +27,22 @@ extension Experiment {
     public func start(_ entities: [any Entity], block: Bool = true) throws(ExperimentError) {
         var databases: [Orchestrator] = []
         var models: [Model] = []
+        // Entities with batch settings: the batch's name, directory and settings, and its models' indices.
+        var batches: [(name: String, directory: URL, settings: BatchSettings, members: Range<Int>)] = []
         for entity in entities {
             switch entity.kind {
             case .orchestrator(let orchestrator): databases.append(orchestrator)
-            case .model(let model): models.append(model)
-            case .ensemble(let ensemble): models += ensemble.members
+            case .model(let model):
+                if let settings = model.batchSettings {
+                    batches.append((model.name, model.directory, settings, models.count..<models.count + 1))
+                }
+                models.append(model)
+            case .ensemble(let ensemble):
+                if let settings = ensemble.batchSettings {
+                    batches.append((ensemble.name, ensemble.directory, settings,
+                                    models.count..<models.count + ensemble.members.count))
+                }
+                models += ensemble.members
             }
         }
         let names = databases.flatMap { $0.nodes.map(\.name) } + models.map(\.name)
@@ -39,15 +50,23 @@ extension Experiment {
             throw ExperimentError(.invalidDeclaration, "\(duplicate) is given twice")
         }
         refresh()
-        let running = state.withLock { state in names.filter { state.latest($0)?.lifecycle.status == .running } }
+        let running = state.withLock { state in names.filter { state.latest($0)?.lifecycle.status.isTerminal == false
+                                                                && state.latest($0)?.lifecycle.status != .new } }
         guard running.isEmpty else {
             throw ExperimentError(.invalidDeclaration, "already running: \(running.joined(separator: ", "))")
         }
 
         // Check everything before starting anything.
         let plans = try databases.map { database throws(ExperimentError) in try database.preflight(environment: environment) }
-        let executables = try models.map { model throws(ExperimentError) in try resolveExecutable(of: model) }
+        let executables = try models.map { model throws(ExperimentError) in try resolveExecutables(of: model) }
+        for model in models { try model.runSettings.resources.validate(for: model.name) }
+        let colocated = try models.map { model throws(ExperimentError) in
+            try model.colocatedDatabase.map { database throws(ExperimentError) in
+                try ColocatedDatabaseWrapper(model: model, database: database, environment: environment)
+            }
+        }
         for entity in entities { try prepare(entity) }
+        for wrapper in colocated { try wrapper?.write() }
 
         var started: [String] = []
         do {
@@ -56,14 +75,20 @@ extension Experiment {
                 try launch(database, plan: plan)
             }
             let active = state.withLock { Array($0.databases.values).sorted { $0.name < $1.name } }
-            for (model, executable) in zip(models, executables) {
-                started.append(model.name)
-                let step = LaunchStep(
-                    name: model.name, executable: executable, arguments: model.runSettings.arguments,
-                    environment: model.launchEnvironment(inheriting: environment, databases: active),
-                    workingDirectory: model.runSettings.workingDirectory ?? model.directory,
-                    outputFile: model.directory.appendingPathComponent("\(model.name).out"),
-                    errorFile: model.directory.appendingPathComponent("\(model.name).err"))
+            let steps = zip(models, executables).enumerated().map { index, entry in
+                let step = launchStep(for: entry.0, executables: entry.1, databases: active)
+                return colocated[index]?.wrap(step) ?? step
+            }
+            var batched = Set<Int>()
+            for batch in batches {
+                started += models[batch.members].map(\.name)
+                batched.formUnion(batch.members)
+                let launch = BatchLaunch(name: batch.name, steps: Array(steps[batch.members]), settings: batch.settings,
+                                         directory: batch.directory, environment: environment)
+                try self.launch(launch)
+            }
+            for (index, step) in steps.enumerated() where !batched.contains(index) {
+                started.append(step.name)
                 try launch(step, entityType: "Model")
             }
         } catch {
@@ -72,6 +97,37 @@ extension Experiment {
         }
         if block {
             try waitUntilFinished(jobNames: models.map(\.name), timeout: nil)
+        }
+    }
+
+    /// The step that runs `model` (and its MPMD programs), with the databases' variables.
+    private func launchStep(for model: Model, executables: [String], databases: [Orchestrator]) -> LaunchStep {
+        let environment = model.launchEnvironment(inheriting: self.environment, databases: databases)
+        let programs = zip(model.runSettings.mpmd, executables.dropFirst()).map { settings, executable in
+            LaunchStep.Program(executable: executable, arguments: settings.arguments,
+                               environment: environment.merging(settings.environment) { $1 },
+                               tasks: settings.resources.tasks ?? 1)
+        }
+        return LaunchStep(
+            name: model.name, executable: executables[0], arguments: model.runSettings.arguments,
+            environment: environment,
+            workingDirectory: model.runSettings.workingDirectory ?? model.directory,
+            outputFile: model.directory.appendingPathComponent("\(model.name).out"),
+            errorFile: model.directory.appendingPathComponent("\(model.name).err"),
+            resources: model.runSettings.resources, mpmd: programs)
+    }
+
+    /// Launches a batch of steps as one job and records a new run of each.
+    private func launch(_ batch: BatchLaunch) throws(ExperimentError) {
+        let ids = try launcher.launchBatch(batch)
+        state.withLock { state in
+            for (step, id) in zip(batch.steps, ids) {
+                let runID = state.latest(step.name).map { $0.runID + 1 } ?? 0
+                var record = JobRecord(name: step.name, entityType: "Model", jobID: id, runID: runID)
+                record.lifecycle.launched(at: .now)
+                state.runs.append(record)
+                state.latestRun[step.name] = state.runs.count - 1
+            }
         }
     }
 
@@ -201,9 +257,15 @@ extension Experiment {
         }
     }
 
-    /// The program a model runs, as an absolute path.
-    private func resolveExecutable(of model: Model) throws(ExperimentError) -> String {
-        let settings = model.runSettings
+    /// The programs a model runs (its own, then its MPMD programs'), as absolute paths.
+    private func resolveExecutables(of model: Model) throws(ExperimentError) -> [String] {
+        try ([model.runSettings] + model.runSettings.mpmd).map { settings throws(ExperimentError) in
+            try resolveExecutable(settings, of: model)
+        }
+    }
+
+    /// The program of `settings`, as an absolute path.
+    private func resolveExecutable(_ settings: RunSettings, of model: Model) throws(ExperimentError) -> String {
         let path = settings.environment["PATH"] ?? environment["PATH"]
         let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true)
         guard let found = ExecutableLookup.find(settings.executable, path: path, relativeTo: cwd) else {

@@ -28,12 +28,15 @@ struct JobLifecycle: Sendable, Equatable {
     }
 
     private(set) var state = State.new
+    /// Whether the launcher last said the running job waits in a queue.
+    private(set) var isQueued = false
 
     /// The status this state reports.
     var status: JobStatus {
         switch state {
         case .new: .new
-        case .running, .stopping: .running
+        case .running: isQueued ? .pending : .running
+        case .stopping: .running
         case .finished(let status, _, _, _): status
         }
     }
@@ -47,6 +50,11 @@ struct JobLifecycle: Sendable, Equatable {
     mutating func launched(at now: Instant) {
         guard case .new = state else { return }
         state = .running(since: now)
+    }
+
+    /// The launcher says whether the launched job waits in a queue (pending) or runs.
+    mutating func queued(_ waiting: Bool) {
+        if case .running = state { isQueued = waiting } else { isQueued = false }
     }
 
     /// Someone asked the job to stop at `now`; after `grace` it gets killed.

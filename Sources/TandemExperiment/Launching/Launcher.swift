@@ -1,7 +1,7 @@
 import Foundation
 
 /// Starts, watches and signals jobs for an experiment: the local launcher runs them as child
-/// processes; a Slurm launcher would submit job steps. The experiment decides *what* runs and
+/// processes; the Slurm launcher runs them as job steps. The experiment decides *what* runs and
 /// keeps each job's lifecycle; a launcher only knows *how*.
 public protocol Launcher: Sendable {
     /// A short name for messages (`local`).
@@ -19,6 +19,33 @@ public protocol Launcher: Sendable {
 
     /// Sends `signal` to the job (and, locally, to every process in its process group).
     func send(_ signal: StopSignal, to job: JobID)
+
+    /// Starts several jobs as one batch job (an ensemble with ``BatchSettings``).
+    ///
+    /// - Returns: one identifier per step, in order.
+    /// - Throws: ``ExperimentError/Code-swift.struct/launchFailed`` when the batch was refused;
+    ///   nothing runs then. The default starts each step with ``launch(_:)``, stopping those
+    ///   already started if one fails.
+    func launchBatch(_ batch: BatchLaunch) throws(ExperimentError) -> [JobID]
+
+    /// How the summary shows the job: its identifier by default; the Slurm launcher shows
+    /// the job and step ids Slurm gave it once known.
+    func label(of job: JobID) -> String
+}
+
+extension Launcher {
+    public func launchBatch(_ batch: BatchLaunch) throws(ExperimentError) -> [JobID] {
+        var started: [JobID] = []
+        do {
+            for step in batch.steps { started.append(try launch(step)) }
+        } catch {
+            for job in started { send(.kill, to: job) }
+            throw error
+        }
+        return started
+    }
+
+    public func label(of job: JobID) -> String { job.rawValue }
 }
 
 /// A job's identifier in its launcher.
@@ -49,10 +76,35 @@ public struct LaunchStep: Sendable, Hashable {
     /// Whether the job may outlive the driver (a detached database): it is then not stopped
     /// when the driver exits or is interrupted.
     public var outlivesDriver: Bool
+    /// What the job asks of a workload manager (ignored by the local launcher).
+    public var resources: JobResources
+    /// More programs of the same step (MPMD); only a workload manager's launcher runs them.
+    public var mpmd: [Program]
+
+    /// One more program of an MPMD step.
+    public struct Program: Sendable, Hashable {
+        /// The program's path.
+        public var executable: String
+        /// Its arguments.
+        public var arguments: [String]
+        /// Its complete environment.
+        public var environment: [String: String]
+        /// How many tasks run it (at least 1).
+        public var tasks: Int
+
+        /// Creates a program.
+        public init(executable: String, arguments: [String], environment: [String: String], tasks: Int = 1) {
+            self.executable = executable
+            self.arguments = arguments
+            self.environment = environment
+            self.tasks = tasks
+        }
+    }
 
     /// Creates a step.
     public init(name: String, executable: String, arguments: [String], environment: [String: String],
-                workingDirectory: URL, outputFile: URL, errorFile: URL, outlivesDriver: Bool = false) {
+                workingDirectory: URL, outputFile: URL, errorFile: URL, outlivesDriver: Bool = false,
+                resources: JobResources = JobResources(), mpmd: [Program] = []) {
         self.name = name
         self.executable = executable
         self.arguments = arguments
@@ -61,11 +113,15 @@ public struct LaunchStep: Sendable, Hashable {
         self.outputFile = outputFile
         self.errorFile = errorFile
         self.outlivesDriver = outlivesDriver
+        self.resources = resources
+        self.mpmd = mpmd
     }
 }
 
 /// What a launcher knows about a job.
 public enum LauncherJobState: Sendable, Equatable {
+    /// Waiting in a workload manager's queue for resources.
+    case pending
     /// Still running.
     case running
     /// Ended at the given instant.

@@ -22,6 +22,10 @@ public final class LocalLauncher: Launcher {
     public var name: String { "local" }
 
     public func launch(_ step: LaunchStep) throws(ExperimentError) -> JobID {
+        guard step.mpmd.isEmpty else {
+            throw ExperimentError(.launchFailed,
+                "cannot start \(step.name): the local launcher runs one program per job; MPMD needs the Slurm launcher")
+        }
         // Spawned from the one long-lived spawner thread: the parent-death signal follows the
         // thread that forked, and that one never ends before the driver.
         let (result, pid) = SpawnThread.shared.run { () -> (Int32, pid_t) in

@@ -1,10 +1,13 @@
 /// Where a job stands, as the experiment reports it.
 ///
 /// A job is one process: an ensemble member, a model or a database node. Its status starts
-/// at ``new``, becomes ``running`` once launched, and ends in one of the three terminal states.
+/// at ``new``, becomes ``running`` once launched (``pending`` first while a workload manager
+/// queues it), and ends in one of the three terminal states.
 public enum JobStatus: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
     /// Declared but not launched.
     case new
+    /// Submitted to a workload manager and waiting in its queue (a batch job not yet started).
+    case pending
     /// Launched and not yet finished.
     case running
     /// Exited on its own with code 0.
@@ -17,7 +20,7 @@ public enum JobStatus: String, Sendable, Hashable, CaseIterable, CustomStringCon
     /// Whether the job has finished for good: completed, failed or cancelled.
     public var isTerminal: Bool {
         switch self {
-        case .new, .running: false
+        case .new, .pending, .running: false
         case .completed, .failed, .cancelled: true
         }
     }
@@ -26,6 +29,7 @@ public enum JobStatus: String, Sendable, Hashable, CaseIterable, CustomStringCon
     public var description: String {
         switch self {
         case .new: "New"
+        case .pending: "Pending"
         case .running: "Running"
         case .completed: "Completed"
         case .failed: "Failed"

@@ -1,0 +1,105 @@
+import Foundation
+import Glibc
+import Synchronization
+import Testing
+
+/// The one-node Slurm of `scripts/slurm-local.sh`, for tests of the Slurm launcher.
+///
+/// The first test that needs it checks that Slurm answers (`sinfo`); if not, it runs
+/// `scripts/slurm-local.sh start` (which installs Slurm first when missing) — under `CI`
+/// always, on a developer machine only when Slurm is installed — and stops it again when the
+/// test process exits. Without Slurm on a developer machine the tests are skipped with a
+/// loud message; under `CI` they fail.
+public enum LocalSlurm {
+    /// The repository's root (this file is `Sources/TandemTesting/…`).
+    public static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    private static let readiness: Mutex<String??> = Mutex(nil)
+
+    /// Makes sure Slurm answers, starting the local one if it must; skips (or fails under CI) otherwise.
+    public static func require() throws {
+        let problem = readiness.withLock { known -> String? in
+            if let known { return known }
+            let found = bringUp()
+            known = .some(found)
+            return found
+        }
+        try Peers.require(problem == nil, problem ?? "")
+    }
+
+    /// Why Slurm does not answer here, or `nil` when `sinfo` reaches its controller.
+    public static func unavailability() -> String? {
+        guard let sinfo = command("sinfo") else { return "Slurm is not installed (no sinfo)" }
+        return (try? runToEnd(sinfo, ["-h"]))?.status == 0 ? nil : "Slurm's controller does not answer (sinfo failed)"
+    }
+
+    private static func bringUp() -> String? {
+        guard let reason = unavailability() else { return nil }
+        let installed = FileManager.default.isExecutableFile(atPath: "/usr/sbin/slurmctld")
+        guard installed || TestEnvironment.isCI else {
+            return "\(reason); the Slurm launcher's tests need a Slurm: install slurm-wlm and munge "
+                + "(scripts/install-deps.sh --slurm) or run scripts/slurm-local.sh start as root"
+        }
+        guard getuid() == 0 else { return "\(reason), and scripts/slurm-local.sh start needs root to start one" }
+        guard let started = try? script("start"), started.status == 0 else {
+            return "scripts/slurm-local.sh start failed"
+        }
+        atexit { _ = try? LocalSlurm.script("stop") }
+        return unavailability()
+    }
+
+    /// Runs `scripts/slurm-local.sh <command>` to its end.
+    @discardableResult
+    public static func script(_ command: String) throws -> (status: Int32, output: String) {
+        try runToEnd("/bin/bash", [root.appendingPathComponent("scripts/slurm-local.sh").path, command])
+    }
+
+    /// Slurm's command `name` (`squeue`, `scontrol`, …) with `arguments`; its standard output.
+    @discardableResult
+    public static func run(_ name: String, _ arguments: [String]) throws -> String {
+        guard let path = command(name) else { throw TestEnvironmentError("\(name) is not installed") }
+        let result = try runToEnd(path, arguments)
+        guard result.status == 0 else {
+            throw TestEnvironmentError("\(name) \(arguments.joined(separator: " ")) failed: \(result.output)")
+        }
+        return result.output
+    }
+
+    /// The ids of every job in the queue.
+    public static func queuedJobs() throws -> [String] {
+        try run("squeue", ["-h", "-o", "%i"]).split(whereSeparator: \.isNewline).map(String.init)
+    }
+
+    /// The step ids running in `job`.
+    public static func steps(of job: String) throws -> [String] {
+        try run("squeue", ["-h", "-s", "-o", "%i"]).split(whereSeparator: \.isNewline).map(String.init)
+            .filter { $0.hasPrefix(job + ".") }
+    }
+
+    private static func command(_ name: String) -> String? {
+        ["/usr/bin/\(name)", "/usr/local/bin/\(name)"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    /// Runs a program to its end, its standard output and error in one temporary file (not a
+    /// pipe: the daemons `slurm-local.sh start` leaves running must hold nothing of ours).
+    private static func runToEnd(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("tandem-slurm-\(UUID().uuidString).log").path
+        defer { unlink(file) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, file, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+        guard spawned == 0 else { throw TestEnvironmentError("cannot run \(executable): \(String(cString: strerror(spawned)))") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let code = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        return (code, (try? String(contentsOfFile: file, encoding: .utf8)) ?? "")
+    }
+}
