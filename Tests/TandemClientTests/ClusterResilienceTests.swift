@@ -41,7 +41,8 @@ import TandemTesting
     }
 
     @Test func aFailedOverMasterLosesNothingWrittenBefore() throws {
-        let cluster = try Peers.moduleCluster(replicas: 1, nodeTimeoutMilliseconds: 1_000)
+        // Long enough that a loaded machine does not fail a healthy node before the one killed.
+        let cluster = try Peers.moduleCluster(replicas: 1, nodeTimeoutMilliseconds: 3_000)
         let client = try cluster.client(commandRetry: RetryPolicy(timeoutMilliseconds: 60_000, intervalMilliseconds: 100))
         let names = keysOnEveryShard(client, stem: "kept_", perShard: 3).flatMap { $0 }
         for (index, name) in names.enumerated() { try client.putTensor(name, [Float(index)], shape: [1]) }

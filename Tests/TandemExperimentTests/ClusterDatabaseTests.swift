@@ -16,7 +16,7 @@ import TandemTesting
         var database = try experiment.createDatabase(port: try TestEnvironment.freeClusterPorts(count: count), shards: shards)
         database.replicasPerShard = replicas
         database.modulePath = try Peers.module()
-        database.clusterNodeTimeout = .milliseconds(1500)
+        database.clusterNodeTimeout = .seconds(3)
         database.readinessTimeout = .seconds(120)
         return database
     }

@@ -5,8 +5,9 @@ import Testing
 import TandemTesting
 @testable import TandemExperiment
 
-/// The standalone database as one Slurm step: started, waited for until ready, used by a
-/// model's step through `SSDB`, and stopped with scancel.
+/// The database through Slurm: a standalone one as one step (started, waited for until
+/// ready, used by a model's step through `SSDB`, stopped with scancel), and a sharded one as
+/// one step per node, formed into a Redis Cluster once every step runs.
 @Suite(.serialized, .enabled(if: Peers.moduleTestsEnabled)) struct SlurmDatabaseTests {
     @Test func theDatabaseRunsAsAStepAndServesTheModelsStep() throws {
         let module = try Peers.module()
@@ -41,5 +42,38 @@ import TandemTesting
         #expect(try TestEnvironment.waitUntil(seconds: 60) { try !LocalSlurm.steps(of: allocation).contains(report.jobID) })
         launcher.release()
         #expect(try TestEnvironment.waitUntil(seconds: 60) { try !LocalSlurm.queuedJobs().contains(allocation) })
+    }
+
+    @Test func aShardedDatabaseRunsAsOneStepPerNode() throws {
+        let module = try Peers.module()
+        try LocalSlurm.require()
+        let launcher = try LocalSlurm.launcher()
+        defer { launcher.release() }
+        let directory = try TestEnvironment.makeTemporaryDirectory(prefix: "slurm-cluster")
+        let experiment = try Experiment(name: "db", directory: directory, launcher: launcher)
+        var database = try experiment.createDatabase(port: try TestEnvironment.freeClusterPorts(count: 3), shards: 3)
+        database.modulePath = module
+        database.readinessTimeout = .seconds(120)
+        try experiment.start(database)
+
+        let allocation = try #require(launcher.allocationID)
+        let reports = experiment.reports(of: database)
+        #expect(reports.map(\.name) == ["orchestrator_0", "orchestrator_1", "orchestrator_2"])
+        let steps = try LocalSlurm.steps(of: allocation)
+        for report in reports {
+            #expect(report.status == .running && report.jobID.hasPrefix(allocation + "."), "\(report.jobID)")
+            #expect(steps.contains(report.jobID), "each node is a step of the allocation")
+        }
+        for node in database.nodes {
+            let connection = try DatabaseConnection(address: node.address)
+            #expect(try connection.clusterState() == "ok")
+            #expect(try connection.clusterNodes()?.count == 3)
+        }
+
+        experiment.stop(database, grace: .seconds(30))
+        #expect(experiment.reports(of: database).allSatisfy { $0.status == .cancelled })
+        #expect(try TestEnvironment.waitUntil(seconds: 60) {
+            try Set(LocalSlurm.steps(of: allocation)).isDisjoint(with: reports.map(\.jobID))
+        })
     }
 }
