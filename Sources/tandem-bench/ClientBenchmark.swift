@@ -33,7 +33,7 @@ struct ClientBenchmark: BenchmarkArea {
         let server = try BenchServer(module: hasModule ? modulePath : nil)
         defer { server.stop() }
         let client = try Client(address: .tcp(host: "127.0.0.1", port: server.port))
-        let peer = try PythonPeer(python: python ?? environment["TANDEM_PYTHON"], port: server.port, module: hasModule)
+        let peer = hasModule ? try SmartRedisPeer(python: python ?? environment["TANDEM_PYTHON"], ssdb: "127.0.0.1:\(server.port)", clustered: false) : nil
         defer { peer?.stop() }
         let scale = options.quick ? 1 : 4
 
@@ -178,85 +178,4 @@ struct ClientBenchmark: BenchmarkArea {
         record.fields += [("peer", "smartredis 0.6.1 python"), ("peer_median_ms", peerMs), (rateKey, rate(peerMs)),
                           ("ratio", ratio)]
     }
-}
-
-// MARK: - The Python peer
-
-/// The same cases run by the SmartRedis Python client in a long-lived Python process, timed
-/// there with `perf_counter`: each request `case iterations` on stdin is answered with the
-/// milliseconds per operation on stdout.
-private final class PythonPeer {
-    private let process = Process()
-    private let input = Pipe()
-    private let output = Pipe()
-    private var buffer = Data()
-
-    /// Starts the peer, or returns `nil` without a usable interpreter.
-    init?(python: String?, port: Int, module: Bool) throws {
-        guard module, let python, FileManager.default.isExecutableFile(atPath: python) else { return nil }
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = ["-c", Self.script]
-        var environment = ProcessInfo.processInfo.environment
-        environment[ClientVariables.address] = "127.0.0.1:\(port)"
-        environment[ClientVariables.databaseType] = "Standalone"
-        environment["SR_LOG_LEVEL"] = "QUIET"
-        for key in [ClientVariables.keyIn, ClientVariables.keyOut] { environment[key] = nil }
-        process.environment = environment
-        process.standardInput = input
-        process.standardOutput = output
-        try process.run()
-    }
-
-    /// Milliseconds per operation of `name` over `iterations` operations.
-    func time(_ name: String, iterations: Int) throws -> Double {
-        input.fileHandleForWriting.write(Data("\(name) \(iterations)\n".utf8))
-        while true {
-            if let newline = buffer.firstIndex(of: 10) {
-                let line = String(decoding: buffer[..<newline], as: UTF8.self)
-                buffer.removeSubrange(...newline)
-                guard let ms = Double(line) else { throw ValidationError("the SmartRedis peer said: \(line)") }
-                return ms
-            }
-            let chunk = output.fileHandleForReading.availableData
-            guard !chunk.isEmpty else { throw ValidationError("the SmartRedis peer exited") }
-            buffer.append(chunk)
-        }
-    }
-
-    func stop() {
-        try? input.fileHandleForWriting.close()
-        process.waitUntilExit()
-    }
-
-    static let script = """
-        import sys, time
-        import numpy as np
-        from smartredis import Client, Dataset
-        client = Client(None)
-        rng = np.random.default_rng(1)
-        small = rng.random((64, 64), dtype=np.float32)
-        batch = rng.random((400, 64, 64), dtype=np.float32)
-        dataset = Dataset("py_sim_data")
-        field = rng.random((1, 64, 64, 1), dtype=np.float32)
-        dataset.add_tensor("u_init", field)
-        dataset.add_tensor("u_steady", field[:, ::-1].copy())
-        def tensor_put_get():
-            client.put_tensor("py_small", small); client.get_tensor("py_small")
-        def batch_put_get():
-            client.put_tensor("py_batch", batch); client.get_tensor("py_batch")
-        def put_dataset():
-            client.put_dataset(dataset)
-        def batch_put():
-            client.put_tensor("py_batch", batch)
-        def batch_get():
-            client.get_tensor("py_batch")
-        cases = {"tensor_put_get": tensor_put_get, "batch_put_get": batch_put_get, "batch_put": batch_put,
-                 "batch_get": batch_get, "put_dataset": put_dataset}
-        for line in sys.stdin:
-            name, iterations = line.split()
-            fn, iterations = cases[name], int(iterations)
-            start = time.perf_counter()
-            for _ in range(iterations): fn()
-            print((time.perf_counter() - start) * 1000 / iterations, flush=True)
-        """
 }
