@@ -1,9 +1,14 @@
 import CBLAS
 import HeatDiffusion
+import Synchronization
 
 /// The reference method: the whole `size² × size²` system assembled densely and solved by
 /// LU with partial pivoting (LAPACK `dgesv` from OpenBLAS), in double precision.
 enum DenseReference {
+    /// One `dgesv` at a time: parameterized cases run in parallel, and concurrent calls into
+    /// OpenBLAS's threaded LU were seen to hang with both cores busy.
+    private static let lapack = Mutex(())
+
     static func solve(_ problem: HeatProblem) -> [Double] {
         let size = problem.size
         let n = size * size
@@ -25,7 +30,7 @@ enum DenseReference {
         }
         var order = Int32(n), rhs: Int32 = 1, lda = Int32(n), ldb = Int32(n), info: Int32 = 0
         var pivots = [Int32](repeating: 0, count: n)
-        dgesv_(&order, &rhs, &a, &lda, &pivots, &b, &ldb, &info)
+        lapack.withLock { _ in dgesv_(&order, &rhs, &a, &lda, &pivots, &b, &ldb, &info) }
         precondition(info == 0, "dgesv failed with info \(info)")
         return b
     }
