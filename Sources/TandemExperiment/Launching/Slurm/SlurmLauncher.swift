@@ -278,7 +278,15 @@ public final class SlurmLauncher: Launcher {
             return held
         }) else { return }
         scancel(held.id, signal: nil)
-        if let holder = held.holder { local.send(.terminate, to: holder) }
+        guard let holder = held.holder else { return }
+        // salloc normally ends once its allocation is revoked; one that lingers is killed.
+        local.send(.terminate, to: holder)
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline {
+            if case .ended = local.state(of: holder) { return }
+            Experiment.pause(.milliseconds(20))
+        }
+        local.send(.kill, to: holder)
     }
 
     /// The allocation steps run in, obtained now if it must be.
