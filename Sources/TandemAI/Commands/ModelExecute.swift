@@ -91,17 +91,7 @@ enum ModelExecute {
     /// Reads the inputs, then blocks the client and queues the run.
     private static func enqueue(_ model: ModelValue, inputs: Range<Int>, outputs: Range<Int>, timeout: Int64,
                                 args: Arguments, in ctx: Context) throws(CommandError) {
-        var tensors: [TensorValue] = []
-        tensors.reserveCapacity(inputs.count)
-        for i in inputs {
-            guard let name = args[i] else { throw .tensorKeyEmpty }
-            let tensor = try ctx.withKey(name, write: false) { key throws(CommandError) -> TensorValue in
-                if key.isEmpty { throw .tensorKeyEmpty }
-                guard let tensor = key.tensor else { throw .wrongType }
-                return tensor
-            }
-            tensors.append(tensor)
-        }
+        let tensors = try ctx.inputTensors(at: inputs, of: args)
         guard let pool = WorkerPool.pool(forDevice: model.definition.device) else {
             throw CommandError("ERR no worker thread is running for device \(model.definition.deviceName)")
         }

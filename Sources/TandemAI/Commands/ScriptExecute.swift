@@ -113,17 +113,7 @@ enum ScriptExecute {
     private static func enqueue(_ script: ScriptValue, function: String, inputIndexes: [Int], variadicStart: Int?,
                                 outputs: Range<Int>, keys: [[UInt8]], arguments: [[UInt8]], timeout: Int64,
                                 args: Arguments, in ctx: Context) throws(CommandError) {
-        var tensors: [TensorValue] = []
-        tensors.reserveCapacity(inputIndexes.count)
-        for i in inputIndexes {
-            guard let name = args[i] else { throw .tensorKeyEmpty }
-            let tensor = try ctx.withKey(name, write: false) { key throws(CommandError) -> TensorValue in
-                if key.isEmpty { throw .tensorKeyEmpty }
-                guard let tensor = key.tensor else { throw .wrongType }
-                return tensor
-            }
-            tensors.append(tensor)
-        }
+        let tensors = try ctx.inputTensors(at: inputIndexes, of: args)
         guard let pool = WorkerPool.pool(forDevice: script.device) else {
             throw CommandError("ERR no worker thread is running for device \(script.deviceName)")
         }
