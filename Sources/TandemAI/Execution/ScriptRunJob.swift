@@ -58,15 +58,7 @@ final class ScriptRunJob: BlockedJob, @unchecked Sendable {
     override func reply(_ ctx: Context) throws(CommandError) {
         if timedOut { return ctx.replySimple("TIMEDOUT") }
         if let failure { throw CommandError(failure) }
-        for key in outputKeys {
-            try ctx.withKey(key, write: true) { handle throws(CommandError) in try handle.requireEmptyOr(DataTypes.tensor) }
-        }
-        for (key, tensor) in zip(outputKeys, outputs) {
-            try ctx.withKey(key, write: true) { handle throws(CommandError) in
-                try handle.set(tensor, as: DataTypes.tensor, what: "tensor")
-            }
-            TensorType.replicate(tensor, key: key, in: ctx)
-        }
+        try ctx.storeOutputTensors(outputs, under: outputKeys)
         ctx.replyOK()
     }
 

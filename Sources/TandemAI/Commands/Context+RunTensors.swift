@@ -16,3 +16,19 @@ extension Context {
         return tensors
     }
 }
+
+extension Context {
+    /// Stores a model or script run's `outputs` under `keys`: every key checked first (one
+    /// WRONGTYPE error, nothing written), then each written and replicated.
+    func storeOutputTensors(_ outputs: [TensorValue], under keys: [OpaquePointer]) throws(CommandError) {
+        for key in keys {
+            try withKey(key, write: true) { handle throws(CommandError) in try handle.requireEmptyOr(DataTypes.tensor) }
+        }
+        for (key, tensor) in zip(keys, outputs) {
+            try withKey(key, write: true) { handle throws(CommandError) in
+                try handle.set(tensor, as: DataTypes.tensor, what: "tensor")
+            }
+            TensorType.replicate(tensor, key: key, in: self)
+        }
+    }
+}
