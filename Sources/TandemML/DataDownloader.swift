@@ -10,7 +10,8 @@ import TandemTensor
 /// `⟨prefix⟩.⟨listName⟩` of every one is read. In dynamic mode, every ``epoch()`` first
 /// fetches what was appended since the last look, so the data set grows while the
 /// simulations run. Replicas of a distributed trainer each take every
-/// `replicaCount`-th batch.
+/// `replicaCount`-th batch. With ``Options/prefetch``, what arrives while an epoch trains is
+/// downloaded meanwhile, on another thread with a client of its own.
 ///
 /// ```swift
 /// let downloader = try DataDownloader(client: client, listName: "training_data")
@@ -34,16 +35,21 @@ public final class DataDownloader {
         public var replicaCount: Int
         /// Seed of the shuffling; `nil` for a random one.
         public var seed: UInt64?
+        /// Whether, in dynamic mode, the data uploaded while an epoch's batches are in use is
+        /// fetched in the background (by a second connection) rather than when the next
+        /// epoch starts. The next epoch sees the same data either way.
+        public var prefetch: Bool
 
         /// Creates options; the defaults are SmartSim's.
         public init(batchSize: Int = 32, dynamic: Bool = true, shuffle: Bool = true,
-                    replicaRank: Int = 0, replicaCount: Int = 1, seed: UInt64? = nil) {
+                    replicaRank: Int = 0, replicaCount: Int = 1, seed: UInt64? = nil, prefetch: Bool = true) {
             self.batchSize = batchSize
             self.dynamic = dynamic
             self.shuffle = shuffle
             self.replicaRank = replicaRank
             self.replicaCount = replicaCount
             self.seed = seed
+            self.prefetch = prefetch
         }
     }
 
@@ -68,6 +74,10 @@ public final class DataDownloader {
     private var targets = SampleBuffer()
     private var order: [Int] = []
     private var generator: SeededGenerator
+    /// The fetch running while an epoch's batches are used, if any.
+    private var pending: BackgroundFetch?
+    /// The background fetches' own connection, made on first use.
+    private var prefetchClient: Client?
 
     /// Creates a downloader for the list `info` describes.
     ///
@@ -111,28 +121,56 @@ public final class DataDownloader {
     @discardableResult
     public func update() throws(ClientError) -> Int {
         let before = samples.count
+        if let pending {
+            self.pending = nil
+            try absorb(pending.finish())
+        }
+        try absorb(Self.fetch(client, sources: sources, listName: info.listName, from: nextIndices, every: options.replicaCount))
+        let added = samples.count - before
+        if added > 0 { order += before..<samples.count }
+        return added
+    }
+
+    /// The datasets appended to every source's list from `nextIndices` on (every `step`-th).
+    private static func fetch(_ client: Client, sources: [String], listName: String, from nextIndices: [Int],
+                              every step: Int) throws(ClientError) -> FetchedData {
+        var fetched = FetchedData(nextIndices: nextIndices)
         for (u, source) in sources.enumerated() {
             if !source.isEmpty {
                 client.useListEnsemblePrefix(true)
                 try client.setDataSource(source)
             }
-            let length = try client.getListLength(info.listName)
+            let length = try client.getListLength(listName)
             guard length > nextIndices[u] else { continue }
-            let indices = Array(stride(from: nextIndices[u], to: length, by: options.replicaCount))
-            let datasets: [Dataset]
-            if options.replicaCount == 1 {
-                datasets = try client.getDatasetListRange(info.listName, start: indices.first!, end: indices.last!)
+            let indices = Array(stride(from: nextIndices[u], to: length, by: step))
+            if step == 1 {
+                fetched.datasets += try client.getDatasetListRange(listName, start: indices.first!, end: indices.last!)
             } else {
-                var fetched: [Dataset] = []
-                for i in indices { fetched += try client.getDatasetListRange(info.listName, start: i, end: i) }
-                datasets = fetched
+                for i in indices { fetched.datasets += try client.getDatasetListRange(listName, start: i, end: i) }
             }
-            for dataset in datasets { try add(dataset) }
-            nextIndices[u] = indices.last! + options.replicaCount
+            fetched.nextIndices[u] = indices.last! + step
         }
-        let added = samples.count - before
-        if added > 0 { order += before..<samples.count }
-        return added
+        return fetched
+    }
+
+    private func absorb(_ fetched: FetchedData) throws(ClientError) {
+        for dataset in fetched.datasets { try add(dataset) }
+        nextIndices = fetched.nextIndices
+    }
+
+    /// Starts fetching, on another thread, what arrives while the current epoch is used.
+    private func startPrefetch() throws(ClientError) {
+        let client: Client
+        if let existing = prefetchClient {
+            client = existing
+        } else {
+            client = try Client(configuration: self.client.configuration)
+            prefetchClient = client
+        }
+        let sources = sources, listName = info.listName, step = options.replicaCount
+        pending = BackgroundFetch(from: nextIndices) { from throws(ClientError) in
+            try Self.fetch(client, sources: sources, listName: listName, from: from, every: step)
+        }
     }
 
     /// Waits until at least one full mini-batch is available, fetching every `interval`.
@@ -156,17 +194,14 @@ public final class DataDownloader {
     }
 
     /// One epoch's mini-batches: in dynamic mode new data is fetched first; with shuffling
-    /// the order is new every epoch.
-    public func epoch() throws(ClientError) -> [Batch] {
+    /// the order is new every epoch. Batches are gathered when they are used.
+    public func epoch() throws(ClientError) -> Epoch {
         if options.dynamic { try update() }
         if options.shuffle { order.shuffle(using: &generator) }
-        let size = options.batchSize
-        return (0..<batchCount).map { b in
-            let indices = order[(b * size)..<((b + 1) * size)]
-            let x = samples.gather(indices)
-            let y: Tensor? = info.hasTargets ? targets.gather(indices) : (info.targetName == info.sampleName ? x : nil)
-            return Batch(samples: x, targets: y)
-        }
+        let targetBuffer = info.hasTargets ? targets : (info.targetName == info.sampleName ? samples : nil)
+        let epoch = Epoch(samples: samples, targets: targetBuffer, order: order, batchSize: options.batchSize)
+        if options.dynamic && options.prefetch { try startPrefetch() }
+        return epoch
     }
 
     private func add(_ dataset: Dataset) throws(ClientError) {

@@ -51,14 +51,15 @@ struct TrainingSession {
         for epoch in 1...options.epochs {
             let start = Date()
             let batches = try downloader.epoch()
+            try checkShapes(of: batches)
             var total = 0.0
-            for (index, batch) in batches.enumerated() {
+            for index in batches.indices {
                 if smoothDecay {
                     let done = (Double(epoch - 1) + Double(index) / Double(max(1, batches.count))) / Double(options.epochs)
                     trainer.optimizer.schedule = .constant(HeatUNet<Float>.learningRate(initial: options.initialLearningRate, progress: done))
                 }
-                try load(batch.samples, into: inputs)
-                try load(batch.targets ?? batch.samples, into: targets)
+                for map in [inputs, targets] { map.resize(batch: options.batchSize, channels: 1, height: options.grid.size, width: options.grid.size) }
+                batches.copy(index, samples: inputs.bytes, targets: targets.bytes)
                 total += trainer.step(inputs: inputs, targets: targets)
             }
             losses.append(total / Double(max(1, batches.count)))
@@ -89,14 +90,15 @@ struct TrainingSession {
         return downloader
     }
 
-    /// Copies a `[N, size, size, 1]` float32 batch into a feature map.
-    private func load(_ tensor: Tensor, into map: FeatureMap<Float>) throws {
-        guard tensor.dtype == .float, tensor.shape.count == 4, tensor.shape[1] == options.grid.size,
-              tensor.shape[2] == options.grid.size, tensor.shape[3] == 1 else {
-            throw ValidationErrorMessage("training batches must be float32 [N, \(options.grid.size), \(options.grid.size), 1], got \(tensor.dtype) \(tensor.shape)")
+    /// Refuses batches that are not float32 `[N, size, size, 1]` samples and targets (a
+    /// channel-last sample of one channel is laid out as the feature maps are).
+    private func checkShapes(of epoch: DataDownloader.Epoch) throws {
+        let expected = [options.grid.size, options.grid.size, 1]
+        for (what, type) in [("samples", epoch.sampleType), ("targets", epoch.targetType ?? epoch.sampleType)] {
+            guard type.dtype == .float, type.shape == expected else {
+                throw ValidationErrorMessage("training \(what) must be float32 [N, \(options.grid.size), \(options.grid.size), 1], got \(type.dtype.map { "\($0)" } ?? "none") [N, \(type.shape.map(String.init).joined(separator: ", "))]")
+            }
         }
-        map.resize(batch: tensor.shape[0], channels: 1, height: options.grid.size, width: options.grid.size)
-        tensor.withUnsafeBufferPointer(as: Float.self) { map.copyIn(nhwc: $0.baseAddress!) }
     }
 }
 

@@ -86,11 +86,11 @@ struct PipelineBenchmark: BenchmarkArea {
         let inputs = FeatureMap<Float>(), outputs = FeatureMap<Float>()
         var shuffle = SeededGenerator(seed: 1)
         func databaseEpoch() throws {
-            for b in try downloader.epoch() {
-                inputs.resize(batch: b.samples.shape[0], channels: 1, height: size, width: size)
-                outputs.resize(like: inputs)
-                b.samples.withUnsafeBufferPointer(as: Float.self) { inputs.copyIn(nhwc: $0.baseAddress!) }
-                b.targets!.withUnsafeBufferPointer(as: Float.self) { outputs.copyIn(nhwc: $0.baseAddress!) }
+            let epoch = try downloader.epoch()
+            inputs.resize(batch: batch, channels: 1, height: size, width: size)
+            outputs.resize(like: inputs)
+            for b in epoch.indices {
+                epoch.copy(b, samples: inputs.bytes, targets: outputs.bytes)
                 fromDatabase.step(inputs: inputs, targets: outputs)
             }
         }
@@ -99,7 +99,7 @@ struct PipelineBenchmark: BenchmarkArea {
         try databaseEpoch()
         memoryEpoch()
         var databaseTimes: [Double] = [], memoryTimes: [Double] = []
-        for _ in 0..<(options.quick ? 1 : 3) {
+        for _ in 0..<(options.quick ? 1 : 5) {
             databaseTimes.append(try measureMedian(warmup: 0, repeats: 1) { try databaseEpoch() })
             memoryTimes.append(measureMedian(warmup: 0, repeats: 1) { memoryEpoch() })
         }

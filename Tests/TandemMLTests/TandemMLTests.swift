@@ -140,6 +140,47 @@ func ids(_ tensor: Tensor) -> [Int] {
         #expect(shares[1] == Set(5..<10).union(15..<20))
     }
 
+    @Test func batchesCopyIntoACallersBufferAsTheyGather() throws {
+        let db = try Database()
+        try upload(db, producers: ["sim_0"], batches: 3)
+        let downloader = try DataDownloader(client: db.client(keyIn: ["sim_0"]), info: DataInfo(),
+                                            options: .init(batchSize: 4, seed: 3))
+        try downloader.update()
+        let epoch = try downloader.epoch()
+        #expect(epoch.count == 3, "15 samples make 3 full batches of 4")
+        #expect(epoch.sampleType.dtype == .float && epoch.sampleType.shape == [2, 2, 1])
+        #expect(epoch.sampleBytesPerBatch == 4 * 4 * 4 && epoch.targetBytesPerBatch == 4 * 4 * 4)
+        var samples = [Float](repeating: -1, count: 16), targets = [Float](repeating: -1, count: 16)
+        for b in epoch.indices {
+            samples.withUnsafeMutableBytes { s in targets.withUnsafeMutableBytes { t in epoch.copy(b, samples: s, targets: t) } }
+            #expect(samples == epoch[b].samples.scalars(as: Float.self))
+            #expect(targets == epoch[b].targets!.scalars(as: Float.self))
+            #expect(ids(epoch[b].targets!) == ids(epoch[b].samples).map { $0 + 500 })
+        }
+    }
+
+    @Test func prefetchingSeesWhatArrivesDuringAnEpochOnce() throws {
+        let db = try Database()
+        let uploader = try TrainingDataUploader(client: db.client(keyOut: "sim_0"))
+        try uploader.putBatch(samples: identifiedSamples(0..<5), targets: identifiedSamples(0..<5))
+        let downloader = try DataDownloader(client: db.client(keyIn: ["sim_0"]), info: DataInfo(),
+                                            options: .init(batchSize: 5, seed: 4, prefetch: true))
+        try downloader.waitForSamples(tries: 1, interval: 0)
+        var uploaded = 5
+        for round in 0..<6 {
+            let epoch = try downloader.epoch()
+            #expect(epoch.count == uploaded / 5, "round \(round)")
+            #expect(Set(epoch.flatMap { ids($0.samples) }) == Set(0..<uploaded), "round \(round)")
+            // While the epoch is in use, new batches arrive (some rounds several, one none).
+            for _ in 0..<(round % 3) {
+                try uploader.putBatch(samples: identifiedSamples(uploaded..<(uploaded + 5)), targets: identifiedSamples(uploaded..<(uploaded + 5)))
+                uploaded += 5
+            }
+        }
+        try downloader.update()
+        #expect(downloader.sampleCount == uploaded, "nothing fetched twice")
+    }
+
     @Test func mismatchedBatchesAreAClearError() throws {
         let db = try Database()
         let uploader = try TrainingDataUploader(client: db.client(keyOut: "sim_0"))

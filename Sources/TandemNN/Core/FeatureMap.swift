@@ -58,6 +58,12 @@ public final class FeatureMap<Scalar: NNScalar>: @unchecked Sendable {
     /// The first value; planes follow each other sample by sample, channel by channel.
     public var pointer: UnsafeMutablePointer<Scalar> { storage.base }
 
+    /// Every value's bytes, in the order of ``pointer`` (for copying data in without a
+    /// detour through an array).
+    public var bytes: UnsafeMutableRawBufferPointer {
+        UnsafeMutableRawBufferPointer(start: storage.base, count: count * MemoryLayout<Scalar>.stride)
+    }
+
     /// The start of the plane of `channel` in `sample`.
     @inline(__always)
     public func plane(_ sample: Int, _ channel: Int) -> UnsafeMutablePointer<Scalar> {
