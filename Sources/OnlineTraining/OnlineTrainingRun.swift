@@ -139,6 +139,8 @@ public final class OnlineTrainingRun: Sendable {
         try experiment.generate(database, ensemble, trainer, overwrite: true)
 
         try experiment.start(database)
+        // Where nodes run on other hosts (Slurm), each reported its address: use those.
+        database = experiment.running(database) ?? database
         watchDatabase(database)
         try note(database.isCluster
             ? "database ready: a Redis Cluster of \(database.shards) shards × \(1 + database.replicasPerShard) nodes at "

@@ -64,10 +64,16 @@ import TandemTesting
             #expect(report.status == .running && report.jobID.hasPrefix(allocation + "."), "\(report.jobID)")
             #expect(steps.contains(report.jobID), "each node is a step of the allocation")
         }
-        for node in database.nodes {
+        // Each node's step reported the address it bound on its host; clients get those.
+        let running = try #require(experiment.running(database))
+        for node in running.nodes {
+            let reported = try String(contentsOf: running.directory.appendingPathComponent("\(node.name).host"), encoding: .utf8)
+            #expect(reported == "127.0.0.1\n" && node.host == "127.0.0.1", "\(node.name): \(reported)")
+            #expect(running.learnedHosts[node.name] == node.host)
             let connection = try DatabaseConnection(address: node.address)
             #expect(try connection.clusterState() == "ok")
             #expect(try connection.clusterNodes()?.count == 3)
+            #expect(try connection.send("CONFIG", "GET", "bind").array?.last?.string == "127.0.0.1")
         }
 
         experiment.stop(database, grace: .seconds(30))

@@ -95,12 +95,18 @@ public struct Orchestrator: Entity, Hashable {
     public var isCluster: Bool { shards > 1 }
 
     /// Its servers: the masters in slot order, then the replicas dealt to the masters in turn.
+    /// Each binds ``host`` unless its step reported another address (see ``learnedHosts``).
     public var nodes: [DatabaseNode] {
         let count = shards * (1 + (isCluster ? replicasPerShard : 0))
         return ClusterFormation.masterIndices(count: count, shards: shards).enumerated().map { index, master in
-            DatabaseNode(name: "\(name)_\(index)", host: host, port: port + index, masterIndex: master)
+            let name = "\(name)_\(index)"
+            return DatabaseNode(name: name, host: learnedHosts[name] ?? host, port: port + index, masterIndex: master)
         }
     }
+
+    /// The address each node's step found for ``interface`` on the host it runs on, by node
+    /// name, when the launcher runs steps on other hosts (Slurm); empty before a start.
+    public internal(set) var learnedHosts: [String: String] = [:]
 
     /// The environment variable that carries the address: `SSDB` for the default identifier,
     /// `SSDB_<name>` otherwise (SmartSim's rule).

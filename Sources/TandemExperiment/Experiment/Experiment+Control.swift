@@ -31,6 +31,13 @@ extension Experiment {
         return state.withLock { state in entity.jobNames.compactMap { state.latest($0).map(labelled(at: now)) } }
     }
 
+    /// `database` as it was started: where a launcher runs steps on other hosts, each node's
+    /// address is the one its step reported. `nil` when it is not running.
+    public func running(_ database: Orchestrator) -> Orchestrator? {
+        refresh()
+        return state.withLock { $0.databases[database.name] }
+    }
+
     /// Every run of every job, in start order: what ``summary(format:)`` tabulates.
     public func reports() -> [JobReport] {
         refresh()

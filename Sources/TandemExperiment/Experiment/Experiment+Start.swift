@@ -155,10 +155,13 @@ extension Experiment {
     private func launch(_ database: Orchestrator, plan: DatabaseLaunchPlan) throws(ExperimentError) {
         let deadline = ContinuousClock.now + database.readinessTimeout
         var launched: [String] = []
+        var database = database
         do throws(ExperimentError) {
             for node in database.nodes {
                 launched.append(node.name)
-                try launch(node, of: database, plan: plan, deadline: deadline)
+                if let host = try launch(node, of: database, plan: plan, deadline: deadline) {
+                    database.learnedHosts[node.name] = host
+                }
             }
             if database.isCluster { try formCluster(database, deadline: deadline) }
         } catch {
@@ -168,9 +171,10 @@ extension Experiment {
         state.withLock { $0.databases[database.name] = database }
     }
 
-    /// Launches one node and waits until it answers with the module loaded.
+    /// Launches one node and waits until it answers with the module loaded. Where the
+    /// launcher runs steps on other hosts, the node reports the address it bound (returned).
     private func launch(_ node: DatabaseNode, of database: Orchestrator, plan: DatabaseLaunchPlan,
-                        deadline: ContinuousClock.Instant) throws(ExperimentError) {
+                        deadline: ContinuousClock.Instant) throws(ExperimentError) -> String? {
         let configuration = database.configurationFile(of: node)
         try PrivateFiles.write(Data(database.configuration(of: node, modulePath: plan.modulePath).utf8), to: configuration)
         // A cluster's node table is rebuilt at every start, as the configuration is.
@@ -181,11 +185,16 @@ extension Experiment {
             environment: environment, workingDirectory: database.directory,
             outputFile: output, errorFile: database.directory.appendingPathComponent("\(node.name).err"),
             outlivesDriver: database.outlivesDriver)
-        let job = try launch(step, entityType: "DBNode", address: node.address, password: database.password)
+        let entry = launcher.runsStepsElsewhere ? DatabaseNodeEntry(node: node, database: database) : nil
+        entry?.clear()
+        let job = try launch(entry?.wrap(step) ?? step, entityType: "DBNode", address: node.address, password: database.password)
+        var node = node
         do {
+            if let entry { node.host = try entry.waitForHost(job: job, launcher: launcher, deadline: deadline) }
             try waitUntilReady(node, of: database, job: job, modulePath: plan.modulePath, deadline: deadline)
+            return entry.map { _ in node.host }
         } catch {
-            let log = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+            let log = [output, step.errorFile].compactMap { try? String(contentsOf: $0, encoding: .utf8) }.joined()
             let tail = log.split(separator: "\n").suffix(8).joined(separator: "\n")
             throw ExperimentError(.databaseNotReady, error.message + (tail.isEmpty ? "" : "\nredis-server log:\n" + tail))
         }

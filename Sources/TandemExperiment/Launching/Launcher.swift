@@ -31,6 +31,10 @@ public protocol Launcher: Sendable {
     /// How the summary shows the job: its identifier by default; the Slurm launcher shows
     /// the job and step ids Slurm gave it once known.
     func label(of job: JobID) -> String
+
+    /// Whether steps may run on hosts other than the driver's (so a database node must find
+    /// its own address there): `false` for the local launcher.
+    var runsStepsElsewhere: Bool { get }
 }
 
 extension Launcher {
@@ -46,6 +50,8 @@ extension Launcher {
     }
 
     public func label(of job: JobID) -> String { job.rawValue }
+
+    public var runsStepsElsewhere: Bool { false }
 }
 
 /// A job's identifier in its launcher.

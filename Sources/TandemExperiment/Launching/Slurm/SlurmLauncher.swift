@@ -72,6 +72,9 @@ public final class SlurmLauncher: Launcher {
     }
 
     public var name: String { "slurm" }
+
+    /// Steps run on whichever nodes Slurm gives them.
+    public var runsStepsElsewhere: Bool { true }
     /// Which allocation steps run in.
     public let allocation: Allocation
     /// Whether steps share the allocation's CPUs (`srun --overlap --overcommit`), as local
