@@ -3,10 +3,12 @@ import Glibc
 import Synchronization
 import Testing
 
-/// The one-node Slurm of `scripts/slurm-local.sh`, for tests of the Slurm launcher.
+/// The local Slurm of `scripts/slurm-local.sh`, for tests of the Slurm launcher: one node on
+/// this machine (partition `local`) and ``hostCount`` nodes in network namespaces standing for
+/// separate hosts (partition `hosts`).
 ///
 /// The first test that needs it checks that Slurm answers (`sinfo`); if not, it runs
-/// `scripts/slurm-local.sh start` (which installs Slurm first when missing) — under `CI`
+/// `scripts/slurm-local.sh start --hosts 3` (which installs Slurm first when missing) — under `CI`
 /// always, on a developer machine only when Slurm is installed — and stops it again when the
 /// test process exits. Without Slurm on a developer machine the tests are skipped with a
 /// loud message; under `CI` they fail.
@@ -42,11 +44,25 @@ public enum LocalSlurm {
                 + "(scripts/install-deps.sh --slurm) or run scripts/slurm-local.sh start as root"
         }
         guard getuid() == 0 else { return "\(reason), and scripts/slurm-local.sh start needs root to start one" }
-        guard let started = try? script("start"), started.status == 0 else {
-            return "scripts/slurm-local.sh start failed"
+        guard let started = try? runToEnd("/bin/bash", [root.appendingPathComponent("scripts/slurm-local.sh").path,
+                                                         "start", "--hosts", "\(hostCount)"]), started.status == 0 else {
+            return "scripts/slurm-local.sh start --hosts \(hostCount) failed"
         }
         atexit { _ = try? LocalSlurm.script("stop") }
         return unavailability()
+    }
+
+    /// The nodes that stand for other hosts when the tests start Slurm themselves.
+    public static let hostCount = 3
+
+    /// Makes sure Slurm answers and its partition `hosts` has at least `count` nodes; skips
+    /// (or fails under CI) otherwise, for instance when Slurm was started without `--hosts`.
+    public static func requireHosts(_ count: Int) throws {
+        try require()
+        let nodes = (try? run("sinfo", ["-h", "-p", "hosts", "-o", "%D"]))
+            .flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 0
+        try Peers.require(nodes >= count, "the partition hosts has \(nodes) node(s), \(count) needed: run scripts/slurm-local.sh stop, "
+            + "then scripts/slurm-local.sh start --hosts \(hostCount) (as root; it needs network namespaces)")
     }
 
     /// Runs `scripts/slurm-local.sh <command>` to its end.

@@ -44,6 +44,35 @@ import TandemTesting
         #expect(try TestEnvironment.waitUntil(seconds: 60) { try !LocalSlurm.queuedJobs().contains(allocation) })
     }
 
+    /// Three shards on three hosts (network namespaces): each node binds its own host's
+    /// `eth0`, which the driver learns from the steps, and the cluster forms across hosts.
+    @Test func aShardedDatabaseSpreadsOverHosts() throws {
+        let module = try Peers.module()
+        try LocalSlurm.requireHosts(3)
+        let launcher = try LocalSlurm.hostsLauncher(nodes: 3)
+        defer { launcher.release() }
+        let directory = try TestEnvironment.makeTemporaryDirectory(prefix: "slurm-hosts")
+        let experiment = try Experiment(name: "db", directory: directory, launcher: launcher)
+        var database = try experiment.createDatabase(port: try TestEnvironment.freeClusterPorts(count: 3), interface: "eth0", shards: 3)
+        database.modulePath = module
+        database.password = "hosts-secret"
+        database.readinessTimeout = .seconds(120)
+        try experiment.start(database)
+        defer { experiment.stop(database, grace: .seconds(30)) }
+
+        let running = try #require(experiment.running(database))
+        let hosts = running.nodes.map(\.host)
+        #expect(Set(hosts).count == 3, "one node per host: \(hosts)")
+        #expect(hosts.allSatisfy { $0.hasPrefix("10.77.0.") }, "\(hosts)")
+        for node in running.nodes {
+            let connection = try DatabaseConnection(address: node.address, password: "hosts-secret")
+            #expect(try connection.clusterState() == "ok")
+            // The cluster's own view names every node by the address its host gave it.
+            #expect(Set(try connection.clusterNodes()?.map(\.address) ?? []) == Set(running.nodes.map(\.address)))
+        }
+        #expect(running.clientAddresses == running.nodes.map(\.address).joined(separator: ","))
+    }
+
     @Test func aShardedDatabaseRunsAsOneStepPerNode() throws {
         let module = try Peers.module()
         try LocalSlurm.require()

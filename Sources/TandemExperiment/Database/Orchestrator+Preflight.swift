@@ -34,7 +34,8 @@ extension Orchestrator {
                 "cannot start database \(name): the TandemAI module file \(module) does not exist or is unreadable; "
                 + "build it with `make module`")
         }
-        for node in nodes {
+        // Ports can be checked only where the interface is, when it is on this machine.
+        for node in nodes where !host.isEmpty {
             try Self.checkPortIsFree(host: host, port: node.port, database: name)
             if isCluster { try Self.checkPortIsFree(host: host, port: node.busPort, database: name) }
         }

@@ -35,7 +35,9 @@ public struct Orchestrator: Entity, Hashable {
     public var clusterNodeTimeout: Duration = .seconds(15)
     /// The interface asked for (`lo`, `eth0`, or an IPv4 address).
     public var interface: String
-    /// The IPv4 address `interface` resolved to; the server binds only to it.
+    /// The IPv4 address `interface` resolved to; the server binds only to it. Empty when the
+    /// experiment's launcher runs steps on other hosts and this machine has no such interface:
+    /// each node then reports its address when it starts (see ``learnedHosts``).
     public var host: String
     /// The database's directory: configuration, log (`.out`/`.err`) and any saved data.
     public var directory: URL
@@ -69,6 +71,14 @@ public struct Orchestrator: Entity, Hashable {
     /// - Throws: ``ExperimentError/Code-swift.struct/unknownInterface`` when `interface` has no IPv4 address.
     public init(name: String = "orchestrator", port: Int = 6780, interface: String = "lo",
                 threadsPerQueue: Int = 1, directory: URL) throws(ExperimentError) {
+        try self.init(name: name, port: port, interface: interface, threadsPerQueue: threadsPerQueue, directory: directory,
+                      interfaceMayBeElsewhere: false)
+    }
+
+    /// A declaration whose `interface` may exist only on the hosts the nodes run on
+    /// (`interfaceMayBeElsewhere`), as with a launcher that runs steps on other hosts.
+    init(name: String, port: Int, interface: String, threadsPerQueue: Int, directory: URL,
+         interfaceMayBeElsewhere: Bool) throws(ExperimentError) {
         guard (1...65535).contains(port) else {
             throw ExperimentError(.invalidDeclaration, "database port must be 1…65535, got \(port)")
         }
@@ -78,7 +88,11 @@ public struct Orchestrator: Entity, Hashable {
         self.name = name
         self.port = port
         self.interface = interface
-        self.host = try NetworkInterface.ipv4Address(of: interface)
+        do throws(ExperimentError) {
+            self.host = try NetworkInterface.ipv4Address(of: interface)
+        } catch where interfaceMayBeElsewhere && error.code == .unknownInterface {
+            self.host = ""
+        }
         self.threadsPerQueue = threadsPerQueue
         self.directory = directory
     }

@@ -97,7 +97,9 @@ public final class Experiment: Sendable {
     ///
     /// - Parameters:
     ///   - port: its TCP port (the first node's; further nodes take the next ports).
-    ///   - interface: the network interface it binds to (`lo`, loopback, by default), or an IPv4 address.
+    ///   - interface: the network interface it binds to (`lo`, loopback, by default), or an IPv4
+    ///     address. With a launcher that runs steps on other hosts (Slurm), each node binds the
+    ///     interface of that name on its own host, which this machine need not have.
     ///   - threadsPerQueue: TandemAI worker threads.
     ///   - identifier: `orchestrator` for the default database (its address goes to `SSDB`);
     ///     any other identifier `id` puts it in `SSDB_<id>`.
@@ -106,7 +108,8 @@ public final class Experiment: Sendable {
     public func createDatabase(port: Int = 6780, interface: String = "lo", threadsPerQueue: Int = 1,
                                identifier: String = "orchestrator", shards: Int = 1) throws(ExperimentError) -> Orchestrator {
         var database = try Orchestrator(name: identifier, port: port, interface: interface, threadsPerQueue: threadsPerQueue,
-                                        directory: entityDirectory(identifier))
+                                        directory: entityDirectory(identifier),
+                                        interfaceMayBeElsewhere: launcher.runsStepsElsewhere)
         database.shards = shards
         try database.checkShape()
         return database
