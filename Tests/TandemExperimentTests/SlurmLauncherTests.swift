@@ -216,10 +216,12 @@ import TandemTesting
     }
 }
 
-/// A driver launching through Slurm ends: whether it exits or is terminated, the steps, the
-/// batch job and the allocation it obtained go with it, and so do the members' own children.
+/// A driver launching through Slurm ends: whether it exits, is terminated or is killed, the
+/// steps, the batch job and the allocation it obtained go with it, and so do the members' own
+/// children.
 @Suite(.serialized) struct SlurmDriverEndTests {
-    @Test(arguments: [(batch: false, signal: SIGTERM), (batch: true, signal: SIGTERM), (batch: true, signal: 0)])
+    @Test(arguments: [(batch: false, signal: SIGTERM), (batch: true, signal: SIGTERM), (batch: true, signal: 0),
+                      (batch: false, signal: SIGKILL), (batch: true, signal: SIGKILL)])
     func nothingOutlivesTheDriver(batch: Bool, signal: Int32) throws {
         try LocalSlurm.require()
         let directory = try TestEnvironment.makeTemporaryDirectory(prefix: "slurm-driver")

@@ -82,6 +82,10 @@ public struct LaunchStep: Sendable, Hashable {
     /// Whether the job may outlive the driver (a detached database): it is then not stopped
     /// when the driver exits or is interrupted.
     public var outlivesDriver: Bool
+    /// Whether the driver's death reaches the job as SIGTERM rather than SIGKILL, for a job
+    /// that must act on it (a Slurm allocation's holder gives the allocation back, a batch
+    /// job's guard cancels it); the watchdog's SIGKILL follows two seconds later.
+    var stopsGracefully = false
     /// What the job asks of a workload manager (ignored by the local launcher).
     public var resources: JobResources
     /// More programs of the same step (MPMD); only a workload manager's launcher runs them.

@@ -38,7 +38,8 @@ public final class LocalLauncher: Launcher {
             var pid: pid_t = 0
             let result = CTandemSpawn_spawn(step.executable, argv, envp, step.workingDirectory.path,
                                             step.outputFile.path, step.errorFile.path,
-                                            step.outlivesDriver ? 1 : 0, step.outlivesDriver ? 0 : SIGKILL, &pid)
+                                            step.outlivesDriver ? 1 : 0,
+                                            step.outlivesDriver ? 0 : step.stopsGracefully ? SIGTERM : SIGKILL, &pid)
             return (result, pid)
         }
         guard result == 0 else {

@@ -259,6 +259,9 @@ public final class SlurmLauncher: Launcher {
             throw ExperimentError(.launchFailed, "Slurm refused the batch job \(batch.name): \(result.message)")
         }
         installCleanupOnce()
+        if !batch.steps.allSatisfy(\.outlivesDriver) {
+            _ = try SlurmJobGuard.start(jobID: id, scancel: commands["scancel"]!, local: local, environment: environment)
+        }
         let ids = batch.steps.map { JobID("\(id)/\($0.name)") }
         jobs.withLock { jobs in
             for (job, step) in zip(ids, batch.steps) {
@@ -276,20 +279,12 @@ public final class SlurmLauncher: Launcher {
     /// for an allocation it was given. Called when the driver exits.
     public func release() {
         guard let held = granted.withLock({ granted -> Granted? in
-            guard let held = granted, held.holder != nil else { return nil }
+            guard let held = granted, held.guardJob != nil else { return nil }
             granted = nil
             return held
         }) else { return }
         scancel(held.id, signal: nil)
-        guard let holder = held.holder else { return }
-        // salloc normally ends once its allocation is revoked; one that lingers is killed.
-        local.send(.terminate, to: holder)
-        let deadline = ContinuousClock.now + .seconds(10)
-        while ContinuousClock.now < deadline {
-            if case .ended = local.state(of: holder) { return }
-            Experiment.pause(.milliseconds(20))
-        }
-        local.send(.kill, to: holder)
+        if let guardJob = held.guardJob { local.send(.kill, to: guardJob) }
     }
 
     /// The allocation steps run in, obtained now if it must be.
@@ -298,11 +293,11 @@ public final class SlurmLauncher: Launcher {
         let request: AllocationRequest
         switch allocation {
         case .current:
-            return remember(Granted(id: environment["SLURM_JOB_ID"]!, holder: nil))
+            return remember(Granted(id: environment["SLURM_JOB_ID"]!, guardJob: nil))
         case .job(let id):
-            return remember(Granted(id: id, holder: nil))
+            return remember(Granted(id: id, guardJob: nil))
         case .automatic:
-            if let id = environment["SLURM_JOB_ID"] { return remember(Granted(id: id, holder: nil)) }
+            if let id = environment["SLURM_JOB_ID"] { return remember(Granted(id: id, guardJob: nil)) }
             request = AllocationRequest()
         case .obtain(let asked):
             request = asked
@@ -317,34 +312,41 @@ public final class SlurmLauncher: Launcher {
         }
     }
 
-    /// Runs `salloc … sleep infinity` tied to the driver and waits until Slurm grants it.
+    /// Runs `salloc --no-shell` and waits until Slurm grants the allocation; then a
+    /// ``SlurmJobGuard`` ties it to the driver.
     private func obtain(_ request: AllocationRequest) throws(ExperimentError) -> Granted {
-        var arguments = ["--job-name=tandem-\(getpid())"]
+        var arguments = ["--no-shell", "--job-name=tandem-\(getpid())"]
         arguments += SlurmOptions.options(for: JobResources(nodes: request.nodes, tasks: request.tasks,
                                                             timeLimit: request.timeLimit, partition: request.partition,
                                                             account: request.account))
-        arguments += request.arguments + ["sleep", "infinity"]
+        arguments += request.arguments
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("tandem-salloc-\(UUID().uuidString).log")
         defer { unlink(log.path) }
-        let holder = try local.launch(LaunchStep(
+        var asking = LaunchStep(
             name: "salloc", executable: commands["salloc"]!, arguments: arguments, environment: environment,
-            workingDirectory: URL(fileURLWithPath: "/"), outputFile: URL(fileURLWithPath: "/dev/null"), errorFile: log))
+            workingDirectory: URL(fileURLWithPath: "/"), outputFile: URL(fileURLWithPath: "/dev/null"), errorFile: log)
+        // Should the driver die while the request waits, salloc gets SIGTERM and withdraws it.
+        asking.stopsGracefully = true
+        let salloc = try local.launch(asking)
         let clock = ContinuousClock()
         let deadline = clock.now + startTimeout
         while true {
+            let ended = if case .ended = local.state(of: salloc) { true } else { false }
             let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
             if let range = text.range(of: "Granted job allocation ") {
                 let id = String(text[range.upperBound...].prefix(while: \.isNumber))
                 if !id.isEmpty {
                     installCleanupOnce()
-                    return Granted(id: id, holder: holder)
+                    let guardJob = try SlurmJobGuard.start(jobID: id, scancel: commands["scancel"]!, local: local,
+                                                           environment: environment)
+                    return Granted(id: id, guardJob: guardJob)
                 }
             }
-            if case .ended = local.state(of: holder) {
+            if ended {
                 throw ExperimentError(.launchFailed, "Slurm refused the allocation: \(Self.tail(text))")
             }
             if clock.now >= deadline {
-                local.send(.terminate, to: holder)
+                local.send(.terminate, to: salloc)
                 throw ExperimentError(.launchFailed,
                     "Slurm did not grant the allocation within \(startTimeout): \(Self.tail(text))")
             }
@@ -439,8 +441,8 @@ public final class SlurmLauncher: Launcher {
 
     private struct Granted: Sendable {
         var id: String
-        /// The local `salloc` job holding an obtained allocation; `nil` for one given.
-        var holder: JobID?
+        /// The guard that cancels an obtained allocation should the driver die; `nil` for one given.
+        var guardJob: JobID?
     }
 
     /// A member of a batch job: its files, and its end once seen.
