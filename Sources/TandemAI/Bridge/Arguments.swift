@@ -15,6 +15,16 @@ struct Arguments {
         self.count = argv == nil ? 0 : max(0, Int(argc))
     }
 
+    /// The arguments `range` (clamped to these) as a call of their own: the argument at
+    /// `range.lowerBound` becomes index 0. A DAG op is parsed this way, with its command
+    /// name at index 0 as in a stand-alone call.
+    func slice(_ range: Range<Int>) -> Arguments {
+        let lower = min(max(range.lowerBound, 0), count)
+        let upper = min(max(range.upperBound, lower), count)
+        guard let argv, upper > lower else { return Arguments(nil, 0) }
+        return Arguments(argv + lower, Int32(upper - lower))
+    }
+
     /// The Redis string at `index`, or `nil` past the end.
     subscript(index: Int) -> OpaquePointer? {
         guard index >= 0, index < count, let argv else { return nil }

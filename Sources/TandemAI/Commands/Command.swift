@@ -30,6 +30,10 @@ struct Command {
         Command(name: "ai._scriptscan", flags: "readonly", firstKey: 0, lastKey: 0, keyStep: 0) { dispatch($0, $1, $2, Scripts.scan) },
         Command(name: "ai.info", flags: "readonly", firstKey: 1, lastKey: 1, keyStep: 1) { dispatch($0, $1, $2, InfoCommand.run) },
         Command(name: "ai.config", flags: "write", firstKey: 0, lastKey: 0, keyStep: 0) { dispatch($0, $1, $2, ConfigCommand.run) },
+        Command(name: "ai.dagrun", flags: "write deny-oom getkeys-api", firstKey: 3, lastKey: 3, keyStep: 1) { dispatch($0, $1, $2, DAGExecute.run) },
+        Command(name: "ai.dagexecute", flags: "write deny-oom getkeys-api", firstKey: 3, lastKey: 3, keyStep: 1) { dispatch($0, $1, $2, DAGExecute.execute) },
+        Command(name: "ai.dagrun_ro", flags: "readonly getkeys-api", firstKey: 3, lastKey: 3, keyStep: 1) { dispatch($0, $1, $2, DAGExecute.runReadOnly) },
+        Command(name: "ai.dagexecute_ro", flags: "readonly getkeys-api", firstKey: 3, lastKey: 3, keyStep: 1) { dispatch($0, $1, $2, DAGExecute.executeReadOnly) },
     ]
 
     /// Registers every command; `false` (after logging) if Redis refuses one.

@@ -8,9 +8,30 @@ import CRedisModule
 /// (read with the command's own context, so the client's database), block the client and
 /// queue a ``ModelRunJob`` on the model's device queue.
 enum ModelExecute {
+    /// A parsed model run: the model, and the argument indexes of its input and output names.
+    struct Call {
+        let model: ModelValue
+        let inputs: Range<Int>
+        let outputs: Range<Int>
+        /// Milliseconds the run may wait in the queue (0: no limit).
+        let timeout: Int64
+    }
+
     static func execute(_ ctx: Context, _ args: Arguments) throws(CommandError) {
         if ctx.isKeysPositionRequest { return KeyPositions.modelExecute(ctx, args) }
         guard ctx.mayBlock else { throw .inTransaction }
+        try enqueue(parseExecute(args, in: ctx), args: args, in: ctx)
+    }
+
+    static func run(_ ctx: Context, _ args: Arguments) throws(CommandError) {
+        if ctx.isKeysPositionRequest { return KeyPositions.modelRun(ctx, args) }
+        guard ctx.mayBlock else { throw .inTransaction }
+        try enqueue(parseRun(args, in: ctx), args: args, in: ctx)
+    }
+
+    /// Parses `AI.MODELEXECUTE` (in RedisAI's order of checks) and reads the model with the
+    /// command's context; the inputs are not read.
+    static func parseExecute(_ args: Arguments, in ctx: Context) throws(CommandError) -> Call {
         guard args.count >= 8, let name = args[1] else { throw .wrongArity("AI.MODELEXECUTE") }
         let model = try readModel(name, in: ctx)
         guard args.matches(2, "INPUTS") else { throw CommandError("ERR INPUTS not specified") }
@@ -39,12 +60,11 @@ enum ModelExecute {
             timeout = try timeoutValue(args, at: index + 1)
             if index + 2 < args.count { throw CommandError("Invalid argument: \(args.text(index + 2))") }
         }
-        try enqueue(model, inputs: inputs, outputs: outputs, timeout: timeout, args: args, in: ctx)
+        return Call(model: model, inputs: inputs, outputs: outputs, timeout: timeout)
     }
 
-    static func run(_ ctx: Context, _ args: Arguments) throws(CommandError) {
-        if ctx.isKeysPositionRequest { return KeyPositions.modelRun(ctx, args) }
-        guard ctx.mayBlock else { throw .inTransaction }
+    /// Parses the deprecated `AI.MODELRUN` and reads the model; the inputs are not read.
+    static func parseRun(_ args: Arguments, in ctx: Context) throws(CommandError) -> Call {
         guard args.count >= 6, let name = args[1] else { throw .wrongArity("AI.MODELRUN") }
         let model = try readModel(name, in: ctx)
         var index = 2
@@ -65,7 +85,7 @@ enum ModelExecute {
         if let session = model.session, session.declaresOutputCount, session.outputNames.count != outputs.count {
             throw CommandError("Number of keys given as OUTPUTS here does not match model definition")
         }
-        try enqueue(model, inputs: inputs, outputs: outputs, timeout: timeout, args: args, in: ctx)
+        return Call(model: model, inputs: inputs, outputs: outputs, timeout: timeout)
     }
 
     private static func readModel(_ name: OpaquePointer, in ctx: Context) throws(CommandError) -> ModelValue {
@@ -89,13 +109,13 @@ enum ModelExecute {
     }
 
     /// Reads the inputs, then blocks the client and queues the run.
-    private static func enqueue(_ model: ModelValue, inputs: Range<Int>, outputs: Range<Int>, timeout: Int64,
-                                args: Arguments, in ctx: Context) throws(CommandError) {
-        let tensors = try ctx.inputTensors(at: inputs, of: args)
+    private static func enqueue(_ call: Call, args: Arguments, in ctx: Context) throws(CommandError) {
+        let model = call.model
+        let tensors = try ctx.inputTensors(at: call.inputs, of: args)
         guard let pool = WorkerPool.pool(forDevice: model.definition.device) else {
             throw CommandError("ERR no worker thread is running for device \(model.definition.deviceName)")
         }
-        let job = ModelRunJob(model: model, inputs: tensors, outputKeys: outputs.compactMap { args[$0] }, timeout: timeout)
+        let job = ModelRunJob(model: model, inputs: tensors, outputKeys: call.outputs.compactMap { args[$0] }, timeout: call.timeout)
         try job.start(in: ctx, pool: pool)
     }
 }

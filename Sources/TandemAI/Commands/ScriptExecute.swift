@@ -6,9 +6,36 @@
 /// (read with the command's own context, so the client's database), block the client and
 /// queue a ``ScriptRunJob`` on the script's device queue.
 enum ScriptExecute {
+    /// A parsed script run: the script, the function, the argument indexes of its input and
+    /// output names, and copies of its KEYS and ARGS values.
+    struct Call {
+        let script: ScriptValue
+        let function: String
+        let inputs: [Int]
+        /// The position in ``inputs`` where the variadic (`$`) list starts, if any.
+        let variadicStart: Int?
+        let outputs: Range<Int>
+        let keys: [[UInt8]]
+        let arguments: [[UInt8]]
+        /// Milliseconds the run may wait in the queue (0: no limit).
+        let timeout: Int64
+    }
+
     static func execute(_ ctx: Context, _ args: Arguments) throws(CommandError) {
         if ctx.isKeysPositionRequest { return KeyPositions.scriptExecute(ctx, args) }
         guard ctx.mayBlock else { throw .inTransaction }
+        try enqueue(parseExecute(args, in: ctx), args: args, in: ctx)
+    }
+
+    static func run(_ ctx: Context, _ args: Arguments) throws(CommandError) {
+        if ctx.isKeysPositionRequest { return KeyPositions.scriptRun(ctx, args) }
+        guard ctx.mayBlock else { throw .inTransaction }
+        try enqueue(parseRun(args, in: ctx), args: args, in: ctx)
+    }
+
+    /// Parses `AI.SCRIPTEXECUTE` (in RedisAI's order of checks) and reads the script with the
+    /// command's context; the inputs are not read.
+    static func parseExecute(_ args: Arguments, in ctx: Context) throws(CommandError) -> Call {
         guard args.count >= 3 else { throw .wrongArity("AI.SCRIPTEXECUTE") }
         let script = try Scripts.readScript(ctx, args)
         let function = args.text(2)
@@ -54,14 +81,13 @@ enum ScriptExecute {
         if !script.entryPoints.isEmpty && !script.entryPoints.contains(function) {
             throw CommandError("ERR Function \(function) is not an entry point of the script (entry points: \(script.entryPoints.joined(separator: ", ")))")
         }
-        try enqueue(script, function: function, inputs: inputs ?? 0..<0, variadicStart: nil, outputs: outputs ?? 0..<0,
-                    keys: (keys ?? 0..<0).map { args.array($0) }, arguments: (arguments ?? 0..<0).map { args.array($0) },
-                    timeout: timeout, args: args, in: ctx)
+        return Call(script: script, function: function, inputs: Array(inputs ?? 0..<0), variadicStart: nil,
+                    outputs: outputs ?? 0..<0, keys: (keys ?? 0..<0).map { args.array($0) },
+                    arguments: (arguments ?? 0..<0).map { args.array($0) }, timeout: timeout)
     }
 
-    static func run(_ ctx: Context, _ args: Arguments) throws(CommandError) {
-        if ctx.isKeysPositionRequest { return KeyPositions.scriptRun(ctx, args) }
-        guard ctx.mayBlock else { throw .inTransaction }
+    /// Parses the deprecated `AI.SCRIPTRUN` and reads the script; the inputs are not read.
+    static func parseRun(_ args: Arguments, in ctx: Context) throws(CommandError) -> Call {
         guard args.count >= 3 else { throw .wrongArity("AI.SCRIPTRUN") }
         let script = try Scripts.readScript(ctx, args)
         let function = args.text(2)
@@ -87,8 +113,8 @@ enum ScriptExecute {
             index += 1
         }
         let outputs = min(index + 1, args.count)..<args.count
-        try enqueue(script, function: function, inputIndexes: inputIndexes, variadicStart: variadicStart,
-                    outputs: outputs, keys: [], arguments: [], timeout: timeout, args: args, in: ctx)
+        return Call(script: script, function: function, inputs: inputIndexes, variadicStart: variadicStart,
+                    outputs: outputs, keys: [], arguments: [], timeout: timeout)
     }
 
     /// `<NAME> <n> <item>…`: the arguments of the items.
@@ -102,24 +128,16 @@ enum ScriptExecute {
         return (index + 2)..<(index + 2 + Int(n))
     }
 
-    private static func enqueue(_ script: ScriptValue, function: String, inputs: Range<Int>, variadicStart: Int?,
-                                outputs: Range<Int>, keys: [[UInt8]], arguments: [[UInt8]], timeout: Int64,
-                                args: Arguments, in ctx: Context) throws(CommandError) {
-        try enqueue(script, function: function, inputIndexes: Array(inputs), variadicStart: variadicStart, outputs: outputs,
-                    keys: keys, arguments: arguments, timeout: timeout, args: args, in: ctx)
-    }
-
     /// Reads the inputs, then blocks the client and queues the run.
-    private static func enqueue(_ script: ScriptValue, function: String, inputIndexes: [Int], variadicStart: Int?,
-                                outputs: Range<Int>, keys: [[UInt8]], arguments: [[UInt8]], timeout: Int64,
-                                args: Arguments, in ctx: Context) throws(CommandError) {
-        let tensors = try ctx.inputTensors(at: inputIndexes, of: args)
+    private static func enqueue(_ call: Call, args: Arguments, in ctx: Context) throws(CommandError) {
+        let script = call.script
+        let tensors = try ctx.inputTensors(at: call.inputs, of: args)
         guard let pool = WorkerPool.pool(forDevice: script.device) else {
             throw CommandError("ERR no worker thread is running for device \(script.deviceName)")
         }
-        let job = ScriptRunJob(script: script, function: function, inputs: tensors, variadicStart: variadicStart,
-                               keys: keys, arguments: arguments, outputKeys: outputs.compactMap { args[$0] },
-                               timeout: timeout)
+        let job = ScriptRunJob(script: script, function: call.function, inputs: tensors, variadicStart: call.variadicStart,
+                               keys: call.keys, arguments: call.arguments, outputKeys: call.outputs.compactMap { args[$0] },
+                               timeout: call.timeout)
         try job.start(in: ctx, pool: pool)
     }
 }

@@ -9,8 +9,18 @@ enum TensorGet {
         try ctx.withKey(name, write: false) { key throws(CommandError) in
             if key.isEmpty { throw .tensorKeyEmpty }
             guard let tensor = key.tensor else { throw .wrongType }
-            var meta = false, blob = false, values = false
-            for i in 2..<args.count {
+            let format = try Format(args)
+            reply(tensor, meta: format.meta, blob: format.blob, values: format.values, in: ctx)
+        }
+    }
+
+    /// The reply layout asked for by the format arguments `args[2...]` (`META BLOB` when
+    /// there are none).
+    struct Format {
+        var meta = false, blob = false, values = false
+
+        init(_ args: Arguments) throws(CommandError) {
+            for i in 2..<max(2, args.count) {
                 if args.matches(i, "META") { meta = true }
                 else if args.matches(i, "BLOB") { blob = true }
                 else if args.matches(i, "VALUES") { values = true }
@@ -18,8 +28,12 @@ enum TensorGet {
             }
             if blob && values && !meta { throw CommandError("ERR both BLOB and VALUES specified") }
             if !meta && !blob && !values { meta = true; blob = true }
-            reply(tensor, meta: meta, blob: blob, values: values, in: ctx)
         }
+    }
+
+    /// Sends `tensor` in the layout `format`.
+    static func reply(_ tensor: TensorValue, _ format: Format, in ctx: Context) {
+        reply(tensor, meta: format.meta, blob: format.blob, values: format.values, in: ctx)
     }
 
     /// Sends one of RedisAI's reply layouts (`META BLOB VALUES` replies like `META BLOB`).
