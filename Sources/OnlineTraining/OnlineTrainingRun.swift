@@ -75,7 +75,9 @@ public final class OnlineTrainingRun: Sendable {
         self.record = RunRecord(report: report, writer: writer, console: console)
         let launcher: any Launcher = switch options.launcher {
         case .local: LocalLauncher()
-        case .slurm: try SlurmLauncher()
+        case .slurm:
+            try SlurmLauncher(allocation: ProcessInfo.processInfo.environment["SLURM_JOB_ID"] != nil ? .current
+                : .obtain(.init(nodes: options.slurmNodes, partition: options.slurmPartition)))
         }
         self.experiment = try Experiment(name: "surrogate_training",
                                          directory: options.output.appendingPathComponent("surrogate_training"),
@@ -111,7 +113,8 @@ public final class OnlineTrainingRun: Sendable {
         try drawIntroduction()
         let testCases = try solveTestCases()
 
-        var database = try experiment.createDatabase(port: options.port, interface: "lo", shards: options.databaseNodes)
+        var database = try experiment.createDatabase(port: options.port, interface: options.databaseInterface, shards: options.databaseNodes)
+        if !database.isLoopback { database.password = Self.makePassword() }
         database.replicasPerShard = options.databaseReplicas
         // Failover within seconds, where Redis's default waits 15 s before it counts a node as failed.
         database.clusterNodeTimeout = .seconds(2)
@@ -225,6 +228,7 @@ public final class OnlineTrainingRun: Sendable {
         var configuration = ClientConfiguration(addresses: database.nodes.filter(\.isMaster).map { .tcp(host: $0.host, port: $0.port) },
                                                 kind: database.isCluster ? .clustered : .standalone)
         configuration.replicaAcknowledgements = database.replicasPerShard
+        configuration.password = database.password
         configuration.connectionRetry = RetryPolicy(timeoutMilliseconds: 10_000, intervalMilliseconds: 200)
         configuration.commandRetry = RetryPolicy(timeoutMilliseconds: 10_000, intervalMilliseconds: 200)
         configuration.socketTimeoutMilliseconds = 5_000
@@ -328,10 +332,17 @@ public final class OnlineTrainingRun: Sendable {
          ("depth", .int(options.depth)), ("epochs", .int(options.epochs)),
          ("checkpoint_every", .int(options.checkpointEvery)), ("port", .int(options.port)),
          ("db_nodes", .int(options.databaseNodes)), ("db_replicas", .int(options.databaseReplicas)),
+         ("db_interface", .string(options.databaseInterface)), ("launcher", .string(options.launcher.rawValue)),
          ("seed", .string(String(seed))), ("simulations_per_batch", .int(options.simulationBatch)),
          ("test_cases", .int(options.testCases)),
          ("module", .string(options.modulePath ?? ProcessInfo.processInfo.environment["TANDEM_MODULE_PATH"] ?? "")),
          ("cores", .int(ProcessInfo.processInfo.activeProcessorCount))]
+    }
+
+    /// A password for a database on a network: two 64-bit numbers from the system's random source, in hex.
+    private static func makePassword() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<2).map { _ in String(generator.next() as UInt64, radix: 16) }.joined()
     }
 
     /// Pictures of an earlier run in the same folder would be mistaken for this one's.

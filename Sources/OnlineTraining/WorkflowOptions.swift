@@ -32,8 +32,11 @@ public struct WorkflowOptions: Sendable, Equatable {
     public var epochs = 40
     /// Epochs between checkpoints stored in the database.
     public var checkpointEvery = 10
-    /// The database's port on the loopback interface (its first node's; further nodes take the next ports).
+    /// The database's port (its first node's; further nodes take the next ports).
     public var port = 6780
+    /// The network interface the database binds (`lo` by default). Any other is given a
+    /// password, made for the run; with Slurm, each node binds the interface of its own host.
+    public var databaseInterface = "lo"
     /// The database's shards: 1 for one server, or 3 and more for a Redis Cluster.
     public var databaseNodes = 1
     /// Replicas of every shard of a sharded database (a replica takes over a failed master).
@@ -50,6 +53,10 @@ public struct WorkflowOptions: Sendable, Equatable {
     public var introductionCases = 3
     /// How the database, the simulations and the trainer are launched.
     public var launcher = WorkflowLauncher.local
+    /// With Slurm and no current allocation: the nodes of the one obtained for the run.
+    public var slurmNodes = 1
+    /// With Slurm and no current allocation: the partition of the one obtained (the default one when `nil`).
+    public var slurmPartition: String?
 
     /// The defaults.
     public init() {}
@@ -96,7 +103,8 @@ public struct WorkflowOptions: Sendable, Equatable {
          OptionBound("--size", HeatProblem.sizes, size), OptionBound("--width", 1...64, width),
          OptionBound("--epochs", 1...100_000, epochs), OptionBound("--checkpoint-every", 1...100_000, checkpointEvery),
          OptionBound("--port", 1...65535, port), OptionBound("--test-cases", 1...100_000, testCases),
-         OptionBound("--db-nodes", 1...64, databaseNodes), OptionBound("--db-replicas", 0...4, databaseReplicas)]
+         OptionBound("--db-nodes", 1...64, databaseNodes), OptionBound("--db-replicas", 0...4, databaseReplicas),
+         OptionBound("--slurm-nodes", 1...4096, slurmNodes)]
     }
 
     /// A message for the first option out of range, or `nil` when all are usable.
@@ -108,6 +116,9 @@ public struct WorkflowOptions: Sendable, Equatable {
             return "--db-nodes 2 is refused, as SmartSim refuses it: a cluster of two masters cannot agree on a failed one; use 1, or 3 and more"
         }
         if databaseReplicas > 0 && databaseNodes == 1 { return "--db-replicas needs a sharded database: --db-nodes 3 or more" }
+        if launcher != .slurm && (slurmNodes != 1 || slurmPartition != nil) {
+            return "--slurm-nodes and --slurm-partition need --launcher slurm"
+        }
         return nil
     }
 }

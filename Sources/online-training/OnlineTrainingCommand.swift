@@ -39,8 +39,11 @@ struct OnlineTrainingCommand: ParsableCommand {
     @Option(name: .customLong("checkpoint-every"), help: "Epochs between checkpoints (default: 10 for diffusion-resnet, 2 for heat-unet).")
     var checkpointEvery: Int?
 
-    @Option(help: "The database's port (loopback interface); the nodes of a sharded database take the next ports.")
+    @Option(help: "The database's port; the nodes of a sharded database take the next ports.")
     var port = 6780
+
+    @Option(name: .customLong("db-interface"), help: "The network interface the database binds (lo); any other gets a password made for the run. With Slurm, each node binds this interface of its own host.")
+    var databaseInterface = "lo"
 
     @Option(name: .customLong("db-nodes"), help: "The database's shards: 1 for one server, or 3 and more for a Redis Cluster.")
     var databaseNodes = 1
@@ -62,6 +65,12 @@ struct OnlineTrainingCommand: ParsableCommand {
     @Option(help: "How the database, the simulations and the trainer run: local (child processes) or slurm (job steps in the current allocation, else in one obtained for the run).")
     var launcher = WorkflowLauncher.local
 
+    @Option(name: .customLong("slurm-nodes"), help: "With --launcher slurm outside an allocation: the nodes of the allocation obtained for the run.")
+    var slurmNodes = 1
+
+    @Option(name: .customLong("slurm-partition"), help: "With --launcher slurm outside an allocation: the partition of the allocation obtained (Slurm's default one if omitted).")
+    var slurmPartition: String?
+
     var options: WorkflowOptions {
         var options = WorkflowOptions()
         options.replicas = replicas
@@ -80,6 +89,9 @@ struct OnlineTrainingCommand: ParsableCommand {
         options.modulePath = module
         options.testCases = testCases
         options.launcher = launcher
+        options.databaseInterface = databaseInterface
+        options.slurmNodes = slurmNodes
+        options.slurmPartition = slurmPartition
         return options
     }
 

@@ -100,7 +100,7 @@ public struct Orchestrator: Entity, Hashable {
     public var kind: EntityKind { .orchestrator(self) }
 
     /// The address of the first node: `host:port`.
-    public var address: String { "\(host):\(port)" }
+    public var address: String { nodes[0].address }
 
     /// The masters' addresses, comma-separated: what clients get as `SSDB`.
     public var clientAddresses: String { nodes.filter(\.isMaster).map(\.address).joined(separator: ",") }
