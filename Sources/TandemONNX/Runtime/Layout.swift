@@ -103,7 +103,7 @@ final class SliceOperator: Operator, @unchecked Sendable {
 
     init(_ reader: inout NodeReader) throws(ONNXError) {
         if reader.opset >= 10 {
-            guard let starts = try reader.constantInts(1, "starts"), let ends = try reader.constantInts(2, "ends") else {
+            guard let starts = try reader.clampedInts(1, "starts"), let ends = try reader.clampedInts(2, "ends") else {
                 throw .invalid("\(reader.label): Slice needs starts and ends")
             }
             self.starts = starts

@@ -83,9 +83,19 @@ struct NodeReader {
     func constantInts(_ index: Int, _ what: String) throws(ONNXError) -> [Int]? {
         guard index < node.inputs.count, !node.inputs[index].isEmpty else { return nil }
         guard case .ints(let values, _)? = constants[node.inputs[index]] else {
-            throw .unsupported("\(label): \(what) computed at run time (it must be a constant or initializer)")
+            throw .unsupported("\(label): \(what) computed from tensor data (it must be known when planning)")
         }
         return try Self.checked(values, label: label, name: what)
+    }
+
+    /// Input `index` as constant integers clamped to ±2⁴⁰ (Slice bounds, where exporters
+    /// write INT64_MAX for "to the end"), or nil if absent.
+    func clampedInts(_ index: Int, _ what: String) throws(ONNXError) -> [Int]? {
+        guard index < node.inputs.count, !node.inputs[index].isEmpty else { return nil }
+        guard case .ints(let values, _)? = constants[node.inputs[index]] else {
+            throw .unsupported("\(label): \(what) computed from tensor data (it must be known when planning)")
+        }
+        return values.map { Int(max(min($0, 1 << 40), -(1 << 40))) }
     }
 
     /// Input `index` as a constant float tensor, or nil if absent.
