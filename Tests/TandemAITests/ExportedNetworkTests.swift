@@ -50,7 +50,7 @@ import TandemTesting
             #expect(reply == Self.ok, "\(name) batch \(batch): \(reply)")
             let meta = try #require(try c.call("AI.TENSORGET", "out:\(name):\(batch)", "META").array)
             #expect(meta.last == .array(outShape.map { .integer(Int64($0)) }), "\(name) batch \(batch)")
-            guard case .bulkString(let bytes)? = try c.call("AI.TENSORGET", "out:\(name):\(batch)", "BLOB") else {
+            guard case .bulkString(let bytes) = try c.call("AI.TENSORGET", "out:\(name):\(batch)", "BLOB") else {
                 Issue.record("\(name) batch \(batch): no output blob")
                 continue
             }
