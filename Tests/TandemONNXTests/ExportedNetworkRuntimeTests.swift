@@ -59,6 +59,14 @@ import TandemTesting
             }
         }
         print("exported networks vs onnxruntime, \(runs.count) runs: worst max abs difference \(worst)")
+        // Time per run at batch 5 (a figure, not a check: the machine may be loaded).
+        for run in runs where run.batch == 5 {
+            guard let session = sessions[run.name] else { continue }
+            let input = Tensor(shape: run.inShape, scalars: try Self.floats(directory.appendingPathComponent("\(run.name).5.in")))
+            let clock = ContinuousClock()
+            let elapsed = try clock.measure { for _ in 0..<50 { _ = try session.run([input]) } }
+            print("\(run.name) batch 5: \(elapsed / 50) per run")
+        }
     }
 
     /// A model that computes shapes, run from several threads at once at different batch

@@ -73,6 +73,14 @@ enum ConstantFolding {
                      makeOperator: (inout NodeReader) throws(ONNXError) -> Operator) throws(ONNXError) -> [KnownTensor]? {
         let node = reader.node, label = reader.label
         let op = node.opType
+        let arity: ClosedRange<Int> = switch op {
+        case "Cast", "ConstantOfShape": 1...1
+        case "Trilu": 1...2
+        case "Range": 3...3
+        case _ where unary.contains(op): 1...1
+        default: 1...Int.max
+        }
+        guard arity.contains(inputs.count), inputs[0] != nil else { throw .invalid("\(label) has \(inputs.count) inputs") }
         var results: [KnownTensor]
         if op == "Cast" {
             results = [try cast(&reader, inputs[0]!)]
@@ -251,9 +259,10 @@ enum ConstantFolding {
         let shapes = try op.shapes(slots.map { $0?.shape })
         var outputs: [Slot] = []
         for shape in shapes {
-            _ = try count(shape, reader.label)
+            let n = try count(shape, reader.label)
             let slot = Slot()
             slot.reshape(shape)
+            slot.pointer.update(repeating: 0, count: n)
             outputs.append(slot)
         }
         if op.aliases[0] != nil, let source = slots[0] {
@@ -263,7 +272,10 @@ enum ConstantFolding {
         }
         let kind = inputs[0]?.kind ?? .float
         return outputs.map { slot in
-            KnownTensor(kind: kind, shape: slot.shape, values: slot.values.map { pool[Int($0)] })
+            KnownTensor(kind: kind, shape: slot.shape, values: slot.values.map { v in
+                let i = Int(exactly: v) ?? 0
+                return pool.indices.contains(i) ? pool[i] : 0
+            })
         }
     }
 }

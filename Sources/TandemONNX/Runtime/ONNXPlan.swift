@@ -216,6 +216,9 @@ struct ONNXPlan: @unchecked Sendable {
                 throw .invalid("\(label): input \(position) is missing")
             }
             let outputCount = op is SplitOperator ? node.outputs.count : 1
+            if node.outputs.dropFirst(outputCount).contains(where: { !$0.isEmpty }) {
+                throw .unsupported("\(label): output \(outputCount + 1) of \(node.opType)")
+            }
             let outputIndices = node.outputs.prefix(outputCount).map { number($0) }
             if bound != nil {
                 let shapes = try op.shapes(inputIndices.map { $0.flatMap { valueShapes[$0] } })

@@ -145,7 +145,7 @@ enum ConstantValue {
 /// Normalises a possibly negative axis for a rank.
 func normalizedAxis(_ axis: Int, rank: Int, _ op: Operator) throws(ONNXError) -> Int {
     let a = axis < 0 ? axis + rank : axis
-    guard a >= 0 && a < max(rank, 1) else { throw op.invalid("axis \(axis) out of range for rank \(rank)") }
+    guard a >= 0 && a < rank else { throw op.invalid("axis \(axis) out of range for rank \(rank)") }
     return a
 }
 

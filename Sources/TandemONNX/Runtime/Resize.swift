@@ -107,7 +107,7 @@ final class ResizeOperator: Operator, @unchecked Sendable {
         let scale = scales.map { Double($0[axis]) } ?? Double(outSize) / Double(max(inSize, 1))
         return (0..<outSize).map { o -> [(Int, Float)] in
             if inSize == outSize && (scales.map { $0[axis] == 1 } ?? true) { return [(o, 1)] }
-            let c = coordinate(o, inSize: inSize, outSize: outSize, scale: scale)
+            let c = min(max(coordinate(o, inSize: inSize, outSize: outSize, scale: scale), -1), Double(inSize))
             switch mode {
             case .nearest:
                 var i: Int

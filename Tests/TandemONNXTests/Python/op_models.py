@@ -200,3 +200,18 @@ case("CausalMaskAttention", [n("Shape", ["x"], ["sh"]), n("Gather", ["sh", "one"
                    const("ninf", np.array(-np.inf, np.float32))])
 case("SliceToEnd", [n("Slice", ["x", "s", "e", "a"], ["y"])], [3, 4, 5],
      initializers=[const("s", i64(1)), const("e", i64(np.iinfo(np.int64).max)), const("a", i64(2))])
+# What tf2onnx writes for a small Keras CNN on NHWC input: Transposes around Conv, Keras
+# Flatten as Shape → Cast(int32) → Slice → Concat → Cast(int64) → Reshape, GlobalAveragePooling2D
+# as ReduceMean over H and W, Dense as MatMul + Add.
+case("Tf2onnxKerasCNN", [n("Transpose", ["x"], ["xc"], perm=[0, 3, 1, 2]), n("Conv", ["xc", "w", "b"], ["c"], pads=[1, 1, 1, 1]),
+                         n("Relu", ["c"], ["r"]), n("Transpose", ["r"], ["rh"], perm=[0, 2, 3, 1]),
+                         n("ReduceMean", ["rh"], ["gap"], axes=[1, 2], keepdims=0),
+                         n("Shape", ["rh"], ["sh"]), n("Cast", ["sh"], ["sh32"], to=TensorProto.INT32),
+                         n("Slice", ["sh32", "s0", "s1"], ["bsz"]), n("Concat", ["bsz", "m1"], ["fs32"], axis=0),
+                         n("Cast", ["fs32"], ["fs"], to=TensorProto.INT64), n("Reshape", ["rh", "fs"], ["flat"]),
+                         n("MatMul", ["flat", "d1"], ["h"]), n("Add", ["h", "e1"], ["ha"]), n("Identity", ["ha"], ["hi"]),
+                         n("MatMul", ["gap", "d2"], ["g"]), n("Add", ["hi", "g"], ["z"]), n("Softmax", ["z"], ["y"], axis=-1)],
+     [2, 6, 6, 3], opset=13,
+     initializers=[const("w", rand(4, 3, 3, 3)), const("b", rand(4)), const("s0", np.array([0], np.int32)),
+                   const("s1", np.array([1], np.int32)), const("m1", np.array([-1], np.int32)), const("d1", rand(144, 5)),
+                   const("e1", rand(5)), const("d2", rand(4, 5))])
