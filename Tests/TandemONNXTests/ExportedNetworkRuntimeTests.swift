@@ -92,6 +92,57 @@ import TandemTesting
         #expect(differences.allSatisfy { $0 == 0 }, "\(differences)")
     }
 
+    /// The exported block and U-Net with their integer constants (shapes, axes, indices,
+    /// split sizes, slice bounds) replaced by extreme or wrong values, and their bytes
+    /// flipped: each is refused or runs, never crashes.
+    @Test func corruptedExportsAreRefusedWithoutCrashing() throws {
+        let directory = try TestEnvironment.makeTemporaryDirectory(prefix: "onnx-nets")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        _ = try Self.export(into: directory)
+        var generator = SeededGenerator(seed: 17)
+        let extremes: [Int64] = [-1, 0, 1, 2, 3, 7, -7, 1 << 20, -(1 << 40), 1 << 40, .max, .min]
+        var refused = 0, ran = 0
+        for name in ["block14", "block17", "unet11"] {
+            let bytes = try [UInt8](Data(contentsOf: directory.appendingPathComponent("\(name).onnx")))
+            let original = try ONNXModel(serialized: bytes)
+            let input = name.hasPrefix("block") ? Tensor(shape: [2, 6, 16], scalars: [Float](repeating: 0.5, count: 192))
+                : Tensor(shape: [2, 2, 16, 16], scalars: [Float](repeating: 0.5, count: 1024))
+            for trial in 0..<150 {
+                var model = original
+                if trial % 3 == 2 {
+                    var blob = bytes
+                    for _ in 0..<Int.random(in: 1...6, using: &generator) {
+                        blob[Int.random(in: 0..<blob.count, using: &generator)] = UInt8.random(in: 0...255, using: &generator)
+                    }
+                    guard let decoded = try? ONNXModel(serialized: blob) else { refused += 1; continue }
+                    model = decoded
+                } else {
+                    // Replace the values of one or two integer constants.
+                    for _ in 0..<Int.random(in: 1...2, using: &generator) {
+                        let candidates = model.graph.nodes.indices.filter { i in
+                            model.graph.nodes[i].opType == "Constant" && model.graph.nodes[i].attribute("value")?.tensor?.dataType == .int64
+                        }
+                        guard let i = candidates.randomElement(using: &generator),
+                              let tensor = model.graph.nodes[i].attribute("value")?.tensor else { continue }
+                        let count = (try? tensor.elementCount()) ?? 1
+                        let values = (0..<max(count, 1)).map { _ in extremes.randomElement(using: &generator)! }
+                        let dims = Bool.random(using: &generator) ? tensor.dims : [Int64(values.count)]
+                        model.graph.nodes[i].attributes = [ONNXAttribute(name: "value", .tensor(ONNXTensor(name: "", dims: dims, int64s: values)))]
+                    }
+                }
+                do {
+                    let session = try ONNXSession(model: model)
+                    _ = try session.run([input])
+                    ran += 1
+                } catch {
+                    refused += 1
+                }
+            }
+        }
+        #expect(refused > 150)
+        print("corrupted exports: \(refused) refused, \(ran) ran")
+    }
+
     // MARK: - Malformed integer tensors
 
     static func model(_ nodes: [ONNXNode], _ initializers: [ONNXTensor] = [], input: [ONNXValueInfo.Dimension] = [.parameter("N"), .value(4)],

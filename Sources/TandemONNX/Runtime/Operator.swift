@@ -113,7 +113,7 @@ struct NodeReader {
     static func checked(_ values: [Int64], label: String, name: String) throws(ONNXError) -> [Int] {
         var result: [Int] = []
         for v in values {
-            guard let i = Int(exactly: v), abs(i) <= 1 << 40 else { throw .invalid("\(label): '\(name)' value \(v) is out of range") }
+            guard let i = Int(exactly: v), i >= -(1 << 40), i <= 1 << 40 else { throw .invalid("\(label): '\(name)' value \(v) is out of range") }
             result.append(i)
         }
         return result
