@@ -39,7 +39,7 @@ import TandemTesting
         let directory = try TestEnvironment.makeTemporaryDirectory(prefix: "onnx-nets")
         defer { try? FileManager.default.removeItem(at: directory) }
         let runs = try Self.export(into: directory)
-        #expect(runs.count == 21)
+        #expect(runs.count == 27)
         var sessions: [String: ONNXSession] = [:]
         var worst: Float = 0
         for run in runs {

@@ -5,8 +5,8 @@ TandemAITests).
 
     exported_networks.py DIRECTORY
 
-For each network NAME (an MLP, a small U-Net, a transformer encoder block; at several
-opsets) it writes NAME.onnx and, for each batch size B, NAME.B.in (float32 raw) and
+For each network NAME (an MLP, a small U-Net, a hand-written transformer block and
+nn.TransformerEncoderLayer; at several opsets) it writes NAME.onnx and, for each batch size B, NAME.B.in (float32 raw) and
 NAME.B.out (onnxruntime's output, float32 raw), and prints one line per run:
 `NAME B in_shape out_shape` (shapes as d0,d1,...). The op types of each export go to stderr.
 """
@@ -89,11 +89,25 @@ class Block(nn.Module):
         return x + self.ff(self.ln2(x))
 
 
+class Encoder(nn.Module):
+    """PyTorch's own nn.TransformerEncoderLayer (batch_first, GELU). `is_causal` is passed
+    as a bool: left to its default, the TorchScript exporter fails inside
+    multi_head_attention_forward."""
+
+    def __init__(self):
+        super().__init__()
+        self.layer = nn.TransformerEncoderLayer(16, 4, 32, dropout=0.0, activation="gelu", batch_first=True)
+
+    def forward(self, x):
+        return self.layer(x, src_mask=None, is_causal=False)
+
+
 networks = [
     # name, module, input shape after the batch, opsets
     ("mlp", MLP(), [3, 4, 4], [13, 20]),
     ("unet", UNet(), [2, 16, 16], [11, 17]),
     ("block", Block(), [6, 16], [14, 17, 20]),
+    ("encoder", Encoder(), [7, 16], [14, 17]),
 ]
 for name, module, shape, opsets in networks:
     module.eval()
