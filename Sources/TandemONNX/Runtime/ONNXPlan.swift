@@ -42,8 +42,6 @@ struct ONNXPlan: @unchecked Sendable {
     var inputShapes: [[Int?]?] = []
     /// Whether every operator treats samples (axis 0 of every graph input and output) independently.
     var separable = true
-    /// The input shapes this plan was made for, if any.
-    var boundShapes: [[Int]]?
 
     /// Checks what can be checked without planning: the operator set, that every operator
     /// is supported (naming the first that is not) and that the inputs are float32. Returns
@@ -74,7 +72,6 @@ struct ONNXPlan: @unchecked Sendable {
     /// Plans `model`; with `inputShapes`, for those input shapes only (folding `Shape`).
     init(_ model: ONNXModel, inputShapes bound: [[Int]]? = nil) throws(ONNXError) {
         let opset = try Self.check(model).opset
-        boundShapes = bound
         let graph = model.graph
         var index: [String: Int] = [:]
         func number(_ name: String) -> Int {

@@ -7,7 +7,11 @@ import TandemTensor
 /// from any number of threads at once, on TandemNN's kernels.
 ///
 /// Inputs are float32 tensors; the operators are those of ``ONNXPlan/operators`` in NCHW
-/// (convolutions and pools 2-D, any channel count). When every operator treats samples
+/// (convolutions and pools 2-D, any channel count). Integer tensors (shapes, axes, indices,
+/// masks) must be known when planning: constants, or values computed from constants and
+/// from the shapes of values, as exporters compute shapes (`Shape` → `Gather` → `Concat` →
+/// `Reshape`). A model that reads shapes is planned for each set of input shapes it meets
+/// (the last few plans are kept); others are planned once. When every operator treats samples
 /// independently (CNNs like DiffusionResNet), a batch is split into groups of a few samples
 /// that run on separate replicas of the graph (own buffers, shared weights) over a compute
 /// pool shared by every session; otherwise one replica runs the whole batch.

@@ -120,7 +120,7 @@ struct NodeReader {
     }
 }
 
-/// A value known at plan time: an initializer or a `Constant` node's output.
+/// A value known when planning, as operators read it (see ``KnownTensor/constant``).
 enum ConstantValue {
     case floats([Float], shape: [Int])
     case ints([Int64], shape: [Int])
@@ -128,16 +128,6 @@ enum ConstantValue {
     var shape: [Int] {
         switch self {
         case .floats(_, let shape), .ints(_, let shape): shape
-        }
-    }
-
-    init(_ tensor: ONNXTensor) throws(ONNXError) {
-        let shape = try NodeReader.checked(tensor.dims, label: "tensor '\(tensor.name)'", name: "dims")
-        _ = try tensor.elementCount()
-        switch tensor.dataType {
-        case .float, .double: self = .floats(try tensor.floats(), shape: shape)
-        case .int64, .int32: self = .ints(try tensor.int64s(), shape: shape)
-        default: throw .unsupported("tensor '\(tensor.name)' of type \(tensor.dataType)")
         }
     }
 }

@@ -215,3 +215,15 @@ case("Tf2onnxKerasCNN", [n("Transpose", ["x"], ["xc"], perm=[0, 3, 1, 2]), n("Co
      initializers=[const("w", rand(4, 3, 3, 3)), const("b", rand(4)), const("s0", np.array([0], np.int32)),
                    const("s1", np.array([1], np.int32)), const("m1", np.array([-1], np.int32)), const("d1", rand(144, 5)),
                    const("e1", rand(5)), const("d2", rand(4, 5))])
+case("LogicRuntime", [n("GreaterOrEqual", ["x", "c"], ["ge"]), n("Less", ["x", "d"], ["lt"]), n("And", ["ge", "lt"], ["a"]),
+                      n("Or", ["ge", "lt"], ["o"]), n("Not", ["a"], ["na"]), n("Where", ["na", "x", "c"], ["w"]),
+                      n("Where", ["o", "w", "d"], ["y"])], [3, 4, 5],
+     initializers=[const("c", np.array(-0.2, np.float32)), const("d", rand(5))])
+case("ReduceProdSumSquare", [n("ReduceProd", ["x"], ["p"], axes=[1], keepdims=1), n("ReduceSumSquare", ["x"], ["s"], axes=[1], keepdims=1),
+                             n("Add", ["p", "s"], ["y"])], [3, 4, 5])
+# Size, Mod and Xor folded while planning: y = x * (Size(x) mod 7) + (xor of two masks).
+case("SizeModXorFolded", [n("Size", ["x"], ["sz"]), n("Mod", ["sz", "seven"], ["m"]), n("Cast", ["m"], ["mf"], to=1),
+                          n("Xor", ["b1", "b2"], ["xo"]), n("Cast", ["xo"], ["xf"], to=1), n("Mul", ["x", "mf"], ["t"]),
+                          n("Add", ["t", "xf"], ["y"])], [3, 4, 5],
+     initializers=[const("seven", np.array(7, np.int64)), const("b1", np.array([True, False, True, False, True])),
+                   const("b2", np.array([True, True, False, False, True]))])
