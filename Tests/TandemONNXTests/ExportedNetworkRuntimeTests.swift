@@ -80,7 +80,15 @@ import TandemTesting
         let inputs = (1...12).map { batch in
             Tensor(shape: [batch, 6, 16], scalars: (0..<batch * 96).map { _ in Float.random(in: -1...1, using: &generator) })
         }
-        let expected = try inputs.map { try session.run([$0])[0].scalars(as: Float.self) }
+        let clock = ContinuousClock()
+        var firstRuns: [[Float]] = []
+        let planning = try clock.measure {
+            firstRuns = try inputs.map { try session.run([$0])[0].scalars(as: Float.self) }
+        }
+        let expected = firstRuns
+        let cached = try clock.measure { _ = try session.run([inputs[11]]) }
+        // Figures, not checks: the first run at each batch size plans it.
+        print("block17: first runs at 12 batch sizes \(planning / 12) each (planning included); a planned batch size \(cached)")
         // Each sample alone gives the same numbers as in its batch (the batch does not leak into the result).
         let single = try session.run([Tensor(shape: [1, 6, 16], scalars: Array(inputs[4].scalars(as: Float.self).prefix(96)))])[0]
         #expect(maxAbsDifference(single.scalars(as: Float.self), Array(expected[4].prefix(96))) < 1e-5)

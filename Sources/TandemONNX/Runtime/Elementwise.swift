@@ -345,9 +345,14 @@ final class WhereOperator: Operator, @unchecked Sendable {
     override func run(_ inputs: [Slot?], _ outputs: [Slot]) {
         let c = inputs[0]!, a = inputs[1]!, b = inputs[2]!, out = outputs[0]
         let shape = out.shape
+        let z = out.pointer, n = out.count
+        if c.count == n && a.count == n && b.count == n {
+            for i in 0..<n { z[i] = c.pointer[i] != 0 ? a.pointer[i] : b.pointer[i] }
+            return
+        }
         let sc = broadcastStrides(c.shape, to: shape), sa = broadcastStrides(a.shape, to: shape), sb = broadcastStrides(b.shape, to: shape)
         let ia = sourceIndices(shape, sa), ib = sourceIndices(shape, sb)
-        let z = out.pointer, cp = c.pointer, ap = a.pointer, bp = b.pointer
+        let cp = c.pointer, ap = a.pointer, bp = b.pointer
         walk(shape, sc) { o, i in z[o] = cp[i] != 0 ? ap[ia[o]] : bp[ib[o]] }
     }
 }

@@ -38,8 +38,9 @@ final class LayerNormOperator: Operator, @unchecked Sendable {
         guard length > 0 else { return }
         let normalized = Array(shape[a...])
         let scale = inputs.count > 1 ? inputs[1] : nil, bias = inputs.count > 2 ? inputs[2] : nil
-        let scaleIndex = scale.map { sourceIndices(normalized, broadcastStrides($0.shape, to: normalized)) }
-        let biasIndex = bias.map { sourceIndices(normalized, broadcastStrides($0.shape, to: normalized)) }
+        // Parameters of the normalised shape (the usual case) are read in order; others through their broadcast.
+        let scaleIndex = scale.flatMap { $0.count == length ? nil : sourceIndices(normalized, broadcastStrides($0.shape, to: normalized)) }
+        let biasIndex = bias.flatMap { $0.count == length ? nil : sourceIndices(normalized, broadcastStrides($0.shape, to: normalized)) }
         for r in 0..<rows {
             let x = input.pointer + r * length, y = out.pointer + r * length
             var mean: Float = 0
@@ -51,8 +52,8 @@ final class LayerNormOperator: Operator, @unchecked Sendable {
             let inverse = 1 / (variance + epsilon).squareRoot()
             for i in 0..<length {
                 var v = (x[i] - mean) * inverse
-                if let scale, let scaleIndex { v *= scale.pointer[scaleIndex[i]] }
-                if let bias, let biasIndex { v += bias.pointer[biasIndex[i]] }
+                if let scale { v *= scale.pointer[scaleIndex?[i] ?? i] }
+                if let bias { v += bias.pointer[biasIndex?[i] ?? i] }
                 y[i] = v
             }
         }
