@@ -227,3 +227,7 @@ case("SizeModXorFolded", [n("Size", ["x"], ["sz"]), n("Mod", ["sz", "seven"], ["
                           n("Add", ["t", "xf"], ["y"])], [3, 4, 5],
      initializers=[const("seven", np.array(7, np.int64)), const("b1", np.array([True, False, True, False, True])),
                    const("b2", np.array([True, True, False, False, True]))])
+# Opset 9 as older torch.onnx exports write it: Slice bounds and Upsample scales as attributes.
+case("SliceOpset9ToEnd", [n("Slice", ["x"], ["y"], starts=[1, -3], ends=[np.iinfo(np.int64).max, np.iinfo(np.int64).max], axes=[1, 2])],
+     [3, 4, 5], opset=9)
+case("UpsampleOpset7", [n("Upsample", ["x"], ["y"], mode="linear", scales=[1.0, 1.0, 2.0, 1.5])], [2, 3, 4, 4], opset=7)
