@@ -93,20 +93,27 @@ public struct ONNXTensor: Sendable, Equatable {
         }
     }
 
-    /// The elements as int64 (for shapes, axes, pads), from int64 or int32 tensors.
+    /// The elements as int64 (for shapes, axes, pads, masks), from int64, int32, int16, int8,
+    /// uint32, uint16, uint8 or bool tensors.
     public func int64s() throws(ONNXError) -> [Int64] {
         let count = try elementCount()
         let size: Int
         switch dataType {
         case .int64: size = 8
-        case .int32: size = 4
+        case .int32, .uint32: size = 4
+        case .int16, .uint16: size = 2
+        case .int8, .uint8, .bool: size = 1
         default: throw .unsupported("tensor '\(name)' of type \(dataType) where integers are needed")
         }
         if !rawData.isEmpty {
             guard rawData.count == count * size else { throw mismatch(rawData.count / size, count) }
+            let signed = dataType == .int64 || dataType == .int32 || dataType == .int16 || dataType == .int8
             return (0..<count).map { i in
                 let bits = littleEndian(at: size * i, size: size)
-                return size == 8 ? Int64(bitPattern: bits) : Int64(Int32(bitPattern: UInt32(truncatingIfNeeded: bits)))
+                if size == 8 { return Int64(bitPattern: bits) }
+                guard signed else { return Int64(bits) }
+                let shift = UInt64(64 - 8 * size)
+                return Int64(bitPattern: bits << shift) >> Int64(shift)
             }
         }
         let values = dataType == .int64 ? int64Data : int32Data

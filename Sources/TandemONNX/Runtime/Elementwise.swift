@@ -3,10 +3,21 @@ import Glibc
 import ONNX
 import TandemNN
 
-/// Element-wise functions of one input: Selu, Relu, LeakyRelu, Sigmoid, Tanh.
+/// Element-wise functions of one input: activations (Selu, Relu, LeakyRelu, Elu, Sigmoid,
+/// Tanh, Erf, Gelu, Softplus, HardSigmoid, Clip) and arithmetic (Sqrt, Exp, Log, Neg, Abs,
+/// Reciprocal, Floor, Ceil, Not), and Cast of float data to bool (non-zero as 1).
 final class UnaryOperator: Operator, @unchecked Sendable {
-    enum Function { case selu(alpha: Float, gamma: Float), relu, leakyRelu(Float), sigmoid, tanh }
+    enum Function {
+        case selu(alpha: Float, gamma: Float), relu, leakyRelu(Float), elu(Float), sigmoid, tanh, erf, gelu(tanh: Bool)
+        case softplus, hardSigmoid(alpha: Float, beta: Float), clip(low: Float, high: Float)
+        case sqrt, exp, log, neg, abs, reciprocal, floor, ceil, not, nonZero
+    }
     let function: Function
+
+    /// The operators this class runs.
+    static let operators: Set<String> = ["Selu", "Relu", "LeakyRelu", "Elu", "Sigmoid", "Tanh", "Erf", "Gelu", "Softplus",
+                                         "HardSigmoid", "Clip", "Sqrt", "Exp", "Log", "Neg", "Abs", "Reciprocal", "Floor",
+                                         "Ceil", "Not"]
 
     init(_ reader: inout NodeReader) throws(ONNXError) {
         switch reader.node.opType {
@@ -15,10 +26,48 @@ final class UnaryOperator: Operator, @unchecked Sendable {
                              gamma: try reader.float("gamma", default: 1.05070102214813232421875))
         case "Relu": function = .relu
         case "LeakyRelu": function = .leakyRelu(try reader.float("alpha", default: 0.01))
+        case "Elu": function = .elu(try reader.float("alpha", default: 1))
         case "Sigmoid": function = .sigmoid
-        default: function = .tanh
+        case "Tanh": function = .tanh
+        case "Erf": function = .erf
+        case "Gelu":
+            let approximate = try reader.string("approximate", default: "none")
+            guard approximate == "none" || approximate == "tanh" else { throw .unsupported("\(reader.label): Gelu approximation '\(approximate)'") }
+            function = .gelu(tanh: approximate == "tanh")
+        case "Softplus": function = .softplus
+        case "HardSigmoid": function = .hardSigmoid(alpha: try reader.float("alpha", default: 0.2), beta: try reader.float("beta", default: 0.5))
+        case "Clip":
+            if reader.opset < 11 {
+                function = .clip(low: try reader.float("min", default: -.greatestFiniteMagnitude),
+                                 high: try reader.float("max", default: .greatestFiniteMagnitude))
+            } else {
+                var bounds: [Float] = [-.greatestFiniteMagnitude, .greatestFiniteMagnitude]
+                for index in 1...2 where reader.hasInput(index) {
+                    guard let (v, _) = reader.constantFloats(index), v.count == 1 else {
+                        throw .unsupported("\(reader.label): Clip bounds computed at run time (they must be constant scalars)")
+                    }
+                    bounds[index - 1] = v[0]
+                }
+                function = .clip(low: bounds[0], high: bounds[1])
+            }
+        case "Sqrt": function = .sqrt
+        case "Exp": function = .exp
+        case "Log": function = .log
+        case "Neg": function = .neg
+        case "Abs": function = .abs
+        case "Reciprocal": function = .reciprocal
+        case "Floor": function = .floor
+        case "Ceil": function = .ceil
+        case "Not": function = .not
+        default: function = .nonZero
         }
         super.init(label: reader.label)
+    }
+
+    /// Cast of float data to bool: 1 where the element is not 0.
+    init(nonZero label: String) {
+        function = .nonZero
+        super.init(label: label)
     }
 
     override func shapes(_ inputs: [[Int]?]) throws(ONNXError) -> [[Int]] { [inputs[0]!] }
@@ -30,14 +79,36 @@ final class UnaryOperator: Operator, @unchecked Sendable {
             tk_selu(tk_default_set(), x, y, n, gamma, gamma * alpha, 0)
         case .relu: for i in 0..<n { y[i] = max(x[i], 0) }
         case .leakyRelu(let alpha): for i in 0..<n { let v = x[i]; y[i] = v < 0 ? alpha * v : v }
+        case .elu(let alpha): for i in 0..<n { let v = x[i]; y[i] = v < 0 ? alpha * (expf(v) - 1) : v }
         case .sigmoid:
             for i in 0..<n {
                 let v = x[i]
                 // Stable on both sides: e^(−|v|) never overflows.
-                let e = Float.fastExp(-abs(v))
+                let e = Float.fastExp(-Swift.abs(v))
                 y[i] = v >= 0 ? 1 / (1 + e) : e / (1 + e)
             }
         case .tanh: for i in 0..<n { y[i] = tanhf(x[i]) }
+        case .erf: for i in 0..<n { y[i] = erff(x[i]) }
+        case .gelu(let usesTanh):
+            if usesTanh {
+                let c = Float(0.7978845608028654)   // √(2/π)
+                for i in 0..<n { let v = x[i]; y[i] = 0.5 * v * (1 + tanhf(c * (v + 0.044715 * v * v * v))) }
+            } else {
+                for i in 0..<n { let v = x[i]; y[i] = 0.5 * v * (1 + erff(v * 0.70710678118654752)) }
+            }
+        case .softplus: for i in 0..<n { let v = x[i]; y[i] = v > 0 ? v + log1pf(expf(-v)) : log1pf(expf(v)) }
+        case .hardSigmoid(let alpha, let beta): for i in 0..<n { y[i] = min(max(alpha * x[i] + beta, 0), 1) }
+        case .clip(let low, let high): for i in 0..<n { y[i] = min(max(x[i], low), high) }
+        case .sqrt: for i in 0..<n { y[i] = x[i].squareRoot() }
+        case .exp: for i in 0..<n { y[i] = expf(x[i]) }
+        case .log: for i in 0..<n { y[i] = logf(x[i]) }
+        case .neg: for i in 0..<n { y[i] = -x[i] }
+        case .abs: for i in 0..<n { y[i] = Swift.abs(x[i]) }
+        case .reciprocal: for i in 0..<n { y[i] = 1 / x[i] }
+        case .floor: for i in 0..<n { y[i] = x[i].rounded(.down) }
+        case .ceil: for i in 0..<n { y[i] = x[i].rounded(.up) }
+        case .not: for i in 0..<n { y[i] = x[i] == 0 ? 1 : 0 }
+        case .nonZero: for i in 0..<n { y[i] = x[i] != 0 ? 1 : 0 }
         }
     }
 }
@@ -79,6 +150,12 @@ final class AliasOperator: Operator, @unchecked Sendable {
             }
             kind = .unsqueeze(axes)
         }
+        super.init(label: label)
+    }
+
+    /// The identity (Cast of float data to float).
+    init(identity label: String) {
+        kind = .identity
         super.init(label: label)
     }
 
@@ -145,18 +222,24 @@ final class AliasOperator: Operator, @unchecked Sendable {
     }
 }
 
-/// Add, Sub, Mul, Div with NumPy broadcasting.
+/// Two-input element-wise operators with NumPy broadcasting: Add, Sub, Mul, Div, Pow, Max,
+/// Min, PRelu, and the comparisons (Equal, Less, Greater, LessOrEqual, GreaterOrEqual, And,
+/// Or), whose booleans are stored as 0 and 1.
 final class BinaryOperator: Operator, @unchecked Sendable {
-    enum Function { case add, sub, mul, div }
+    enum Function { case add, sub, mul, div, pow, max, min, prelu, equal, less, greater, lessOrEqual, greaterOrEqual, and, or }
     let function: Function
 
+    /// The operators this class runs.
+    static let operators: Set<String> = ["Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "PRelu", "Equal", "Less", "Greater",
+                                         "LessOrEqual", "GreaterOrEqual", "And", "Or"]
+
     init(_ reader: inout NodeReader) throws(ONNXError) {
-        switch reader.node.opType {
-        case "Add": function = .add
-        case "Sub": function = .sub
-        case "Mul": function = .mul
-        default: function = .div
-        }
+        let functions: [String: Function] = [
+            "Add": .add, "Sub": .sub, "Mul": .mul, "Div": .div, "Pow": .pow, "Max": .max, "Min": .min, "PRelu": .prelu,
+            "Equal": .equal, "Less": .less, "Greater": .greater, "LessOrEqual": .lessOrEqual, "GreaterOrEqual": .greaterOrEqual,
+            "And": .and, "Or": .or,
+        ]
+        function = functions[reader.node.opType] ?? .add
         if reader.opset < 7 {
             _ = try reader.int("broadcast", default: 0)
             _ = try reader.int("axis", default: 0)
@@ -177,17 +260,20 @@ final class BinaryOperator: Operator, @unchecked Sendable {
             apply(x, y, z, n)
             return
         }
-        if b.count == 1 {
+        if b.count == 1 && a.count == n {
             let v = y[0]
             switch function {
             case .add: for i in 0..<n { z[i] = x[i] + v }
             case .sub: for i in 0..<n { z[i] = x[i] - v }
             case .mul: for i in 0..<n { z[i] = x[i] * v }
             case .div: for i in 0..<n { z[i] = x[i] / v }
+            case .pow where v == 2: for i in 0..<n { z[i] = x[i] * x[i] }
+            case .pow where v == 0.5: for i in 0..<n { z[i] = x[i].squareRoot() }
+            default: for i in 0..<n { z[i] = compute(x[i], v) }
             }
             return
         }
-        // General case: the innermost run of axes where both inputs are contiguous, walked per outer index.
+        // General case: the innermost axis walked per outer index, with broadcast strides.
         let shape = out.shape
         let sa = broadcastStrides(a.shape, to: shape), sb = broadcastStrides(b.shape, to: shape)
         let rank = shape.count
@@ -198,16 +284,12 @@ final class BinaryOperator: Operator, @unchecked Sendable {
         while offset < n {
             var pa = 0, pb = 0
             for k in 0..<index.count { pa += index[k] * sa[k]; pb += index[k] * sb[k] }
-            for j in 0..<inner {
-                let u = x[pa + j * ia], v = y[pb + j * ib]
-                let r: Float
-                switch function {
-                case .add: r = u + v
-                case .sub: r = u - v
-                case .mul: r = u * v
-                case .div: r = u / v
-                }
-                z[offset + j] = r
+            switch function {
+            case .add: for j in 0..<inner { z[offset + j] = x[pa + j * ia] + y[pb + j * ib] }
+            case .sub: for j in 0..<inner { z[offset + j] = x[pa + j * ia] - y[pb + j * ib] }
+            case .mul: for j in 0..<inner { z[offset + j] = x[pa + j * ia] * y[pb + j * ib] }
+            case .div: for j in 0..<inner { z[offset + j] = x[pa + j * ia] / y[pb + j * ib] }
+            default: for j in 0..<inner { z[offset + j] = compute(x[pa + j * ia], y[pb + j * ib]) }
             }
             offset += inner
             var k = index.count - 1
@@ -220,14 +302,66 @@ final class BinaryOperator: Operator, @unchecked Sendable {
         }
     }
 
+    @inline(__always) private func compute(_ u: Float, _ v: Float) -> Float {
+        switch function {
+        case .add: u + v
+        case .sub: u - v
+        case .mul: u * v
+        case .div: u / v
+        case .pow: v == 2 ? u * u : powf(u, v)
+        case .max: u.isNaN || v.isNaN ? .nan : Swift.max(u, v)
+        case .min: u.isNaN || v.isNaN ? .nan : Swift.min(u, v)
+        case .prelu: u < 0 ? u * v : u
+        case .equal: u == v ? 1 : 0
+        case .less: u < v ? 1 : 0
+        case .greater: u > v ? 1 : 0
+        case .lessOrEqual: u <= v ? 1 : 0
+        case .greaterOrEqual: u >= v ? 1 : 0
+        case .and: u != 0 && v != 0 ? 1 : 0
+        case .or: u != 0 || v != 0 ? 1 : 0
+        }
+    }
+
     private func apply(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ z: UnsafeMutablePointer<Float>, _ n: Int) {
         switch function {
         case .add: tk_add(tk_default_set(), x, y, z, n)
         case .sub: for i in 0..<n { z[i] = x[i] - y[i] }
         case .mul: for i in 0..<n { z[i] = x[i] * y[i] }
         case .div: for i in 0..<n { z[i] = x[i] / y[i] }
+        default: for i in 0..<n { z[i] = compute(x[i], y[i]) }
         }
     }
+}
+
+/// Where: `condition ? x : y` element-wise with broadcasting of all three (a condition is
+/// true where it is not 0).
+final class WhereOperator: Operator, @unchecked Sendable {
+    init(_ reader: inout NodeReader) { super.init(label: reader.label) }
+
+    override func shapes(_ inputs: [[Int]?]) throws(ONNXError) -> [[Int]] {
+        [try broadcast(try broadcast(inputs[0]!, inputs[1]!, self), inputs[2]!, self)]
+    }
+
+    override func run(_ inputs: [Slot?], _ outputs: [Slot]) {
+        let c = inputs[0]!, a = inputs[1]!, b = inputs[2]!, out = outputs[0]
+        let shape = out.shape
+        let z = out.pointer, n = out.count
+        if c.count == n && a.count == n && b.count == n {
+            for i in 0..<n { z[i] = c.pointer[i] != 0 ? a.pointer[i] : b.pointer[i] }
+            return
+        }
+        let sc = broadcastStrides(c.shape, to: shape), sa = broadcastStrides(a.shape, to: shape), sb = broadcastStrides(b.shape, to: shape)
+        let ia = sourceIndices(shape, sa), ib = sourceIndices(shape, sb)
+        let cp = c.pointer, ap = a.pointer, bp = b.pointer
+        walk(shape, sc) { o, i in z[o] = cp[i] != 0 ? ap[ia[o]] : bp[ib[o]] }
+    }
+}
+
+/// For each element of `shape` in row-major order, the source offset under `sourceStrides`.
+func sourceIndices(_ shape: [Int], _ sourceStrides: [Int]) -> [Int] {
+    var result = [Int](repeating: 0, count: shape.reduce(1, *))
+    walk(shape, sourceStrides) { o, i in result[o] = i }
+    return result
 }
 
 /// The NumPy broadcast of two shapes.

@@ -103,7 +103,7 @@ final class SliceOperator: Operator, @unchecked Sendable {
 
     init(_ reader: inout NodeReader) throws(ONNXError) {
         if reader.opset >= 10 {
-            guard let starts = try reader.constantInts(1, "starts"), let ends = try reader.constantInts(2, "ends") else {
+            guard let starts = try reader.clampedInts(1, "starts"), let ends = try reader.clampedInts(2, "ends") else {
                 throw .invalid("\(reader.label): Slice needs starts and ends")
             }
             self.starts = starts
@@ -111,7 +111,9 @@ final class SliceOperator: Operator, @unchecked Sendable {
             axes = try reader.constantInts(3, "axes")
             steps = try reader.constantInts(4, "steps")
         } else {
-            guard let starts = try reader.ints("starts"), let ends = try reader.ints("ends") else {
+            // Clamped like the inputs of later opsets: exporters write INT64_MAX for "to the end".
+            func clamped(_ name: String) -> [Int]? { reader.attribute(name)?.ints?.map { Int(max(min($0, 1 << 40), -(1 << 40))) } }
+            guard let starts = clamped("starts"), let ends = clamped("ends") else {
                 throw .invalid("\(reader.label): Slice needs starts and ends")
             }
             self.starts = starts

@@ -87,12 +87,14 @@ final class MatMulOperator: Operator, @unchecked Sendable {
     }
 }
 
-/// Softmax along an axis (opset 13+), or over the axes from `axis` on (before 13).
+/// Softmax and LogSoftmax along an axis (opset 13+), or over the axes from `axis` on (before 13).
 final class SoftmaxOperator: Operator, @unchecked Sendable {
     let axis: Int
     let flattens: Bool
+    let logarithm: Bool
 
     init(_ reader: inout NodeReader) throws(ONNXError) {
+        logarithm = reader.node.opType == "LogSoftmax"
         flattens = reader.opset < 13
         axis = try reader.int("axis", default: flattens ? 1 : -1)
         super.init(label: reader.label)
@@ -122,7 +124,12 @@ final class SoftmaxOperator: Operator, @unchecked Sendable {
                     out.pointer[base + i * inner] = e
                     sum += e
                 }
-                for i in 0..<length { out.pointer[base + i * inner] /= sum }
+                if logarithm {
+                    let l = logf(sum)
+                    for i in 0..<length { out.pointer[base + i * inner] = input.pointer[base + i * inner] - top - l }
+                } else {
+                    for i in 0..<length { out.pointer[base + i * inner] /= sum }
+                }
             }
         }
     }

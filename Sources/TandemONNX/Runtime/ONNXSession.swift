@@ -7,7 +7,11 @@ import TandemTensor
 /// from any number of threads at once, on TandemNN's kernels.
 ///
 /// Inputs are float32 tensors; the operators are those of ``ONNXPlan/operators`` in NCHW
-/// (convolutions and pools 2-D, any channel count). When every operator treats samples
+/// (convolutions and pools 2-D, any channel count). Integer tensors (shapes, axes, indices,
+/// masks) must be known when planning: constants, or values computed from constants and
+/// from the shapes of values, as exporters compute shapes (`Shape` → `Gather` → `Concat` →
+/// `Reshape`). A model that reads shapes is planned for each set of input shapes it meets
+/// (the last few plans are kept); others are planned once. When every operator treats samples
 /// independently (CNNs like DiffusionResNet), a batch is split into groups of a few samples
 /// that run on separate replicas of the graph (own buffers, shared weights) over a compute
 /// pool shared by every session; otherwise one replica runs the whole batch.
@@ -23,9 +27,18 @@ public final class ONNXSession: @unchecked Sendable {
     public let outputNames: [String]
     /// Samples per task when a batch is split.
     public let groupSize: Int
-    let plan: ONNXPlan
+    /// The plan for every input shape, or nil when the model reads shapes (then planned per input shapes).
+    let plan: ONNXPlan?
+    /// Declared input shapes (`nil` entries are dynamic dimensions).
+    let declaredShapes: [[Int?]?]
+    private let model: ONNXModel
     private var spare: [Replica] = []
+    /// Plans for input shapes (models that read shapes), most recently used last.
+    private var bound: [(shapes: [[Int]], plan: ONNXPlan, spare: [Replica])] = []
     private var mutex = pthread_mutex_t()
+
+    /// Plans kept for models planned per input shapes.
+    static let boundPlanLimit = 8
 
     /// Parses and plans ONNX bytes.
     ///
@@ -35,20 +48,35 @@ public final class ONNXSession: @unchecked Sendable {
     }
 
     /// Plans a decoded model, then runs its shape inference once on a batch of one (when
-    /// every input's other dimensions are declared) so inconsistent models fail here.
+    /// every input's other dimensions are declared) so inconsistent models fail here. A
+    /// model that computes shapes from its values' shapes (`Shape`) is planned for each set
+    /// of input shapes it meets (the last few plans are kept).
     public init(model: ONNXModel, groupSize: Int = 4) throws(ONNXError) {
-        plan = try ONNXPlan(model)
+        if ONNXPlan.readsShapes(model) {
+            plan = nil
+            declaredShapes = try ONNXPlan.check(model).inputShapes
+        } else {
+            let plan = try ONNXPlan(model)
+            self.plan = plan
+            declaredShapes = plan.inputShapes
+        }
+        self.model = model
         let declared = model.graph.inputs.filter { input in !model.graph.initializers.contains { $0.name == input.name } }
         inputNames = declared.map(\.name)
         outputNames = model.graph.outputs.map(\.name)
         self.groupSize = max(groupSize, 1)
         pthread_mutex_init(&mutex, nil)
-        let probe = plan.inputShapes.map { shape in shape.flatMap { dims -> [Int]? in
+        let probe = declaredShapes.map { shape in shape.flatMap { dims -> [Int]? in
             guard dims.dropFirst().allSatisfy({ $0 != nil }) else { return nil }
             return dims.map { $0 ?? 1 }
         } }
         if probe.allSatisfy({ $0 != nil }) {
-            _ = try shapes(probe.map { $0! })
+            let shapes = probe.map { $0! }
+            if let plan {
+                _ = try plan.shapes(shapes)
+            } else {
+                give(try planFor(shapes), shapes: shapes)
+            }
         }
     }
 
@@ -66,7 +94,7 @@ public final class ONNXSession: @unchecked Sendable {
             guard tensor.dtype == .float else {
                 throw .invalid("Unexpected input data type. Actual: (tensor(\(tensor.dtype.rawValue.lowercased()))) , expected: (tensor(float))")
             }
-            if let declared = plan.inputShapes[i] {
+            if let declared = declaredShapes[i] {
                 guard declared.count == tensor.shape.count else {
                     throw .invalid("Invalid rank for input: \(inputNames[i]) Got: \(tensor.shape.count) Expected: \(declared.count) Please fix either the inputs or the model.")
                 }
@@ -76,7 +104,10 @@ public final class ONNXSession: @unchecked Sendable {
             }
         }
         let inputShapes = inputs.map(\.shape)
-        let valueShapes = try shapes(inputShapes)
+        let replica = try take(inputShapes)
+        defer { give(replica, shapes: inputShapes) }
+        let plan = replica.plan
+        let valueShapes = try plan.shapes(inputShapes)
         let outputShapes = plan.outputs.map { valueShapes[$0]! }
         let results = outputShapes.map { UnsafeMutablePointer<Float>.allocate(capacity: max($0.reduce(1, *), 1)) }
         defer { results.forEach { $0.deallocate() } }
@@ -84,10 +115,8 @@ public final class ONNXSession: @unchecked Sendable {
         let split = plan.separable && batch > groupSize && inputShapes.allSatisfy { $0.first == batch }
             && outputShapes.allSatisfy { $0.first == batch }
         if split {
-            try runSplit(inputs, batch: batch, into: results, outputShapes: outputShapes)
+            try runSplit(plan, inputs, batch: batch, into: results, outputShapes: outputShapes)
         } else {
-            let replica = take()
-            defer { give(replica) }
             let sources = inputs.map { tensor in tensor.withUnsafeBufferPointer(as: Float.self) { Array($0) } }
             let outputs = try sources.withUnsafePointers { pointers throws(ONNXError) in
                 try replica.execute(plan, inputs: zip(pointers, inputShapes).map { ($0, $1) })
@@ -99,7 +128,8 @@ public final class ONNXSession: @unchecked Sendable {
         }
     }
 
-    private func runSplit(_ inputs: [Tensor], batch: Int, into outPointers: [UnsafeMutablePointer<Float>], outputShapes: [[Int]]) throws(ONNXError) {
+    private func runSplit(_ plan: ONNXPlan, _ inputs: [Tensor], batch: Int, into outPointers: [UnsafeMutablePointer<Float>],
+                          outputShapes: [[Int]]) throws(ONNXError) {
         let groups = (batch + groupSize - 1) / groupSize
         let sources = inputs.map { tensor in tensor.withUnsafeBufferPointer(as: Float.self) { Array($0) } }
         let inputPer = inputs.map { $0.shape.dropFirst().reduce(1, *) }
@@ -107,8 +137,8 @@ public final class ONNXSession: @unchecked Sendable {
         var failure: ONNXError?
         SharedPool.shared.withPool { pool in
             let workers = pool?.threads ?? 1
-            let replicas = (0..<workers).map { _ in take() }
-            defer { replicas.forEach(give) }
+            let replicas = (0..<workers).map { _ in takeGeneral() }
+            defer { replicas.forEach { give($0, shapes: []) } }
             sources.withUnsafePointers { inPointers in
                 do {
                     let body: (Int, Int) -> Void = { group, worker in
@@ -117,7 +147,7 @@ public final class ONNXSession: @unchecked Sendable {
                             (inPointers[i] + first * inputPer[i], [count] + inputs[i].shape.dropFirst())
                         }
                         do throws(ONNXError) {
-                            let outs = try replicas[worker].execute(self.plan, inputs: slices)
+                            let outs = try replicas[worker].execute(plan, inputs: slices)
                             for (o, slot) in outs.enumerated() {
                                 (outPointers[o] + first * outputPer[o]).update(from: slot.pointer, count: count * outputPer[o])
                             }
@@ -132,41 +162,71 @@ public final class ONNXSession: @unchecked Sendable {
         if let failure { throw failure }
     }
 
-    /// Every value's shape for these input shapes (nil for integer constants).
+    /// Every value's shape for these input shapes (nil for integer operands).
     func shapes(_ inputShapes: [[Int]]) throws(ONNXError) -> [[Int]?] {
-        var shapes = [[Int]?](repeating: nil, count: plan.valueCount)
-        for (i, shape) in zip(plan.inputs, inputShapes) { shapes[i] = shape }
-        for (i, slot) in plan.constants { shapes[i] = slot.shape }
-        for step in plan.steps {
-            let out = try step.op.shapes(step.inputs.map { $0.flatMap { shapes[$0] } })
-            for (i, shape) in zip(step.outputs, out) {
-                _ = try checkedCount(shape, step.op)
-                shapes[i] = shape
-            }
-        }
-        return shapes
+        if let plan { return try plan.shapes(inputShapes) }
+        return try planFor(inputShapes).shapes(inputShapes)
     }
 
-    private func take() -> Replica {
+    /// A plan for these input shapes (for models that read shapes).
+    private func planFor(_ shapes: [[Int]]) throws(ONNXError) -> ONNXPlan {
+        let plan = try ONNXPlan(model, inputShapes: shapes)
+        _ = try plan.shapes(shapes)
+        return plan
+    }
+
+    /// A replica able to run these input shapes: of the general plan, or of a plan for them.
+    private func take(_ shapes: [[Int]]) throws(ONNXError) -> Replica {
+        if plan != nil { return takeGeneral() }
+        pthread_mutex_lock(&mutex)
+        if let i = bound.firstIndex(where: { $0.shapes == shapes }) {
+            let entry = bound.remove(at: i)
+            var rest = entry.spare
+            let replica = rest.popLast() ?? Replica(entry.plan)
+            bound.append((entry.shapes, entry.plan, rest))
+            pthread_mutex_unlock(&mutex)
+            return replica
+        }
+        pthread_mutex_unlock(&mutex)
+        // Planning happens outside the lock; two threads meeting new shapes may both plan them.
+        return Replica(try planFor(shapes))
+    }
+
+    private func takeGeneral() -> Replica {
         pthread_mutex_lock(&mutex)
         let replica = spare.popLast()
         pthread_mutex_unlock(&mutex)
-        return replica ?? Replica(plan)
+        return replica ?? Replica(plan!)
     }
 
-    private func give(_ replica: Replica) {
+    private func give(_ replica: Replica, shapes: [[Int]]) {
         pthread_mutex_lock(&mutex)
-        spare.append(replica)
-        pthread_mutex_unlock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        if plan != nil {
+            spare.append(replica)
+            return
+        }
+        if let i = bound.firstIndex(where: { $0.shapes == shapes }) {
+            bound[i].spare.append(replica)
+        } else {
+            bound.append((shapes, replica.plan, [replica]))
+            if bound.count > Self.boundPlanLimit { bound.removeFirst() }
+        }
+    }
+
+    private func give(_ plan: ONNXPlan, shapes: [[Int]]) {
+        give(Replica(plan), shapes: shapes)
     }
 }
 
 /// One executable copy of a plan: its own operators (where they hold buffers) and slots.
 final class Replica: @unchecked Sendable {
+    let plan: ONNXPlan
     let ops: [Operator]
     let slots: [Slot]
 
     init(_ plan: ONNXPlan) {
+        self.plan = plan
         ops = plan.steps.map { $0.op.replica() }
         slots = (0..<plan.valueCount).map { plan.constants[$0] ?? Slot() }
     }
@@ -182,14 +242,16 @@ final class Replica: @unchecked Sendable {
         for (op, step) in zip(ops, plan.steps) {
             let inputSlots = step.inputs.map { $0.map { slots[$0] } }
             let shapes = try op.shapes(inputSlots.map { $0?.shape })
-            let out = slots[step.outputs[0]]
-            if let source = op.aliases[0], let input = inputSlots[source] {
-                out.map = input.map
-                out.shape = shapes[0]
-            } else {
-                out.reshape(shapes[0])
+            let outs = step.outputs.map { slots[$0] }
+            for (o, (out, shape)) in zip(outs, shapes).enumerated() {
+                if let source = op.aliases[o], let input = inputSlots[source] {
+                    out.map = input.map
+                    out.shape = shape
+                } else {
+                    out.reshape(shape)
+                }
             }
-            if out.count > 0 { op.run(inputSlots, [out]) }
+            if op.aliases.isEmpty && outs.contains(where: { $0.count > 0 }) { op.run(inputSlots, outs) }
         }
         return plan.outputs.map { slots[$0] }
     }

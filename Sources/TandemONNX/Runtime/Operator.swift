@@ -83,9 +83,19 @@ struct NodeReader {
     func constantInts(_ index: Int, _ what: String) throws(ONNXError) -> [Int]? {
         guard index < node.inputs.count, !node.inputs[index].isEmpty else { return nil }
         guard case .ints(let values, _)? = constants[node.inputs[index]] else {
-            throw .unsupported("\(label): \(what) computed at run time (it must be a constant or initializer)")
+            throw .unsupported("\(label): \(what) computed from tensor data (it must be known when planning)")
         }
         return try Self.checked(values, label: label, name: what)
+    }
+
+    /// Input `index` as constant integers clamped to ±2⁴⁰ (Slice bounds, where exporters
+    /// write INT64_MAX for "to the end"), or nil if absent.
+    func clampedInts(_ index: Int, _ what: String) throws(ONNXError) -> [Int]? {
+        guard index < node.inputs.count, !node.inputs[index].isEmpty else { return nil }
+        guard case .ints(let values, _)? = constants[node.inputs[index]] else {
+            throw .unsupported("\(label): \(what) computed from tensor data (it must be known when planning)")
+        }
+        return values.map { Int(max(min($0, 1 << 40), -(1 << 40))) }
     }
 
     /// Input `index` as a constant float tensor, or nil if absent.
@@ -103,14 +113,14 @@ struct NodeReader {
     static func checked(_ values: [Int64], label: String, name: String) throws(ONNXError) -> [Int] {
         var result: [Int] = []
         for v in values {
-            guard let i = Int(exactly: v), abs(i) <= 1 << 40 else { throw .invalid("\(label): '\(name)' value \(v) is out of range") }
+            guard let i = Int(exactly: v), i >= -(1 << 40), i <= 1 << 40 else { throw .invalid("\(label): '\(name)' value \(v) is out of range") }
             result.append(i)
         }
         return result
     }
 }
 
-/// A value known at plan time: an initializer or a `Constant` node's output.
+/// A value known when planning, as operators read it (see ``KnownTensor/constant``).
 enum ConstantValue {
     case floats([Float], shape: [Int])
     case ints([Int64], shape: [Int])
@@ -120,22 +130,12 @@ enum ConstantValue {
         case .floats(_, let shape), .ints(_, let shape): shape
         }
     }
-
-    init(_ tensor: ONNXTensor) throws(ONNXError) {
-        let shape = try NodeReader.checked(tensor.dims, label: "tensor '\(tensor.name)'", name: "dims")
-        _ = try tensor.elementCount()
-        switch tensor.dataType {
-        case .float, .double: self = .floats(try tensor.floats(), shape: shape)
-        case .int64, .int32: self = .ints(try tensor.int64s(), shape: shape)
-        default: throw .unsupported("tensor '\(tensor.name)' of type \(tensor.dataType)")
-        }
-    }
 }
 
 /// Normalises a possibly negative axis for a rank.
 func normalizedAxis(_ axis: Int, rank: Int, _ op: Operator) throws(ONNXError) -> Int {
     let a = axis < 0 ? axis + rank : axis
-    guard a >= 0 && a < max(rank, 1) else { throw op.invalid("axis \(axis) out of range for rank \(rank)") }
+    guard a >= 0 && a < rank else { throw op.invalid("axis \(axis) out of range for rank \(rank)") }
     return a
 }
 

@@ -1,7 +1,7 @@
 import ONNX
 import TandemNN
 
-/// MaxPool and AveragePool (2-D, NCHW), and GlobalAveragePool.
+/// MaxPool and AveragePool (2-D, NCHW), GlobalAveragePool and GlobalMaxPool.
 final class PoolOperator: Operator, @unchecked Sendable {
     let window: Window?
     let isMax: Bool
@@ -11,9 +11,9 @@ final class PoolOperator: Operator, @unchecked Sendable {
     init(_ reader: inout NodeReader) throws(ONNXError) {
         let label = reader.label
         switch reader.node.opType {
-        case "GlobalAveragePool":
+        case "GlobalAveragePool", "GlobalMaxPool":
             window = nil
-            isMax = false
+            isMax = reader.node.opType == "GlobalMaxPool"
             ceilMode = false
             includePad = false
         default:
@@ -47,9 +47,9 @@ final class PoolOperator: Operator, @unchecked Sendable {
         guard let window else {
             let planes = x[0] * x[1], size = x[2...].reduce(1, *)
             for p in 0..<planes {
-                var sum: Float = 0
-                for i in 0..<size { sum += input.pointer[p * size + i] }
-                out.pointer[p] = size > 0 ? sum / Float(size) : 0
+                var sum: Float = 0, best = -Float.infinity
+                for i in 0..<size { let v = input.pointer[p * size + i]; sum += v; best = max(best, v) }
+                out.pointer[p] = isMax ? best : size > 0 ? sum / Float(size) : 0
             }
             return
         }

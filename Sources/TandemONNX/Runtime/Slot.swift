@@ -14,7 +14,9 @@ final class Slot: @unchecked Sendable {
     /// A constant slot holding `values` of `shape`.
     init(shape: [Int], values: [Float]) {
         reshape(shape)
-        values.withUnsafeBufferPointer { pointer.update(from: $0.baseAddress!, count: values.count) }
+        values.withUnsafeBufferPointer { buffer in
+            if let base = buffer.baseAddress, !buffer.isEmpty { pointer.update(from: base, count: buffer.count) }
+        }
     }
 
     /// The number of elements.
