@@ -53,29 +53,53 @@ enum AutoBatchingBenchmark {
         let connections = try (0..<clients).map { _ in ClientConnection(try server.connect()) }
         var figures: [String: Double] = [:]
         var worst: [String: Float] = [:]
+        // The share of the wall time the worker spent running the model, and the model's
+        // mean run time per call (a batched call counts its whole batch's run time).
+        var busy: [String: Double] = [:]
+        var runMicroseconds: [String: Double] = [:]
+        // CPU microseconds per request: Redis's main thread, the worker thread, the clients.
+        var cpu: [String: (main: Double, worker: Double, clients: Double)] = [:]
         for key in ["plain", "batched"] {
-            _ = try setup.send(command("AI.INFO", key, "RESETSTAT"))
+            var before = (main: 0.0, worker: 0.0, clients: 0.0)
             var perSecond: [Double] = []
             var difference: Float = 0
+            var wall = 0.0
             for round in 0...rounds {
+                if round == 1 {   // round 0 warms up
+                    _ = try setup.send(command("AI.INFO", key, "RESETSTAT"))
+                    before = try cpuSeconds(setup)
+                }
                 let (seconds, roundDifference) = try Self.round(key, connections: connections, puts: puts, requests: perClient, expected: expected)
-                if round > 0 { perSecond.append(Double(clients * perClient) / seconds) }   // round 0 warms up
+                if round > 0 {
+                    perSecond.append(Double(clients * perClient) / seconds)
+                    wall += seconds
+                }
                 difference = max(difference, roundDifference)
             }
+            let after = try cpuSeconds(setup)
+            let requests = Double(clients * perClient * rounds) / 1e6
+            cpu[key] = ((after.main - before.main) / requests, (after.worker - before.worker) / requests,
+                        (after.clients - before.clients) / requests)
             figures[key] = median(perSecond)
             worst[key] = difference
+            let info = try setup.send(command("AI.INFO", key)).array ?? []
+            let duration = Double(info.count == 18 ? info[11].integer ?? 0 : 0)
+            let calls = Double(info.count == 18 ? info[15].integer ?? 0 : 0)
+            runMicroseconds[key] = calls > 0 ? duration / calls : 0
+            busy[key] = key == "plain" ? duration / 1e6 / wall : 0
         }
-        let info = try setup.send(command("AI.INFO", "batched")).array ?? []
-        let calls = info.count == 18 ? info[15].integer ?? 0 : 0
         let batches = try batchedRuns(setup)
+        let perBatch = batches.runs > 0 ? Double(batches.requests) / Double(batches.runs) : 0
         let plain = figures["plain"] ?? 0, batched = figures["batched"] ?? 0
         BenchmarkRecord(bench: "onnx", case: "auto-batching", [
             "depth": depth, "size": size, "clients": clients, "batch": 1, "batchsize": clients,
             "requests_per_round": clients * perClient, "rounds": rounds,
             "batched_per_s": batched, "unbatched_per_s": plain, "ratio": plain > 0 ? batched / plain : 0,
             "batched_runs": batches.runs, "batched_requests": batches.requests,
-            "mean_requests_per_batch": batches.runs > 0 ? Double(batches.requests) / Double(batches.runs) : 0,
-            "batched_calls": Int(calls),
+            "mean_requests_per_batch": perBatch,
+            "unbatched_run_us": runMicroseconds["plain"] ?? 0, "unbatched_worker_busy": busy["plain"] ?? 0,
+            "batched_run_us_per_request": perBatch > 0 ? (runMicroseconds["batched"] ?? 0) / perBatch : 0,
+            "unbatched_cpu_us_per_request": Self.describe(cpu["plain"]), "batched_cpu_us_per_request": Self.describe(cpu["batched"]),
             "max_difference_from_unbatched": Double(max(worst["plain"] ?? 0, worst["batched"] ?? 0)),
         ]).emit()
     }
@@ -138,6 +162,27 @@ enum AutoBatchingBenchmark {
             if parts.count == 2, let value = Int(parts[1]) { values[String(parts[0])] = value }
         }
         return (values["ai_batched_runs"] ?? 0, values["ai_batched_requests"] ?? 0)
+    }
+
+    /// CPU seconds so far of Redis's main thread and its CPU worker (from `INFO modules`) and
+    /// of this process (the client threads).
+    private static func cpuSeconds(_ connection: RedisConnection) throws -> (main: Double, worker: Double, clients: Double) {
+        guard case .bulkString(let text) = try connection.send(command("INFO", "modules")) else { return (0, 0, 0) }
+        var values: [String: Double] = [:]
+        for line in String(decoding: text, as: UTF8.self).split(whereSeparator: \.isNewline) {
+            let parts = line.split(separator: ":", maxSplits: 1)
+            if parts.count == 2, let value = Double(parts[1]) { values[String(parts[0])] = value }
+        }
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        let own = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+        return ((values["ai_main_thread_used_cpu_sys"] ?? 0) + (values["ai_main_thread_used_cpu_user"] ?? 0),
+                values["ai_queue_CPU_bthread_n1_used_cpu_total"] ?? 0, own)
+    }
+
+    private static func describe(_ figures: (main: Double, worker: Double, clients: Double)?) -> String {
+        guard let figures else { return "" }
+        return String(format: "redis main %.0f, worker %.0f, clients %.0f", figures.main, figures.worker, figures.clients)
     }
 
     private static func command(_ words: String...) -> [[UInt8]] { words.map { Array($0.utf8) } }
