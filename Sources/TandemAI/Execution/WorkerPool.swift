@@ -2,7 +2,8 @@ import CRedisModule
 import Glibc
 
 /// A queue of jobs and the plain pthreads that run them, one queue per device as RedisAI
-/// has (its `THREADS_PER_QUEUE` threads each take the next job in arrival order).
+/// has (its `THREADS_PER_QUEUE` threads each take the next job in arrival order, with the
+/// runs that join it in one batch; see ``takeNext(now:)``).
 ///
 /// One pool per device (its upper-case name), created lazily on Redis's main thread; the
 /// `CPU` pool is made at load time. Threads start with every signal blocked so Redis keeps
@@ -165,8 +166,8 @@ final class WorkerPool: @unchecked Sendable {
             if limits.minBatchSize > 0 && rows < limits.minBatchSize && rows < limits.batchSize {
                 let waited = now &- run.queuedAt
                 if limits.minBatchTimeout == 0 || waited < limits.minBatchTimeout {
-                    if limits.minBatchTimeout > 0 { wake(at: run.queuedAt &+ limits.minBatchTimeout) }
-                    if let end = run.expiresAt { wake(at: end &+ 1_000_000) }
+                    if limits.minBatchTimeout > 0 { wake(at: saturatingSum(run.queuedAt, limits.minBatchTimeout)) }
+                    if let end = run.expiresAt { wake(at: saturatingSum(end, 1_000_000)) }
                     i += 1
                     continue
                 }
@@ -176,6 +177,12 @@ final class WorkerPool: @unchecked Sendable {
             return (jobs, nil)
         }
         return ([], wakeAt)
+    }
+
+    /// `a + b`, or the largest value when that overflows (a far deadline, never a past one).
+    private func saturatingSum(_ a: UInt64, _ b: UInt64) -> UInt64 {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? .max : sum
     }
 
     /// Removes the jobs at `positions` from the queue (mutex held).
