@@ -33,17 +33,19 @@ final class ModelRunJob: BlockedJob, @unchecked Sendable {
     /// The number of outputs the client named.
     var outputCount: Int { outputKeys.count }
 
-    /// When the job's `TIMEOUT` ends (monotonic nanoseconds), or `nil` without one.
+    /// When the job times out in the queue (monotonic nanoseconds), or `nil` without a
+    /// `TIMEOUT`. As in RedisAI, the job times out once more than `TIMEOUT` whole
+    /// milliseconds have passed since it was queued, that is `TIMEOUT + 1` ms after.
     var expiresAt: UInt64? {
         guard timeout > 0 else { return nil }
-        let (span, overflow) = UInt64(timeout).multipliedReportingOverflow(by: 1_000_000)
+        let (span, overflow) = (UInt64(timeout) + 1).multipliedReportingOverflow(by: 1_000_000)
         return overflow ? UInt64.max : queuedAt &+ min(span, UInt64.max - queuedAt)
     }
 
-    /// Whether the job's `TIMEOUT` has passed at `now`.
+    /// Whether the job has timed out in the queue at `now`.
     func hasExpired(at now: UInt64) -> Bool {
         guard let end = expiresAt else { return false }
-        return now > end
+        return now >= end
     }
 
     override func execute() {

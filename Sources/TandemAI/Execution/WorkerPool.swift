@@ -167,7 +167,7 @@ final class WorkerPool: @unchecked Sendable {
                 let waited = now &- run.queuedAt
                 if limits.minBatchTimeout == 0 || waited < limits.minBatchTimeout {
                     if limits.minBatchTimeout > 0 { wake(at: saturatingSum(run.queuedAt, limits.minBatchTimeout)) }
-                    if let end = run.expiresAt { wake(at: saturatingSum(end, 1_000_000)) }
+                    if let end = run.expiresAt { wake(at: end) }
                     i += 1
                     continue
                 }
