@@ -236,6 +236,38 @@ import TandemTesting
         #expect(try c.call("AI.TENSORGET", "o", "META").array?[3] == .array([.integer(3), .integer(8)]))
     }
 
+    /// Batching works for any runtime: two clients' 4-sample inputs to the TORCH CNN fixture
+    /// run as one batch of 8, and each gets PyTorch's answer for its own input.
+    @Test func torchModelsBatchToo() throws {
+        let fixtures = try Torch.fixtures()
+        let server = try Torch.server(extra: [])
+        let c = try server.connect()
+        let cnn = try fixtures.file("cnn.pt")
+        #expect(try c.call("AI.MODELSTORE", "b", "TORCH", "CPU", "BATCHSIZE", 8, "MINBATCHSIZE", 8, "BLOB", cnn) == Self.ok)
+        #expect(try c.call("AI.MODELSTORE", "plain", "TORCH", "CPU", "BLOB", cnn) == Self.ok)
+        let x = try #require(fixtures.inputs["cnn"]?.first)
+        try Torch.set(c, "x0", x)
+        // The second client's input: the same samples in reverse order.
+        let sample = x.bytes.count / x.shape[0]
+        let reversed = (0..<x.shape[0]).reversed().flatMap { x.bytes[($0 * sample)..<(($0 + 1) * sample)] }
+        let set: [any CommandArgument] = ["AI.TENSORSET", "x1", x.dtype] + x.shape + ["BLOB", Array(reversed)]
+        #expect(try c.call(set) == Self.ok)
+        let clients = try (0..<2).map { _ in try server.connect() }
+        for (k, client) in clients.enumerated() {
+            try Self.send(client, ["AI.MODELEXECUTE", "b", "INPUTS", "1", "x\(k)", "OUTPUTS", "1", "y\(k)"])
+        }
+        for client in clients { #expect(try client.readReply() == Self.ok) }
+        #expect(try Torch.difference(c, "y0", fixtures.outputs["cnn"]![0]) <= 1e-5)
+        #expect(try c.call("AI.MODELEXECUTE", "plain", "INPUTS", 1, "x1", "OUTPUTS", 1, "ref1") == Self.ok)
+        let got = try c.call("AI.TENSORGET", "y1", "META", "VALUES"), want = try c.call("AI.TENSORGET", "ref1", "META", "VALUES")
+        #expect(got.array?[3] == .array([.integer(4), .integer(10)]))
+        let a = got.array?[5].array?.compactMap { $0.string.flatMap(Double.init) } ?? []
+        let b = want.array?[5].array?.compactMap { $0.string.flatMap(Double.init) } ?? []
+        #expect(a.count == 40 && b.count == 40 && zip(a, b).allSatisfy { abs($0 - $1) <= 1e-5 })
+        #expect(try Self.batches(c) == [1, 2])
+        #expect(try c.call("AI.INFO", "b").array?[13] == .integer(8))
+    }
+
     // MARK: - Helpers
 
     /// Thread-safe list of failure messages from the client threads.
