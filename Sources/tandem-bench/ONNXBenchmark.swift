@@ -16,7 +16,8 @@ import TandemTensor
 /// (`AI.TENSORGET … BLOB`). Cases: one sample (latency, target ≤ 2 ms) and batch 50
 /// (throughput, target ≥ onnxruntime's). The peer is onnxruntime's `InferenceSession.run`
 /// on the same ONNX bytes, in a Python process (`--python` or `TANDEM_PYTHON`), measured in
-/// the same run with its default threading. Then the TORCH case (ONNXBenchmark+Torch.swift).
+/// the same run with its default threading. Then the TORCH case (ONNXBenchmark+Torch.swift)
+/// and auto-batching (AutoBatchingBenchmark.swift); `--cases` picks among them.
 struct ONNXBenchmark: BenchmarkArea {
     static let configuration = CommandConfiguration(
         commandName: "onnx", abstract: "In-database inference round trips against onnxruntime in process.")
@@ -38,6 +39,9 @@ struct ONNXBenchmark: BenchmarkArea {
     @Option(help: "Grid size.")
     var size = 64
 
+    @Option(help: "Cases to run: inference (TandemAI against onnxruntime), torch, auto-batching (16 clients, BATCHSIZE 16 against no batching).")
+    var cases: [String] = ["inference", "torch", "auto-batching"]
+
     @Option(help: "The TORCH backend library (default: $TANDEM_TORCH_BACKEND, else beside the module as make torch-backend puts it).")
     var torchBackend: String?
 
@@ -46,6 +50,17 @@ struct ONNXBenchmark: BenchmarkArea {
         guard let module = module ?? environment["TANDEM_MODULE_PATH"] else {
             throw ValidationError("give --module or set TANDEM_MODULE_PATH to libTandemAI.so (make module builds it)")
         }
+        if cases.contains("inference") { try inferenceCases(module: module, python: python ?? environment["TANDEM_PYTHON"]) }
+        if cases.contains("torch") {
+            try runTorchCases(module: module, python: python ?? environment["TANDEM_PYTHON"], backend: torchBackend, batches: [1, 50])
+        }
+        if cases.contains("auto-batching") {
+            try AutoBatchingBenchmark.run(module: module, redisServer: redisServer, depth: depth, size: size, options: options)
+        }
+    }
+
+    /// One sample and batch 50 through TandemAI, against onnxruntime in process.
+    private func inferenceCases(module: String, python: String?) throws {
         let model = DiffusionResNet<Float>(depth: depth, channels: 1, seed: 42)
         let bytes = model.onnxModel(height: size, width: size).serialized()
         let server = try BenchServer(executable: redisServer, module: module)
@@ -54,7 +69,7 @@ struct ONNXBenchmark: BenchmarkArea {
         let store = [Array("AI.MODELSTORE".utf8), Array("surrogate".utf8), Array("ONNX".utf8), Array("CPU".utf8), Array("BLOB".utf8), bytes]
         let stored = try connection.send(store)
         guard stored == .simpleString("OK") else { throw ValidationError("AI.MODELSTORE failed: \(stored)") }
-        let peer = try onnxruntimeFigures(bytes, python: python ?? environment["TANDEM_PYTHON"], batches: [1, 50])
+        let peer = try onnxruntimeFigures(bytes, python: python, batches: [1, 50])
         var generator = SeededGenerator(seed: 3)
         for (batch, name) in [(1, "latency"), (50, "throughput")] {
             let input = (0..<batch * size * size).map { _ in Float.random(in: 0...1, using: &generator) }
@@ -91,7 +106,6 @@ struct ONNXBenchmark: BenchmarkArea {
             }
             record.emit()
         }
-        try runTorchCases(module: module, python: python ?? environment["TANDEM_PYTHON"], backend: torchBackend, batches: [1, 50])
     }
 
     /// onnxruntime's median milliseconds per `session.run` for each batch size (empty when no peer).

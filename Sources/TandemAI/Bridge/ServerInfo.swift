@@ -2,12 +2,17 @@ import CRedisModule
 import Glibc
 
 /// The module's sections of `INFO MODULES` / `INFO everything`, prefixed `ai_` by
-/// Redis: versions, load-time settings, runtimes, CPU use of the process and each worker.
+/// Redis. RedisAI 1.2.7's sections come first, in its order and with its field names:
+/// `versions`, `git`, `load_time_configs`, `backends_info` and `cpu`. What TandemAI adds
+/// is in a section of its own, `tandem`.
 enum ServerInfo {
     /// The RedisAI version TandemAI answers as (1.2.7, what SmartSim builds).
     static let redisAIVersion = "1.2.7"
     /// `major*10000 + minor*100 + patch`.
     static let moduleVersion: Int32 = 10207
+    /// `ai_git_sha`: RedisAI reports the commit it was built from. TandemAI is built by
+    /// SwiftPM, which passes no build-time values to Swift code, so it says it does not know.
+    static let gitSHA = "unknown"
 
     static let callback: RedisModuleInfoFunc = { ctx, _ in
         guard let ctx else { return }
@@ -19,7 +24,9 @@ enum ServerInfo {
         _ = rm_info_add_field_cstring(ctx, "RedisAI_version", redisAIVersion)
         _ = rm_info_add_field_long_long(ctx, "low_level_API_version", 1)
         _ = rm_info_add_field_long_long(ctx, "rdb_version", Int64(DataTypes.encodingVersion))
-        _ = rm_info_add_field_cstring(ctx, "TandemAI_implementation", "swift")
+
+        _ = rm_info_add_section(ctx, "git")
+        _ = rm_info_add_field_cstring(ctx, "git_sha", gitSHA)
 
         let config = Configuration.current
         _ = rm_info_add_section(ctx, "load_time_configs")
@@ -29,12 +36,23 @@ enum ServerInfo {
         _ = rm_info_add_field_long_long(ctx, "model_execution_timeout", Int64(config.modelExecutionTimeout))
         _ = rm_info_add_field_long_long(ctx, "backend_memory_limit", Int64(config.backendMemoryLimit))
 
+        // RedisAI always adds this section, with fields only for the loaded backends.
+        _ = rm_info_add_section(ctx, "backends_info")
         let executors = ModelExecutors.registered
-        if !executors.isEmpty {
-            _ = rm_info_add_section(ctx, "backends_info")
-            for (backend, executor) in executors {
-                let field = backend == .onnx ? "onnxruntime_version" : backend == .torch ? "Torch_version" : "\(backend.name)_version"
-                _ = rm_info_add_field_cstring(ctx, field, executor.version)
+        for (backend, executor) in executors {
+            switch backend {
+            case .onnx:
+                _ = rm_info_add_field_cstring(ctx, "onnxruntime_version", executor.version)
+                // TandemONNX does not allocate through a counting allocator as onnxruntime
+                // does in RedisAI: it reports no allocator memory and no accesses.
+                _ = rm_info_add_field_long_long(ctx, "onnxruntime_memory", 0)
+                _ = rm_info_add_field_long_long(ctx, "onnxruntime_memory_access_num", 0)
+                // At most one run per worker thread at a time.
+                _ = rm_info_add_field_long_long(ctx, "onnxruntime_maximum_run_sessions_number",
+                                                Int64(WorkerPool.all.reduce(0) { $0 + $1.threads.count }))
+            case .torch: _ = rm_info_add_field_cstring(ctx, "Torch_version", executor.version)
+            case .tf: _ = rm_info_add_field_cstring(ctx, "TensorFlow_version", executor.version)
+            case .tflite: _ = rm_info_add_field_cstring(ctx, "TensorFlowLite_version", executor.version)
             }
         }
 
@@ -58,6 +76,12 @@ enum ServerInfo {
                 _ = rm_info_add_field_cstring(ctx, "queue_\(pool.name)_bthread_n\(n + 1)_used_cpu_total", seconds(value))
             }
         }
+
+        let batches = Statistics.batchTotals
+        _ = rm_info_add_section(ctx, "tandem")
+        _ = rm_info_add_field_cstring(ctx, "implementation", "swift")
+        _ = rm_info_add_field_long_long(ctx, "batched_runs", batches.runs)
+        _ = rm_info_add_field_long_long(ctx, "batched_requests", batches.requests)
     }
 
     /// `seconds.micro` with six digits, as RedisAI prints CPU times.

@@ -39,6 +39,12 @@ class BlockedJob: @unchecked Sendable {
     /// Called by the worker that took the job.
     final func runOnWorker() {
         execute()
+        finishOnWorker()
+    }
+
+    /// Hands the job back to the main thread once its work is done (a worker that ran it
+    /// with others in one batch calls this for each).
+    final func finishOnWorker() {
         guard let client = blockedClient else { return }
         _ = rm_blocked_client_measure_time_end(client)
         _ = rm_unblock_client(client, Unmanaged.passRetained(self).toOpaque())

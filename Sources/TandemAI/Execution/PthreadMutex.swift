@@ -5,7 +5,8 @@ import Glibc
 /// Not `Synchronization.Mutex`: the worker queues need a condition variable to sleep on,
 /// and pthread objects must never move, so they are allocated once here instead of living
 /// in Swift properties (passing `&property` to a pthread function hands it a temporary
-/// copy). The condition variable is only used by the worker queues.
+/// copy). The condition variable is only used by the worker queues; it measures timed
+/// waits on the monotonic clock, so a change of the wall clock cannot stretch them.
 final class PthreadMutex: @unchecked Sendable {
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private let condition: UnsafeMutablePointer<pthread_cond_t>
@@ -16,7 +17,11 @@ final class PthreadMutex: @unchecked Sendable {
         pthread_mutex_init(mutex, nil)
         condition = .allocate(capacity: 1)
         condition.initialize(to: pthread_cond_t())
-        pthread_cond_init(condition, nil)
+        var attributes = pthread_condattr_t()
+        pthread_condattr_init(&attributes)
+        pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
+        pthread_cond_init(condition, &attributes)
+        pthread_condattr_destroy(&attributes)
     }
 
     deinit {
@@ -36,6 +41,15 @@ final class PthreadMutex: @unchecked Sendable {
     /// Waits on the condition variable; call only with the mutex held (inside ``withLock(_:)``).
     func wait() {
         pthread_cond_wait(condition, mutex)
+    }
+
+    /// Waits on the condition variable until woken or until the monotonic clock reaches
+    /// `deadline` nanoseconds (see `BlockedJob.now()`); call only with the mutex held.
+    func wait(untilMonotonic deadline: UInt64) {
+        var time = timespec()
+        time.tv_sec = Int(clamping: deadline / 1_000_000_000)
+        time.tv_nsec = Int(deadline % 1_000_000_000)
+        _ = pthread_cond_timedwait(condition, mutex, &time)
     }
 
     /// Wakes one thread waiting in ``wait()``.

@@ -8,7 +8,7 @@ final class RunStats: @unchecked Sendable {
     let backend: Backend
     let device: [UInt8]
     let tag: [UInt8]
-    /// Total run time in microseconds.
+    /// Total run time in microseconds of the successful runs.
     var duration: Int64 = 0
     /// Sum over runs of dim 0 of the first output.
     var samples: Int64 = 0
@@ -62,14 +62,35 @@ enum Statistics {
         }
     }
 
-    /// Records one run.
+    /// Records one request's run, as RedisAI does: one call; for a failed run one error
+    /// and nothing else; otherwise the run time and `samples`. A request that ran in a batch
+    /// adds the whole batch's run time and only its own rows.
     static func record(_ stats: RunStats, microseconds: Int64, samples: Int64, failed: Bool) {
         mutex.withLock {
             stats.calls &+= 1
-            stats.duration &+= microseconds
-            if failed { stats.errors &+= 1 } else { stats.samples &+= samples }
+            if failed {
+                stats.errors &+= 1
+            } else {
+                stats.duration &+= microseconds
+                stats.samples &+= samples
+            }
         }
     }
+
+    /// Model runs that served more than one request (auto-batching), and the requests they
+    /// served, since the module loaded: `INFO MODULES` section `ai_tandem`.
+    nonisolated(unsafe) private static var batches: (runs: Int64, requests: Int64) = (0, 0)
+
+    /// Records one batched run that served `requests` requests.
+    static func recordBatch(requests: Int) {
+        mutex.withLock {
+            batches.runs &+= 1
+            batches.requests &+= Int64(requests)
+        }
+    }
+
+    /// The batched runs and the requests they served, so far.
+    static var batchTotals: (runs: Int64, requests: Int64) { mutex.withLock { batches } }
 
     /// Every model's (or script's) key and tag (`AI._MODELSCAN`, `AI._SCRIPTSCAN`).
     static func keysAndTags(scripts: Bool) -> [([UInt8], [UInt8])] {

@@ -2,7 +2,8 @@ import CRedisModule
 import Glibc
 
 /// A queue of jobs and the plain pthreads that run them, one queue per device as RedisAI
-/// has (its `THREADS_PER_QUEUE` threads each take the next job in arrival order).
+/// has (its `THREADS_PER_QUEUE` threads each take the next job in arrival order, with the
+/// runs that join it in one batch; see ``takeNext(now:)``).
 ///
 /// One pool per device (its upper-case name), created lazily on Redis's main thread; the
 /// `CPU` pool is made at load time. Threads start with every signal blocked so Redis keeps
@@ -101,24 +102,99 @@ final class WorkerPool: @unchecked Sendable {
 
     private func work() -> Never {
         while true {
-            let job: BlockedJob? = mutex.withLock {
-                // After `stopAll()` the worker sleeps here until the process ends.
-                while stopped || head == queue.count { mutex.wait() }
-                let job = queue[head]
-                queue[head] = nil
-                head += 1
-                if head == queue.count {
-                    queue.removeAll(keepingCapacity: true)
-                    head = 0
-                } else if head >= 1024 && head * 2 >= queue.count {
-                    queue.removeFirst(head)
-                    head = 0
+            let jobs: [BlockedJob] = mutex.withLock {
+                while true {
+                    // After `stopAll()` the worker sleeps here until the process ends.
+                    if stopped {
+                        mutex.wait()
+                        continue
+                    }
+                    let (jobs, wakeAt) = takeNext(now: BlockedJob.now())
+                    if !jobs.isEmpty {
+                        running += 1
+                        return jobs
+                    }
+                    if let wakeAt { mutex.wait(untilMonotonic: wakeAt) } else { mutex.wait() }
                 }
-                running += 1
-                return job
             }
-            job?.runOnWorker()
+            if jobs.count == 1 {
+                jobs[0].runOnWorker()
+            } else {
+                BatchRun.execute(jobs.compactMap { $0 as? ModelRunJob })
+                for job in jobs { job.finishOnWorker() }
+            }
             mutex.withLock { running -= 1 }
+        }
+    }
+
+    /// Takes the next job that may run at `now` out of the queue, with the requests that
+    /// join it in one batch (mutex held). Jobs run in arrival order, except that a batch
+    /// still waiting for `MINBATCHSIZE` stays queued while later jobs go ahead.
+    ///
+    /// Batching follows RedisAI: a run of a model stored with `BATCHSIZE` takes along the
+    /// later queued runs of the same model whose inputs match beyond dim 0, in queue
+    /// order, as long as their rows fit within `BATCHSIZE` (a request of `BATCHSIZE` rows
+    /// or more runs alone). With `MINBATCHSIZE`, a batch of fewer rows waits for more
+    /// requests, or until its oldest request has waited `MINBATCHTIMEOUT` ms; a full batch
+    /// never waits.
+    ///
+    /// - Returns: the jobs to run (empty if none may run yet), and when to look again if
+    ///   nothing new arrives (a waiting batch's `MINBATCHTIMEOUT` or a waiting job's
+    ///   `TIMEOUT`).
+    private func takeNext(now: UInt64) -> (jobs: [BlockedJob], wakeAt: UInt64?) {
+        var wakeAt: UInt64?
+        func wake(at time: UInt64) { wakeAt = min(wakeAt ?? .max, time) }
+        var i = head
+        while i < queue.count {
+            guard let job = queue[i] else { i += 1; continue }
+            guard let run = job as? ModelRunJob, let signature = run.signature, let limits = run.limits,
+                  !run.hasExpired(at: now) else {
+                take([i])
+                return ([job], nil)
+            }
+            var members = [i]
+            var rows = signature.rows
+            var j = i + 1
+            while rows < limits.batchSize && j < queue.count {
+                if let other = queue[j] as? ModelRunJob, let theirs = other.signature, signature.joins(theirs),
+                   theirs.rows <= limits.batchSize - rows, !other.hasExpired(at: now) {
+                    members.append(j)
+                    rows += theirs.rows
+                }
+                j += 1
+            }
+            if limits.minBatchSize > 0 && rows < limits.minBatchSize && rows < limits.batchSize {
+                let waited = now &- run.queuedAt
+                if limits.minBatchTimeout == 0 || waited < limits.minBatchTimeout {
+                    if limits.minBatchTimeout > 0 { wake(at: saturatingSum(run.queuedAt, limits.minBatchTimeout)) }
+                    if let end = run.expiresAt { wake(at: end) }
+                    i += 1
+                    continue
+                }
+            }
+            let jobs = members.compactMap { queue[$0] }
+            take(members)
+            return (jobs, nil)
+        }
+        return ([], wakeAt)
+    }
+
+    /// `a + b`, or the largest value when that overflows (a far deadline, never a past one).
+    private func saturatingSum(_ a: UInt64, _ b: UInt64) -> UInt64 {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? .max : sum
+    }
+
+    /// Removes the jobs at `positions` from the queue (mutex held).
+    private func take(_ positions: [Int]) {
+        for position in positions { queue[position] = nil }
+        while head < queue.count && queue[head] == nil { head += 1 }
+        if head == queue.count {
+            queue.removeAll(keepingCapacity: true)
+            head = 0
+        } else if head >= 1024 && head * 2 >= queue.count {
+            queue.removeFirst(head)
+            head = 0
         }
     }
 }
