@@ -64,7 +64,7 @@ final class DAGRunJob: BlockedJob, @unchecked Sendable {
         switch op.kind {
         case .model(let model):
             do throws(ModelExecutionError) {
-                return .success(try DAGRunJob.runModel(model, inputs: inputs, outputCount: op.outputSlots.count))
+                return .success(try ModelRunJob.run(model, inputs: inputs, outputCount: op.outputSlots.count))
             } catch {
                 return .failure(CommandError(error.message))
             }
@@ -84,33 +84,6 @@ final class DAGRunJob: BlockedJob, @unchecked Sendable {
         case .tensorSet, .tensorGet:
             return .success([])
         }
-    }
-
-    /// Runs a model as a stand-alone model run does: stored tensors straight to runtimes
-    /// that read them, otherwise through ``Tensor`` copies.
-    private static func runModel(_ model: ModelValue, inputs: [TensorValue],
-                                 outputCount: Int) throws(ModelExecutionError) -> [TensorValue] {
-        guard let session = model.session else {
-            throw ModelExecutionError(model.sessionError ?? ModelExecutors.notLoaded(model.definition.backend))
-        }
-        let results: [TensorValue]
-        if let direct = session as? any StoredTensorModel {
-            results = try direct.run(values: inputs)
-        } else {
-            var tensors: [Tensor] = []
-            tensors.reserveCapacity(inputs.count)
-            for input in inputs {
-                guard let tensor = input.makeTensor() else {
-                    throw ModelExecutionError("ERR scalar tensors (no dimensions) cannot be model inputs")
-                }
-                tensors.append(tensor)
-            }
-            results = try session.run(tensors).map { TensorValue.copying($0) }
-        }
-        guard results.count == outputCount else {
-            throw ModelExecutionError("ERR Model did not generate the expected number of outputs")
-        }
-        return results
     }
 
     /// Counts a run in the model's or script's statistics (scripts count no samples).

@@ -71,26 +71,24 @@ final class ModelRunJob: BlockedJob, @unchecked Sendable {
         guard let session = model.session else {
             throw ModelExecutionError(model.sessionError ?? ModelExecutors.notLoaded(model.definition.backend))
         }
+        let results: [TensorValue]
         if let direct = session as? any StoredTensorModel {
-            let results = try direct.run(values: inputs)
-            guard results.count == outputCount else {
-                throw ModelExecutionError("ERR Model did not generate the expected number of outputs")
+            results = try direct.run(values: inputs)
+        } else {
+            var tensors: [Tensor] = []
+            tensors.reserveCapacity(inputs.count)
+            for input in inputs {
+                guard let tensor = input.makeTensor() else {
+                    throw ModelExecutionError("ERR scalar tensors (no dimensions) cannot be model inputs")
+                }
+                tensors.append(tensor)
             }
-            return results
+            results = try session.run(tensors).map { TensorValue.copying($0) }
         }
-        var tensors: [Tensor] = []
-        tensors.reserveCapacity(inputs.count)
-        for input in inputs {
-            guard let tensor = input.makeTensor() else {
-                throw ModelExecutionError("ERR scalar tensors (no dimensions) cannot be model inputs")
-            }
-            tensors.append(tensor)
-        }
-        let results = try session.run(tensors)
         guard results.count == outputCount else {
             throw ModelExecutionError("ERR Model did not generate the expected number of outputs")
         }
-        return results.map { TensorValue.copying($0) }
+        return results
     }
 
     /// `+TIMEDOUT`, the run's error, or: every output key checked first (one WRONGTYPE
