@@ -92,6 +92,7 @@ enum ModelExecute {
     private static func enqueue(_ model: ModelValue, inputs: Range<Int>, outputs: Range<Int>, timeout: Int64,
                                 args: Arguments, in ctx: Context) throws(CommandError) {
         let tensors = try ctx.inputTensors(at: inputs, of: args)
+        if try InlineRun.attempt(model, inputs: tensors, outputKeys: outputs.compactMap { args[$0] }, in: ctx) { return }
         guard let pool = WorkerPool.pool(forDevice: model.definition.device) else {
             throw CommandError("ERR no worker thread is running for device \(model.definition.deviceName)")
         }
