@@ -40,10 +40,10 @@ import TandemTesting
         let client = try server.client()
         let recorder = try CommandRecorder(server)
         let input = Tensor(shape: [1, 2], scalars: [1, 2] as [Float])
-        do {
+        do throws(ClientError) {
             _ = try client.runModel("missing", putting: [("a", input)], outputs: ["b"])
             Issue.record("a missing model must throw")
-        } catch let error as ClientError {
+        } catch {
             #expect(error.code == .keyNotFound, "\(error)")
             #expect(error.serverReply == "ERR model key is empty")
         }

@@ -33,7 +33,7 @@ public final class FusedSession: @unchecked Sendable {
     /// The fast path for `model`, or `nil` when the recognizer does not map it onto
     /// TandemNN (``DiffusionResNetRecognizer/recognize(_:)`` says why).
     ///
-    /// - Parameter threads: threads per run, at least 1 (values above 256 are capped).
+    /// - Parameter threads: threads per run, at least 1 (values above 64 are capped).
     public convenience init?(model: ONNXModel, threads: Int = ComputePool.processorCount, kernels: KernelSet = .active) {
         guard case .recognized(let network) = DiffusionResNetRecognizer.recognize(model) else { return nil }
         self.init(network: network, threads: threads, kernels: kernels)
@@ -42,7 +42,7 @@ public final class FusedSession: @unchecked Sendable {
     /// The fast path for a recognized network.
     public init(network: DiffusionResNetRecognizer.Network, threads: Int = ComputePool.processorCount, kernels: KernelSet = .active) {
         self.network = network
-        self.threads = min(max(threads, 1), 256)
+        self.threads = min(max(threads, 1), 64)
         self.kernels = kernels
         pthread_mutex_init(&mutex, nil)
     }
