@@ -125,7 +125,8 @@ struct ONNXBenchmark: BenchmarkArea {
             }
             for (mode, ms) in [("pipelined", pipelined), ("pipelined raw RESP", raw), ("unpipelined", unpipelined)] {
                 var record = BenchmarkRecord(bench: "onnx", case: "\(export.name) export \(name) put+run+get \(mode)", [
-                    "export": export.name, "depth": depth, "size": size, "batch": batch, "repeats": repeats,
+                    "export": export.name, "kernels": KernelSet.active.rawValue, "module_arguments": moduleArguments.joined(separator: " "),
+                    "depth": depth, "size": size, "batch": batch, "repeats": repeats,
                     "median_ms": ms, "per_s": Double(batch) * 1000 / ms,
                 ])
                 if let peerMs = peer[batch] {

@@ -86,6 +86,32 @@ import TandemTesting
         #expect(fast == 2)
     }
 
+    /// Tiny fast-path runs go inline on the main thread: with the only worker busy on a
+    /// long run (about 4 ms per sample × 1000 samples), a batch-1 run of a small
+    /// DiffusionResNet still answers while the long run has not finished (its statistics
+    /// show no call yet). With `INLINE_RUN_MICROSECONDS 0` the same run waits its turn
+    /// behind the long one in the queue.
+    @Test(arguments: [true, false])
+    func tinyRunsGoInlineWithinTheBudget(inline: Bool) throws {
+        let server = try Peers.moduleServer(["THREADS_PER_QUEUE", "1"] + (inline ? [] : ["INLINE_RUN_MICROSECONDS", "0"]))
+        let c = try server.connect()
+        #expect(try c.call("AI.MODELSTORE", "m", "ONNX", "CPU", "BLOB", Self.network(depth: 1, seed: 4).onnxModel(height: 8, width: 8).serialized()) == .simpleString("OK"))
+        #expect(try c.call("AI.MODELSTORE", "slow", "ONNX", "CPU", "BLOB", slowModel()) == .simpleString("OK"))
+        let input = Self.randomInput(batch: 1, height: 8, width: 8, seed: 1)
+        let first = try roundTrip(c, model: "m", input: input)   // the first runs measure the model
+        for _ in 0..<3 { #expect(try roundTrip(c, model: "m", input: input) == first) }
+        #expect(try c.call("AI.TENSORSET", "big", "FLOAT", 1000, 1024) == .simpleString("OK"))
+        let busy = try server.connect()
+        try busy.write(RESPEncoder.command(["AI.MODELEXECUTE", "slow", "INPUTS", "1", "big", "OUTPUTS", "1", "out"].map { Array($0.utf8) }))
+        // Wait until the slow run is queued: its client is then blocked.
+        #expect(try TestEnvironment.waitUntil(seconds: 60) { (try c.call("CLIENT", "LIST").string ?? "").contains("flags=b ") })
+        #expect(try roundTrip(c, model: "m", input: input) == first)
+        let calls = try #require(try c.call("AI.INFO", "slow").array)
+        let index = try #require(calls.firstIndex(of: bulk("calls")))
+        #expect(calls[index + 1] == .integer(inline ? 0 : 1), inline ? "the tiny run waited for the worker" : "the tiny run did not queue")
+        #expect(try busy.readReply() == .simpleString("OK"))
+    }
+
     /// A graph that is not DiffusionResNet's (one SELU made a ReLU) is stored on the
     /// general runtime and computes what the general runtime computes in process.
     @Test func unrecognizedModelRunsOnTheGeneralRuntime() throws {
