@@ -98,6 +98,47 @@ import TandemTesting
         }
     }
 
+    /// Randomly mutated graphs (attribute values, operator types, rewired inputs, huge
+    /// numbers): the recognizer answers without trapping, and every mutant it still
+    /// recognizes computes what the general runtime computes on it.
+    @Test func mutatedGraphsNeverTrapAndRecognizedOnesAgree() throws {
+        let model = ExportFixtures.network(depth: 2, seed: 6).onnxModel(height: 8, width: 8)
+        let input = Self.input(batch: 2, height: 8, width: 8, seed: 3)
+        var generator = SeededGenerator(seed: 77)
+        let numbers: [Int64] = [-1, 0, 1, 2, 3, 4, 1 << 20, Int64.max, Int64.min]
+        let ops = ["Relu", "Selu", "Add", "Sub", "Conv", "ConvTranspose", "Identity", "Slice", "Pad", "Transpose"]
+        var recognized = 0
+        for _ in 0..<400 {
+            var mutant = model
+            for _ in 0..<Int.random(in: 1...3, using: &generator) {
+                let n = Int.random(in: 0..<mutant.graph.nodes.count, using: &generator)
+                switch Int.random(in: 0..<4, using: &generator) {
+                case 0 where !mutant.graph.nodes[n].attributes.isEmpty:
+                    let a = Int.random(in: 0..<mutant.graph.nodes[n].attributes.count, using: &generator)
+                    if let ints = mutant.graph.nodes[n].attributes[a].ints, !ints.isEmpty {
+                        var changed = ints
+                        changed[Int.random(in: 0..<ints.count, using: &generator)] = numbers.randomElement(using: &generator)!
+                        mutant.graph.nodes[n].attributes[a].value = .ints(changed)
+                    } else {
+                        mutant.graph.nodes[n].attributes[a].value = .float(Float.random(in: -2...2, using: &generator))
+                    }
+                case 1: mutant.graph.nodes[n].opType = ops.randomElement(using: &generator)!
+                case 2:
+                    let other = mutant.graph.nodes.randomElement(using: &generator)!.outputs[0]
+                    mutant.graph.nodes[n].inputs[0] = other
+                default:
+                    mutant.graph.nodes[n].attributes.append(ONNXAttribute(name: "pads", .ints([0, 0, Int64.max, 1])))
+                }
+            }
+            guard case .recognized(let network) = DiffusionResNetRecognizer.recognize(mutant) else { continue }
+            recognized += 1
+            guard let general = try? ONNXSession(model: mutant), let slow = try? general.run([input])[0] else { continue }
+            let fast = try FusedSession(network: network, threads: 1).run([input])[0]
+            #expect(maxAbsDifference(fast.scalars(as: Float.self), slow.scalars(as: Float.self)) <= 1e-4)
+        }
+        print("mutated graphs still recognized: \(recognized) of 400")
+    }
+
     /// The fast path refuses what the general runtime refuses, with the same messages.
     @Test func inputErrorsMatchTheGeneralRuntime() throws {
         let model = ExportFixtures.network(depth: 1, seed: 2).onnxModel(height: 8, width: 8)

@@ -393,7 +393,9 @@ private struct Matcher {
         let (w, bias) = try weights(match, dims: [layer.filters, layer.inputChannels, k, k], filters: layer.filters, stride: s)
         var pads = [Int](repeating: 0, count: 4)   // top, left, bottom, right
         if let attribute = match.node.attribute("pads")?.ints {
-            guard attribute.count == 4 else { throw Mismatch("Conv '\(match.node.name)' has \(attribute.count) pads") }
+            guard attribute.count == 4, attribute.allSatisfy({ $0 >= 0 && $0 < 1 << 20 }) else {
+                throw Mismatch("Conv '\(match.node.name)' has pads \(attribute)")
+            }
             pads = attribute.map { Int(clamping: $0) }
         }
         if let pre = match.prePad {

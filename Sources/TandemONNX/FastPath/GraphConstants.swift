@@ -226,11 +226,10 @@ struct GraphConstants {
             }
         }
         if let i = inferred {
-            let known = shape.reduce(1, *)
-            guard known > 0, data.values.count % known == 0 else { return nil }
+            guard let known = count(shape), known > 0, data.values.count % known == 0 else { return nil }
             shape[i] = data.values.count / known
         }
-        guard shape.reduce(1, *) == data.values.count else { return nil }
+        guard count(shape) == data.values.count else { return nil }
         return Ints(shape: shape, values: data.values)
     }
 
@@ -257,18 +256,18 @@ struct GraphConstants {
         var shape = data.shape
         for k in starts.indices {
             let a = Int(axes[k] < 0 ? axes[k] + Int64(rank) : axes[k])
-            guard a >= 0, a < rank, steps[k] != 0 else { return nil }
+            guard a >= 0, a < rank, steps[k] != 0, steps[k] != .min else { return nil }
             let dim = Int64(data.shape[a]), s = steps[k]
             var b = starts[k] < 0 ? starts[k] + dim : starts[k]
             var e = ends[k] < 0 ? ends[k] + dim : ends[k]
             if s > 0 {
                 b = min(max(b, 0), dim)
                 e = min(max(e, 0), dim)
-                shape[a] = e > b ? Int((e - b + s - 1) / s) : 0
+                shape[a] = e > b ? Int((e - b - 1) / s + 1) : 0
             } else {
                 b = min(max(b, -1), dim - 1)
                 e = min(max(e, -1), dim - 1)
-                shape[a] = b > e ? Int((b - e + (-s) - 1) / (-s)) : 0
+                shape[a] = b > e ? Int((b - e - 1) / (-s) + 1) : 0
             }
             first[a] = Int(b)
             step[a] = Int(s)
