@@ -123,6 +123,17 @@ struct ONNXBenchmark: BenchmarkArea {
                 _ = try connection.send(run)
                 _ = try connection.send(get)
             }
+            if batch == 1 {
+                // Where a round trip's time goes: the run alone (input stored), and moving the
+                // tensors alone (put and get in one write, no run).
+                let runOnly = try measureMedian(warmup: options.quick ? 2 : 20, repeats: repeats) { _ = try connection.send(run) }
+                let transfer = [Command(arguments: put), Command(arguments: get)]
+                let moveOnly = try measureMedian(warmup: options.quick ? 2 : 20, repeats: repeats) { _ = try connection.exchange(transfer) }
+                BenchmarkRecord(bench: "onnx", case: "\(export.name) export latency breakdown", [
+                    "export": export.name, "module_arguments": moduleArguments.joined(separator: " "), "batch": 1, "repeats": repeats,
+                    "run_only_median_ms": runOnly, "put_get_only_median_ms": moveOnly, "round_trip_raw_median_ms": raw,
+                ]).emit()
+            }
             for (mode, ms) in [("pipelined", pipelined), ("pipelined raw RESP", raw), ("unpipelined", unpipelined)] {
                 var record = BenchmarkRecord(bench: "onnx", case: "\(export.name) export \(name) put+run+get \(mode)", [
                     "export": export.name, "kernels": KernelSet.active.rawValue, "module_arguments": moduleArguments.joined(separator: " "),
