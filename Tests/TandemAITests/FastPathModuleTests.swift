@@ -90,12 +90,15 @@ import TandemTesting
     /// long run (about 4 ms per sample × 1000 samples), a batch-1 run of a small
     /// DiffusionResNet still answers while the long run has not finished (its statistics
     /// show no call yet). With `INLINE_RUN_MICROSECONDS 0` the same run waits its turn
-    /// behind the long one in the queue.
-    @Test(arguments: [true, false])
-    func tinyRunsGoInlineWithinTheBudget(inline: Bool) throws {
-        let server = try Peers.moduleServer(["THREADS_PER_QUEUE", "1"] + (inline ? [] : ["INLINE_RUN_MICROSECONDS", "0"]))
+    /// behind the long one in the queue, and so does a model stored with `BATCHSIZE`.
+    @Test(arguments: [(true, 0), (false, 0), (true, 4)])
+    func tinyRunsGoInlineWithinTheBudget(budget: Bool, batchSize: Int) throws {
+        let inline = budget && batchSize == 0
+        let server = try Peers.moduleServer(["THREADS_PER_QUEUE", "1"] + (budget ? [] : ["INLINE_RUN_MICROSECONDS", "0"]))
         let c = try server.connect()
-        #expect(try c.call("AI.MODELSTORE", "m", "ONNX", "CPU", "BLOB", Self.network(depth: 1, seed: 4).onnxModel(height: 8, width: 8).serialized()) == .simpleString("OK"))
+        let blob = Self.network(depth: 1, seed: 4).onnxModel(height: 8, width: 8).serialized()
+        let store: [any CommandArgument] = ["AI.MODELSTORE", "m", "ONNX", "CPU"] + (batchSize > 0 ? ["BATCHSIZE", batchSize] : []) + ["BLOB", blob]
+        #expect(try c.call(store) == .simpleString("OK"))
         #expect(try c.call("AI.MODELSTORE", "slow", "ONNX", "CPU", "BLOB", slowModel()) == .simpleString("OK"))
         let input = Self.randomInput(batch: 1, height: 8, width: 8, seed: 1)
         let first = try roundTrip(c, model: "m", input: input)   // the first runs measure the model

@@ -9,7 +9,8 @@
 /// event-loop turn. The bound keeps the main thread's stall no longer than a slow Redis
 /// command. The expected duration is the model's measured time per sample (a moving
 /// average over its earlier runs) times the batch, so a model's first run, and every run
-/// of a model not on the fast path, goes to a worker.
+/// of a model not on the fast path or stored with `BATCHSIZE` (its runs are for the queue
+/// to batch), goes to a worker.
 ///
 /// Inline runs reply and store outputs exactly as a worker's run does (every output key
 /// checked first, then written and replicated) and count in the model's statistics.
@@ -19,7 +20,8 @@ enum InlineRun {
     static func attempt(_ model: ModelValue, inputs: [TensorValue], outputKeys: [OpaquePointer],
                         in ctx: Context) throws(CommandError) -> Bool {
         let budget = Configuration.current.inlineRunMicroseconds
-        guard budget > 0, let fused = model.session as? FusedONNXModel, inputs.count == 1,
+        // A model stored with BATCHSIZE asks for its runs to be batched on the queue.
+        guard budget > 0, model.definition.batchSize == 0, let fused = model.session as? FusedONNXModel, inputs.count == 1,
               let batch = inputs[0].shape.first, let expected = fused.expectedMicroseconds(batch: Int(clamping: batch)),
               expected <= budget else { return false }
         let start = BlockedJob.now()
