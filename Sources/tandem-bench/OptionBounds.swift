@@ -54,7 +54,10 @@ extension InferBenchmark {
 }
 
 extension ONNXBenchmark {
-    func validate() throws { try checkNetwork(depth: depth, size: size) }
+    func validate() throws {
+        try check(cases: cases, known: ["inference", "torch", "auto-batching"])
+        try checkNetwork(depth: depth, size: size)
+    }
 }
 
 extension PipelineBenchmark {

@@ -18,6 +18,11 @@ struct Configuration: Sendable {
     var modelExecutionTimeout = 5000
     /// `BACKEND_MEMORY_LIMIT` in MB (0 = none).
     var backendMemoryLimit = 0
+    /// `INLINE_RUN_MICROSECONDS`: a fast-path model run expected to take at most this long
+    /// runs on the main thread instead of a worker (0 = never; see ``InlineRun``).
+    var inlineRunMicroseconds = 200
+    /// The largest `INLINE_RUN_MICROSECONDS` accepted: 10 ms.
+    static let maximumInlineRunMicroseconds = 10_000
     /// `BACKENDSPATH`; default `<folder of the module>/backends`.
     var backendsPath = Configuration.defaultBackendsPath()
     /// Backend libraries to load at load time (`TORCH <path>`), in the order given.
@@ -62,6 +67,10 @@ struct Configuration: Sendable {
             case "MODEL_CHUNK_SIZE": configuration.modelChunkSize = try positive()
             case "MODEL_EXECUTION_TIMEOUT": configuration.modelExecutionTimeout = try positive(1000)
             case "BACKEND_MEMORY_LIMIT": configuration.backendMemoryLimit = try positive()
+            case "INLINE_RUN_MICROSECONDS":
+                let n = try positive(0)
+                guard n <= maximumInlineRunMicroseconds else { throw bad }
+                configuration.inlineRunMicroseconds = n
             case "ONNX":
                 guard ModelExecutors.executor(for: .onnx) != nil else {
                     throw Failure(message: "ERR error processing argument: ONNX \(value) (this TandemAI build has no ONNX runtime)")

@@ -112,6 +112,7 @@ enum ModelExecute {
     private static func enqueue(_ call: Call, args: Arguments, in ctx: Context) throws(CommandError) {
         let model = call.model
         let tensors = try ctx.inputTensors(at: call.inputs, of: args)
+        if try InlineRun.attempt(model, inputs: tensors, outputKeys: call.outputs.compactMap { args[$0] }, in: ctx) { return }
         guard let pool = WorkerPool.pool(forDevice: model.definition.device) else {
             throw CommandError("ERR no worker thread is running for device \(model.definition.deviceName)")
         }

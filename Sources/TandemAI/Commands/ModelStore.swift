@@ -47,7 +47,7 @@ enum ModelStore {
         }
         let config = Configuration.current
         let options = ModelOptions(device: definition.deviceName, interOpParallelism: config.interOpParallelism,
-                                   intraOpParallelism: config.intraOpParallelism,
+                                   intraOpParallelism: config.intraOpParallelism, threadsPerQueue: config.threadsPerQueue,
                                    executionTimeout: config.modelExecutionTimeout)
         let job = ModelStoreJob(definition: definition, key: name, keyBytes: args.array(1),
                                 blob: data, blobCount: total, options: options)

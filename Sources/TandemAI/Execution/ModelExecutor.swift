@@ -3,8 +3,8 @@ import TandemTensor
 /// A model runtime: builds runnable models from serialized blobs of one ``Backend``.
 ///
 /// TandemAI runs no model on Redis's main thread except when it must (RDB/AOF loading,
-/// MULTI): ``load(_:options:)`` normally runs on a worker thread, and
-/// ``LoadedModel/run(_:)`` always does. Register implementations in
+/// MULTI) or when a fast-path run is tiny (``InlineRun``): ``load(_:options:)`` normally
+/// runs on a worker thread, and so do runs. Register implementations in
 /// ``ModelExecutors/registerBuiltIns()``.
 protocol ModelExecutor: Sendable {
     /// The version reported in `INFO MODULES` (`ai_onnxruntime_version` for ONNX).
@@ -48,6 +48,8 @@ struct ModelOptions: Sendable {
     var interOpParallelism: Int
     /// `INTRA_OP_PARALLELISM` (0 = runtime default).
     var intraOpParallelism: Int
+    /// `THREADS_PER_QUEUE`: worker threads that may run models of this device at once.
+    var threadsPerQueue = 1
     /// `MODEL_EXECUTION_TIMEOUT` in ms.
     var executionTimeout: Int
 }

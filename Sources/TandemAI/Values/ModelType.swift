@@ -119,7 +119,7 @@ enum ModelType {
         if ModelExecutors.executor(for: backend) == nil { _ = Backends.loadQuietly(backend) }
         let config = Configuration.current
         let options = ModelOptions(device: definition.deviceName, interOpParallelism: config.interOpParallelism,
-                                   intraOpParallelism: config.intraOpParallelism,
+                                   intraOpParallelism: config.intraOpParallelism, threadsPerQueue: config.threadsPerQueue,
                                    executionTimeout: config.modelExecutionTimeout)
         guard let model = try? ModelValue.prepare(definition, key: key, adopting: blob, blobCount: length,
                                                   options: options, keepRefused: backend != .onnx) else {

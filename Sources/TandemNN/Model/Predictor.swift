@@ -64,6 +64,33 @@ public final class Predictor<Scalar: NNScalar>: @unchecked Sendable {
         }
         return output
     }
+
+    /// The model's inference-mode output for `batch` samples of `height × width ×
+    /// model.channels` read from `input` (NHWC), written to `output` (NHWC, same size).
+    ///
+    /// Each thread reads its own samples straight from `input` and writes its results
+    /// straight to `output`: no batch-sized copy on either side, so a caller can run on
+    /// buffers it does not own (a stored tensor's bytes, a reply buffer).
+    ///
+    /// - Precondition: `batch ≥ 0`, `height ≥ 1`, `width ≥ 1`; both buffers hold
+    ///   `batch · height · width · model.channels` values and do not overlap.
+    @_specialize(where Scalar == Float) @_specialize(where Scalar == Double)
+    public func predict(nhwc input: UnsafePointer<Scalar>, batch: Int, height: Int, width: Int,
+                        into output: UnsafeMutablePointer<Scalar>) {
+        precondition(batch >= 0 && height >= 1 && width >= 1, "predict needs a non-negative batch and a positive grid")
+        let channels = model.channels
+        let per = channels * height * width
+        let groups = (batch + groupSize - 1) / groupSize
+        let context = PassContext(pool: inline, training: false, kernels: kernels)
+        pool.run(tasks: groups) { group, worker in
+            let first = group * self.groupSize, count = min(self.groupSize, batch - first)
+            let slice = self.inputs[worker]
+            slice.resize(batch: count, channels: channels, height: height, width: width)
+            slice.copyIn(nhwc: input + first * per)
+            let result = self.replicas[worker].infer(slice, context: context)
+            result.copyOut(nhwc: output + first * per)
+        }
+    }
 }
 
 extension Predictor {
