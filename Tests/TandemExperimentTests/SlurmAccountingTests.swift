@@ -47,8 +47,9 @@ import TandemTesting
         #expect(reports.map(\.returnCode) == [0, 7, -SIGUSR1])
         let allocation = try #require(launcher.allocationID)
         let records = try LocalSlurm.accountingRecords(of: allocation)
-        for (report, record) in zip(reports, ["COMPLETED|0:0", "FAILED|7:0", "FAILED|0:\(SIGUSR1)"]) {
-            // Slurm's record of the step says what the launcher reported, and the launcher took it from there.
+        // Slurm's record of each step (`State|code:signal`; a step whose task a signal ended is
+        // CANCELLED) says what the launcher reported, and the launcher took it from there.
+        for (report, record) in zip(reports, ["COMPLETED|0:0", "FAILED|7:0", "CANCELLED|0:\(SIGUSR1)"]) {
             #expect(records[report.jobID] == record, "\(report.jobID): \(records)")
             #expect(launcher.endSource(of: JobID(report.jobID)) == .accounting)
         }
