@@ -152,19 +152,22 @@ public final class SlurmLauncher: Launcher {
 
     /// Whether job and step states come from Slurm's accounting records (`sacct`): as asked
     /// at creation, else whether Slurm keeps them (`scontrol show config` names an
-    /// `AccountingStorageType` other than none, and `sacct` is installed), asked once.
+    /// `AccountingStorageType` other than none, and `sacct` is installed), asked once it
+    /// answers (a busy controller is asked up to three times; with no answer, `false` this
+    /// time and asked again next time).
     public var usesAccounting: Bool {
         if let known = accounting.withLock({ $0 }) { return known }
-        var found = false
-        if commands["sacct"] != nil,
-           let result = try? SlurmCommand(executable: commands["scontrol"]!, arguments: ["show", "config"],
-                                          environment: environment).run(), result.succeeded {
-            found = Self.accountingConfigured(inConfiguration: result.output)
+        for attempt in 0..<3 {
+            if attempt > 0 { Experiment.pause(.milliseconds(100)) }
+            guard let result = try? SlurmCommand(executable: commands["scontrol"]!, arguments: ["show", "config"],
+                                                 environment: environment).run(), result.succeeded else { continue }
+            let found = Self.accountingConfigured(inConfiguration: result.output)
+            return accounting.withLock { known in
+                if known == nil { known = found }
+                return known!
+            }
         }
-        return accounting.withLock { known in
-            if known == nil { known = found }
-            return known!
-        }
+        return false
     }
 
     /// Whether `scontrol show config` output names an accounting storage
@@ -417,30 +420,31 @@ public final class SlurmLauncher: Launcher {
         let state = local.state(of: step.local)
         guard case .ended(let termination, let at) = state else { return state }
         if let end = step.end.state { return end }
-        guard usesAccounting, let records = accountingRecords(of: Self.jobPart(of: job.rawValue)) else {
-            return step.end.ended(termination, at: at, from: .srun)
-        }
-        if let recorded = records[job.rawValue]?.termination {
+        guard usesAccounting else { return step.end.ended(termination, at: at, from: .srun) }
+        if let recorded = accountingRecords(of: Self.jobPart(of: job.rawValue))?[job.rawValue]?.termination {
             return step.end.ended(recorded, at: at, from: .accounting)
         }
-        // Not recorded as ended yet: Slurm is still finishing the step, for a while.
+        // Not recorded as ended yet (or sacct did not answer): Slurm is still finishing the
+        // step, for a while.
         if ContinuousClock.now - at < Self.recordDelay { return .running }
         return step.end.ended(termination, at: at, from: .srun)
     }
 
     private func memberState(_ job: JobID, _ member: Member) -> LauncherJobState {
         if let end = member.end.state { return end }
-        if usesAccounting, let records = accountingRecords(of: member.batchJob) {
-            let step = member.stepID().flatMap { records[$0] }
+        if usesAccounting {
+            // nil: sacct did not answer this time.
+            let records = accountingRecords(of: member.batchJob)
+            let step = member.stepID().flatMap { records?[$0] }
             if let recorded = step?.termination { return member.end.ended(recorded, at: .now, from: .accounting) }
             // Slurm's record is the answer while the member's srun runs, and for a while after
             // it ended (the record of the end follows).
             if !member.endedLocallyLongAgo(Self.recordDelay) {
                 if step != nil { return .running }
-                switch records[member.batchJob] {
+                switch records?[member.batchJob] {
                 case .pending?: return .pending
                 case .running?: return .running
-                case .ended?, nil: break
+                case .ended?, nil: if member.exitCode() != nil { return .running }
                 }
             }
         }
