@@ -70,8 +70,13 @@ import TandemTesting
         let steps = reports.map(\.jobID)
         let job = try #require(steps.first?.split(separator: ".").first.map(String.init))
         #expect(steps.allSatisfy { $0.hasPrefix(job + ".") }, "\(steps)")
+        // The members' steps are recorded as ended (the launcher took their ends from there);
+        // the batch job's own end (its script's `wait` returning) may be recorded a moment later.
+        let jobEnded = try TestEnvironment.waitUntil(seconds: 60) {
+            try LocalSlurm.accountingRecords(of: job)[job]?.hasPrefix("COMPLETED|") == true
+        }
         let records = try LocalSlurm.accountingRecords(of: job)
-        #expect(records[job]?.hasPrefix("COMPLETED|") == true, "the batch job's record: \(records)")
+        #expect(jobEnded, "the batch job's record: \(records)")
         #expect(records[steps[0]] == "COMPLETED|0:0", "\(records)")
         #expect(records[steps[1]] == "FAILED|3:0", "\(records)")
         for member in ensemble.members {
