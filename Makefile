@@ -21,10 +21,10 @@ deps:
 peers:
 	@scripts/install-deps.sh --python $(VENV)
 
-# Slurm (slurm-wlm, munge) for the Slurm launcher's tests, which start a one-node Slurm
-# with scripts/slurm-local.sh and stop it again.
+# Slurm (slurm-wlm, munge, and slurmdbd with MariaDB for accounting) for the Slurm launcher's
+# tests, which start a one-node Slurm with scripts/slurm-local.sh and stop it again.
 slurm:
-	@scripts/install-deps.sh --slurm
+	@scripts/install-deps.sh --slurm --accounting
 
 build: deps
 	$(RELEASE)

@@ -4,11 +4,12 @@ import Synchronization
 import Testing
 
 /// The local Slurm of `scripts/slurm-local.sh`, for tests of the Slurm launcher: one node on
-/// this machine (partition `local`) and ``hostCount`` nodes in network namespaces standing for
-/// separate hosts (partition `hosts`).
+/// this machine (partition `local`), ``hostCount`` nodes in network namespaces standing for
+/// separate hosts (partition `hosts`), and accounting records (slurmdbd, so `sacct` answers).
 ///
 /// The first test that needs it checks that Slurm answers (`sinfo`); if not, it runs
-/// `scripts/slurm-local.sh start --hosts 3` (which installs Slurm first when missing) — under `CI`
+/// `scripts/slurm-local.sh start --hosts 3 --accounting` (which installs Slurm, slurmdbd and
+/// MariaDB first when missing) — under `CI`
 /// always, on a developer machine only when Slurm is installed — and stops it again when the
 /// test process exits. Without Slurm on a developer machine the tests are skipped with a
 /// loud message; under `CI` they fail.
@@ -45,8 +46,9 @@ public enum LocalSlurm {
         }
         guard getuid() == 0 else { return "\(reason), and scripts/slurm-local.sh start needs root to start one" }
         guard let started = try? runToEnd("/bin/bash", [root.appendingPathComponent("scripts/slurm-local.sh").path,
-                                                         "start", "--hosts", "\(hostCount)"]), started.status == 0 else {
-            return "scripts/slurm-local.sh start --hosts \(hostCount) failed"
+                                                         "start", "--hosts", "\(hostCount)", "--accounting"]),
+              started.status == 0 else {
+            return "scripts/slurm-local.sh start --hosts \(hostCount) --accounting failed"
         }
         atexit { _ = try? LocalSlurm.script("stop") }
         return unavailability()
@@ -63,6 +65,30 @@ public enum LocalSlurm {
             .flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 0
         try Peers.require(nodes >= count, "the partition hosts has \(nodes) node(s), \(count) needed: run scripts/slurm-local.sh stop, "
             + "then scripts/slurm-local.sh start --hosts \(hostCount) (as root; it needs network namespaces)")
+    }
+
+    /// Makes sure Slurm answers and keeps accounting records (`scontrol show config` names
+    /// slurmdbd and `sacct` answers); skips (or fails under CI) otherwise, for instance when
+    /// Slurm was started without `--accounting`.
+    public static func requireAccounting() throws {
+        try require()
+        let storage = (try? run("scontrol", ["show", "config"]))?.split(whereSeparator: \.isNewline)
+            .first { $0.hasPrefix("AccountingStorageType") }.map(String.init) ?? "(no answer)"
+        let answers = command("sacct").map { (try? runToEnd($0, ["-n", "-j", "1"]))?.status == 0 } ?? false
+        try Peers.require(storage.hasSuffix("accounting_storage/slurmdbd") && answers,
+            "Slurm keeps no accounting records here (\(storage.replacingOccurrences(of: "  ", with: "")), sacct "
+            + (answers ? "answers" : "does not answer") + "): run scripts/slurm-local.sh stop, then "
+            + "scripts/slurm-local.sh start --hosts \(hostCount) --accounting (as root)")
+    }
+
+    /// Slurm's accounting records of `job` and its steps (`sacct -P -n`): id → `State|ExitCode`.
+    public static func accountingRecords(of job: String) throws -> [String: String] {
+        var records: [String: String] = [:]
+        for line in try run("sacct", ["-P", "-n", "-j", job, "--format=JobID,State,ExitCode"]).split(whereSeparator: \.isNewline) {
+            let fields = line.split(separator: "|", maxSplits: 1, omittingEmptySubsequences: false)
+            if fields.count == 2 { records[String(fields[0])] = String(fields[1]) }
+        }
+        return records
     }
 
     /// Runs `scripts/slurm-local.sh <command>` to its end.

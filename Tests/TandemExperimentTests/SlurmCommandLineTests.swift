@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Testing
 @testable import TandemExperiment
 
@@ -72,5 +73,26 @@ import Testing
         let shown = "JobId=9 JobName=ens\n   JobState=CANCELLED Reason=None Dependency=(null)\n   ExitCode=0:15\n"
         #expect(SlurmJobState.parseJob(shown) == .ended("CANCELLED", exitCode: 0, signal: 15))
         #expect(SlurmJobState.parseJob("slurm_load_jobs error: Invalid job id specified") == nil)
+    }
+
+    @Test func sacctRecordsAndTheConfigurationAreRead() {
+        let records = SlurmJobState.parseAccounting(
+            "12|COMPLETED|0:0\n12.batch|COMPLETED|0:0\n12.0|FAILED|3:0\n12.1|CANCELLED by 0|0:15\n13|PENDING|0:0\n14|RUNNING|0:0\n")
+        #expect(records["12.0"] == .ended("FAILED", exitCode: 3, signal: 0))
+        #expect(records["12.1"] == .ended("CANCELLED", exitCode: 0, signal: 15))
+        #expect(records["13"] == .pending)
+        #expect(records["14"] == .running)
+        #expect(records.count == 6)
+        #expect(records["12"]?.termination == .exited(code: 0))
+        #expect(records["12.0"]?.termination == .exited(code: 3))
+        #expect(records["12.1"]?.termination == .signalled(signal: 15))
+        #expect(records["13"]?.termination == nil)
+        // Ended with neither code nor signal, and not COMPLETED: killed.
+        #expect(SlurmJobState(name: "TIMEOUT", exitCode: 0, signal: 0).termination == .signalled(signal: SIGKILL))
+        #expect(SlurmJobState.parseAccounting("sacct: error: Slurm accounting storage is disabled\n").isEmpty)
+
+        #expect(SlurmLauncher.accountingConfigured(inConfiguration: "AccountingStorageHost   = localhost\nAccountingStorageType   = accounting_storage/slurmdbd\n"))
+        #expect(!SlurmLauncher.accountingConfigured(inConfiguration: "AccountingStorageType   = accounting_storage/none\n"))
+        #expect(!SlurmLauncher.accountingConfigured(inConfiguration: ""))
     }
 }

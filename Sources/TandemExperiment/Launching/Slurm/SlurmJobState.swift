@@ -1,7 +1,8 @@
 import Foundation
+import Glibc
 
-/// A Slurm job's state as `squeue` and `scontrol show job` print it, reduced to what a
-/// launcher needs.
+/// A Slurm job's or step's state as `squeue`, `scontrol show job` and `sacct` print it,
+/// reduced to what a launcher needs.
 enum SlurmJobState: Sendable, Equatable {
     /// Waiting for resources (PENDING, CONFIGURING, SUSPENDED, REQUEUED, …).
     case pending
@@ -20,6 +21,17 @@ enum SlurmJobState: Sendable, Equatable {
              "RESV_DEL_HOLD", "PREEMPTED", "STOPPED", "SPECIAL_EXIT": self = .pending
         default: self = .ended(word, exitCode: exitCode, signal: signal)
         }
+    }
+
+    /// How an ended job or step ended, as the launcher reports it: a signal Slurm recorded, else
+    /// the exit code (COMPLETED, or a non-zero code); an end with neither (a time limit, a
+    /// node failure, a cancellation before the tasks ran) counts as killed. `nil` unless ended.
+    var termination: Termination? {
+        guard case .ended(let name, let code, let signal) = self else { return nil }
+        if let signal, signal > 0 { return .signalled(signal: signal) }
+        if name == "COMPLETED" { return .exited(code: code ?? 0) }
+        if let code, code != 0 { return .exited(code: code) }
+        return .signalled(signal: SIGKILL)
     }
 
     /// `squeue -h -o %i|%T` lines: job id → state.
@@ -43,12 +55,29 @@ enum SlurmJobState: Sendable, Equatable {
             if fields[key] == nil { fields[key] = String(word[word.index(after: equals)...]) }
         }
         guard let state = fields["JobState"] else { return nil }
-        var code: Int32?, signal: Int32?
-        if let exit = fields["ExitCode"] {
-            let parts = exit.split(separator: ":")
-            code = parts.first.flatMap { Int32($0) }
-            signal = parts.count > 1 ? Int32(parts[1]) : nil
-        }
+        let (code, signal) = fields["ExitCode"].map(exitCodeAndSignal) ?? (nil, nil)
         return SlurmJobState(name: state, exitCode: code, signal: signal)
+    }
+
+    /// `sacct -P -n --format=JobID,State,ExitCode` lines (`12`, `12.batch`, `12.0`, each with
+    /// its state and `code:signal`): job or step id → state.
+    static func parseAccounting(_ output: String) -> [String: SlurmJobState] {
+        var states: [String: SlurmJobState] = [:]
+        for line in output.split(whereSeparator: \.isNewline) {
+            let fields = line.split(separator: "|", omittingEmptySubsequences: false)
+            guard fields.count >= 3 else { continue }
+            let id = fields[0].trimmingCharacters(in: .whitespaces)
+            let name = fields[1].trimmingCharacters(in: .whitespaces)
+            guard !id.isEmpty, !name.isEmpty else { continue }
+            let (code, signal) = exitCodeAndSignal(String(fields[2]))
+            states[id] = SlurmJobState(name: name, exitCode: code, signal: signal)
+        }
+        return states
+    }
+
+    /// Slurm's `ExitCode` (`code:signal`, e.g. `3:0` or `0:15`).
+    private static func exitCodeAndSignal(_ text: String) -> (Int32?, Int32?) {
+        let parts = text.trimmingCharacters(in: .whitespaces).split(separator: ":")
+        return (parts.first.flatMap { Int32($0) }, parts.count > 1 ? Int32(parts[1]) : nil)
     }
 }

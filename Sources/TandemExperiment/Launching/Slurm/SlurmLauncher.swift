@@ -21,16 +21,21 @@ import Synchronization
 /// tasks write the entity's `.out` and `.err` files, srun's own messages go to `<name>.srun`
 /// beside them. ``launch(_:)`` returns once Slurm has launched the step, so the summary shows
 /// its `<job>.<step>` id, and a refused step (too many nodes, a bad node list) is an error
-/// with Slurm's own words. A step ends when its srun does, with srun's exit code (the highest
-/// of its tasks'). Stopping a step is `scancel --signal=TERM <job>.<step>`, then
+/// with Slurm's own words. A step ends when its srun does; how it ended is Slurm's record of
+/// it (`sacct`) where Slurm keeps accounting records, else srun's exit code (the highest of
+/// its tasks'). Stopping a step is `scancel --signal=TERM <job>.<step>`, then
 /// `scancel --signal=KILL` when the grace period is over.
 ///
 /// **Batch jobs.** ``launchBatch(_:)`` writes `<ensemble>.sbatch` and submits it with
 /// `sbatch --parsable`; a refusal (no such partition, a limit) is an error with Slurm's words.
-/// Members are pending while the job waits in the queue (`squeue`), then running; each
-/// member's exit code comes from the `<member>.exit` file the script writes, since a cluster
-/// without accounting storage keeps no record of finished steps, and the job's end from
-/// `scontrol show job`. Batch jobs still queued or running when the driver exits are cancelled.
+/// Where Slurm keeps accounting records (``usesAccounting``), a member's state is the record
+/// `sacct` has of its step, or of the batch job while the step has none: pending while the
+/// job waits, running, then ended with the step's exit code or signal. Where it does not (or
+/// before the record is there), members are pending while the job waits in the queue
+/// (`squeue`), then running; each member's exit code comes from the `<member>.exit` file the
+/// script writes, since a cluster without accounting storage keeps no record of finished
+/// steps, and the job's end from `scontrol show job`. Batch jobs still queued or running
+/// when the driver exits are cancelled.
 public final class SlurmLauncher: Launcher {
     /// Which allocation steps run in.
     public enum Allocation: Sendable, Hashable {
@@ -83,8 +88,11 @@ public final class SlurmLauncher: Launcher {
     public let shareCPUs: Bool
     /// How long ``launch(_:)`` waits for Slurm to launch a step (or grant an allocation).
     public let startTimeout: Duration
-    /// How long a queue snapshot (`squeue`) is reused before asking Slurm again.
+    /// How long a queue snapshot (`squeue`, `sacct`) is reused before asking Slurm again.
     public let queueInterval: Duration
+    /// How long after a step's srun ended its state waits for Slurm's record of the end
+    /// (slurmctld hands it to slurmdbd shortly after) before srun's own exit code is taken.
+    static let recordDelay = Duration.seconds(30)
 
     private let environment: [String: String]
     private let commands: [String: String]
@@ -92,10 +100,14 @@ public final class SlurmLauncher: Launcher {
     private let jobs = Mutex<[JobID: Tracked]>([:])
     private let granted = Mutex<Granted?>(nil)
     private let queue = Mutex<(at: ContinuousClock.Instant, states: [String: SlurmJobState])?>(nil)
+    private let records = Mutex<[String: (at: ContinuousClock.Instant, states: [String: SlurmJobState])]>([:])
+    private let accounting: Mutex<Bool?>
     private let cleanupInstalled = Mutex(false)
 
     /// The Slurm commands the launcher runs.
     static let commandNames = ["srun", "sbatch", "salloc", "squeue", "scontrol", "scancel"]
+    /// The one it runs when it is there: `sacct`, for accounting records.
+    static let optionalCommandNames = ["sacct"]
 
     /// Creates a launcher; nothing is asked of Slurm until the first launch.
     ///
@@ -103,11 +115,14 @@ public final class SlurmLauncher: Launcher {
     ///   - allocation: where steps run.
     ///   - shareCPUs: whether steps share the allocation's CPUs.
     ///   - startTimeout: how long to wait for a step to be launched or an allocation granted.
+    ///   - queueInterval: how long a snapshot of the queue or of Slurm's records is reused.
+    ///   - accounting: whether states come from Slurm's accounting records (`sacct`); `nil`
+    ///     asks Slurm once whether it keeps them (see ``usesAccounting``).
     ///   - environment: where `PATH` (to find Slurm's commands) and `SLURM_JOB_ID` are read.
     /// - Throws: ``ExperimentError/Code-swift.struct/launchFailed`` when Slurm's commands are
     ///   not installed, or ``Allocation/current`` is asked for outside an allocation.
     public init(allocation: Allocation = .automatic, shareCPUs: Bool = true, startTimeout: Duration = .seconds(60),
-                queueInterval: Duration = .milliseconds(250),
+                queueInterval: Duration = .milliseconds(250), accounting: Bool? = nil,
                 environment: [String: String] = ProcessInfo.processInfo.environment) throws(ExperimentError) {
         var commands: [String: String] = [:]
         for command in Self.commandNames {
@@ -117,6 +132,9 @@ public final class SlurmLauncher: Launcher {
                     + "cluster's login node, or start a local one with scripts/slurm-local.sh start")
             }
             commands[command] = path
+        }
+        for command in Self.optionalCommandNames {
+            commands[command] = ExecutableLookup.find(command, path: environment["PATH"])
         }
         if case .current = allocation, environment["SLURM_JOB_ID"] == nil {
             throw ExperimentError(.launchFailed,
@@ -129,6 +147,39 @@ public final class SlurmLauncher: Launcher {
         self.queueInterval = queueInterval
         self.environment = environment
         self.commands = commands
+        self.accounting = Mutex(accounting == true && commands["sacct"] == nil ? false : accounting)
+    }
+
+    /// Whether job and step states come from Slurm's accounting records (`sacct`): as asked
+    /// at creation, else whether Slurm keeps them (`scontrol show config` names an
+    /// `AccountingStorageType` other than none, and `sacct` is installed), asked once it
+    /// answers (a busy controller is asked up to three times; with no answer, `false` this
+    /// time and asked again next time).
+    public var usesAccounting: Bool {
+        if let known = accounting.withLock({ $0 }) { return known }
+        for attempt in 0..<3 {
+            if attempt > 0 { Experiment.pause(.milliseconds(100)) }
+            guard let result = try? SlurmCommand(executable: commands["scontrol"]!, arguments: ["show", "config"],
+                                                 environment: environment).run(), result.succeeded else { continue }
+            let found = Self.accountingConfigured(inConfiguration: result.output)
+            return accounting.withLock { known in
+                if known == nil { known = found }
+                return known!
+            }
+        }
+        return false
+    }
+
+    /// Whether `scontrol show config` output names an accounting storage
+    /// (`AccountingStorageType = accounting_storage/slurmdbd`; `accounting_storage/none` is none).
+    static func accountingConfigured(inConfiguration output: String) -> Bool {
+        for line in output.split(whereSeparator: \.isNewline) {
+            let parts = line.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2, parts[0].trimmingCharacters(in: .whitespaces) == "AccountingStorageType" else { continue }
+            let value = parts[1].trimmingCharacters(in: .whitespaces)
+            return !value.isEmpty && value != "accounting_storage/none" && value != "(null)"
+        }
+        return false
     }
 
     /// Whether Slurm answers here: its commands are installed and `sinfo` reaches the
@@ -175,14 +226,14 @@ public final class SlurmLauncher: Launcher {
             let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
             if let id = SrunCommand.stepID(inLog: text) {
                 let job = JobID(id)
-                jobs.withLock { $0[job] = .step(local: localJob) }
+                jobs.withLock { $0[job] = .step(Step(local: localJob)) }
                 return job
             }
             if case .ended(let termination, _) = local.state(of: localJob) {
                 let again = (try? String(contentsOf: log, encoding: .utf8)) ?? text
                 if let id = SrunCommand.stepID(inLog: again) {
                     let job = JobID(id)
-                    jobs.withLock { $0[job] = .step(local: localJob) }
+                    jobs.withLock { $0[job] = .step(Step(local: localJob)) }
                     return job
                 }
                 let errors = SrunCommand.errors(inLog: again)
@@ -203,20 +254,29 @@ public final class SlurmLauncher: Launcher {
     public func state(of job: JobID) -> LauncherJobState {
         guard let tracked = jobs.withLock({ $0[job] }) else { return .unknown }
         switch tracked {
-        case .step(let localJob):
-            return local.state(of: localJob)
+        case .step(let step):
+            return stepState(job, step)
         case .member(let member):
             return memberState(job, member)
+        }
+    }
+
+    /// Who said how a job ended, once it has: `nil` while it runs.
+    func endSource(of job: JobID) -> EndSource? {
+        switch jobs.withLock({ $0[job] }) {
+        case .step(let step)?: step.end.source
+        case .member(let member)?: member.end.source
+        case nil: nil
         }
     }
 
     public func send(_ signal: StopSignal, to job: JobID) {
         guard let tracked = jobs.withLock({ $0[job] }) else { return }
         switch tracked {
-        case .step(let localJob):
-            guard case .running = local.state(of: localJob) else { return }
+        case .step(let step):
+            guard case .running = local.state(of: step.local) else { return }
             scancel(job.rawValue, signal: signal)
-            if signal == .kill { local.send(.kill, to: localJob) }
+            if signal == .kill { local.send(.kill, to: step.local) }
         case .member(let member):
             if case .ended = memberState(job, member) { return }
             if let step = member.stepID() {
@@ -356,25 +416,77 @@ public final class SlurmLauncher: Launcher {
 
     // MARK: - Asking Slurm
 
+    /// A step runs as long as its srun; then Slurm's record says how it ended, or srun's exit
+    /// code where there is none (no accounting, or no record within ``recordDelay``).
+    private func stepState(_ job: JobID, _ step: Step) -> LauncherJobState {
+        let state = local.state(of: step.local)
+        guard case .ended(let termination, let at) = state else { return state }
+        if let end = step.end.state { return end }
+        guard usesAccounting else { return step.end.ended(termination, at: at, from: .srun) }
+        if let recorded = accountingRecords(of: Self.jobPart(of: job.rawValue))?[job.rawValue]?.termination {
+            return step.end.ended(recorded, at: at, from: .accounting)
+        }
+        // Not recorded as ended yet (or sacct did not answer): Slurm is still finishing the
+        // step, for a while.
+        if ContinuousClock.now - at < Self.recordDelay { return .running }
+        return step.end.ended(termination, at: at, from: .srun)
+    }
+
     private func memberState(_ job: JobID, _ member: Member) -> LauncherJobState {
-        if let end = member.ending() { return .ended(end.0, at: end.1) }
-        if let code = member.exitCode() { return member.ended(.exited(code: code)) }
+        if let end = member.end.state { return end }
+        if usesAccounting {
+            // nil: sacct did not answer this time.
+            let records = accountingRecords(of: member.batchJob)
+            let step = member.stepID().flatMap { records?[$0] }
+            if let recorded = step?.termination { return member.end.ended(recorded, at: .now, from: .accounting) }
+            // Slurm's record is the answer while the member's srun runs, and for a while after
+            // it ended (the record of the end follows).
+            if !member.endedLocallyLongAgo(Self.recordDelay) {
+                if step != nil { return .running }
+                switch records?[member.batchJob] {
+                case .pending?: return .pending
+                case .running?: return .running
+                case .ended?, nil: if member.exitCode() != nil { return .running }
+                }
+            }
+        }
+        if let code = member.exitCode() { return member.end.ended(.exited(code: code), at: .now, from: .srun) }
         switch queueState(of: member.batchJob) {
         case .pending: return .pending
         case .running: return .running
         case .ended, nil:
             // Gone from the queue: the member wrote its code before the job ended, or never ran.
-            if let code = member.exitCode() { return member.ended(.exited(code: code)) }
+            if let code = member.exitCode() { return member.end.ended(.exited(code: code), at: .now, from: .srun) }
             let result = try? SlurmCommand(executable: commands["scontrol"]!, arguments: ["show", "job", member.batchJob],
                                            environment: environment).run()
             let final = result.flatMap { $0.succeeded ? SlurmJobState.parseJob($0.output) : nil }
             switch final {
             case .pending?: return .pending
             case .running?: return .running
-            case .ended(_, _, let signal?)? where signal > 0: return member.ended(.signalled(signal: signal))
-            default: return member.ended(.signalled(signal: SIGKILL))
+            case .ended(_, _, let signal?)? where signal > 0:
+                return member.end.ended(.signalled(signal: signal), at: .now, from: .controller)
+            default: return member.end.ended(.signalled(signal: SIGKILL), at: .now, from: .controller)
             }
         }
+    }
+
+    /// The job of a `<job>.<step>` id.
+    private static func jobPart(of id: String) -> String {
+        String(id.prefix { $0 != "." })
+    }
+
+    /// Slurm's accounting records of `job` and its steps (`sacct`), id → state, from a snapshot
+    /// at most ``queueInterval`` old; `nil` when `sacct` does not answer.
+    private func accountingRecords(of job: String) -> [String: SlurmJobState]? {
+        let clock = ContinuousClock()
+        if let snapshot = records.withLock({ $0[job] }), clock.now - snapshot.at < queueInterval { return snapshot.states }
+        guard let sacct = commands["sacct"],
+              let result = try? SlurmCommand(executable: sacct, arguments: ["-P", "-n", "-j", job, "--format=JobID,State,ExitCode"],
+                                             environment: environment).run(),
+              result.succeeded else { return nil }
+        let states = SlurmJobState.parseAccounting(result.output)
+        records.withLock { $0[job] = (clock.now, states) }
+        return states
     }
 
     /// The batch job's state in a recent `squeue` snapshot; `nil` when it is not queued.
@@ -414,7 +526,7 @@ public final class SlurmLauncher: Launcher {
             guard let self else { return }
             let unfinished = self.jobs.withLock { jobs in
                 Set(jobs.compactMap { job, tracked -> String? in
-                    if case .member(let member) = tracked, member.ending() == nil, member.exitCode() == nil {
+                    if case .member(let member) = tracked, member.end.state == nil, member.exitCode() == nil {
                         return member.batchJob
                     }
                     return nil
@@ -434,9 +546,46 @@ public final class SlurmLauncher: Launcher {
 
     private enum Tracked: Sendable {
         /// A step run by a local srun.
-        case step(local: JobID)
+        case step(Step)
         /// A member of a batch job.
         case member(Member)
+    }
+
+    /// Who said how a job ended.
+    enum EndSource: Sendable, Equatable {
+        /// Slurm's accounting records (`sacct`).
+        case accounting
+        /// srun's exit code: a step's srun, or a member's `.exit` file.
+        case srun
+        /// The controller's view of the batch job (`scontrol show job`): the member never ended by itself.
+        case controller
+    }
+
+    /// A job's end once seen: the first one recorded wins.
+    private final class End: Sendable {
+        private let value = Mutex<(termination: Termination, at: ContinuousClock.Instant, source: EndSource)?>(nil)
+
+        /// The ended state, once recorded.
+        var state: LauncherJobState? { value.withLock { $0.map { .ended($0.termination, at: $0.at) } } }
+        /// Who said how it ended, once recorded.
+        var source: EndSource? { value.withLock { $0?.source } }
+
+        /// Records the end (unless one is already) and returns it as a state.
+        func ended(_ termination: Termination, at: ContinuousClock.Instant, from source: EndSource) -> LauncherJobState {
+            let end = value.withLock { value in
+                if value == nil { value = (termination, at, source) }
+                return value!
+            }
+            return .ended(end.termination, at: end.at)
+        }
+    }
+
+    /// A step: its local srun, and its end once seen.
+    private final class Step: Sendable {
+        let local: JobID
+        let end = End()
+
+        init(local: JobID) { self.local = local }
     }
 
     private struct Granted: Sendable {
@@ -450,8 +599,9 @@ public final class SlurmLauncher: Launcher {
         let batchJob: String
         let exitFile: URL
         let log: URL
-        private let end = Mutex<(Termination, ContinuousClock.Instant)?>(nil)
+        let end = End()
         private let step = Mutex<String?>(nil)
+        private let exitSeen = Mutex<ContinuousClock.Instant?>(nil)
 
         init(batchJob: String, exitFile: URL, log: URL) {
             self.batchJob = batchJob
@@ -459,15 +609,12 @@ public final class SlurmLauncher: Launcher {
             self.log = log
         }
 
-        func ending() -> (Termination, ContinuousClock.Instant)? { end.withLock { $0 } }
-
-        /// Records the end (the first one seen wins) and returns it as a state.
-        func ended(_ termination: Termination) -> LauncherJobState {
-            let (termination, at) = end.withLock { end in
-                if end == nil { end = (termination, .now) }
-                return end!
-            }
-            return .ended(termination, at: at)
+        /// Whether the member's srun ended (its `.exit` file appeared) longer than `delay` ago.
+        func endedLocallyLongAgo(_ delay: Duration) -> Bool {
+            if let seen = exitSeen.withLock({ $0 }) { return ContinuousClock.now - seen >= delay }
+            guard exitCode() != nil else { return false }
+            exitSeen.withLock { if $0 == nil { $0 = .now } }
+            return false
         }
 
         /// The code the script wrote when the member's srun ended.
