@@ -5,8 +5,9 @@
 #     (the SmartRedis client, onnxruntime, onnx, numpy) and the CPU build of PyTorch, whose
 #     libtorch the TORCH backend is built against (`make torch-backend`) and whose
 #     TorchScript the tests compare with. The main build and `make demo` need none of it;
-#   - with --slurm: Slurm (Debian's slurm-wlm: slurmctld, slurmd, the client commands) and
-#     munge, which scripts/slurm-local.sh runs as a one-node Slurm for the launcher's tests;
+#   - with --slurm: Slurm (Debian's slurm-wlm: slurmctld, slurmd, the client commands),
+#     munge and iproute2 (for its namespace hosts), which scripts/slurm-local.sh runs as a
+#     local Slurm for the launcher's tests;
 #     --slurm --accounting adds slurmdbd and MariaDB's server and client (the -core packages:
 #     the programs without a system service), for slurm-local.sh start --accounting.
 # Without root it prints the exact command to run instead of failing obscurely.
@@ -15,7 +16,7 @@ set -euo pipefail
 debian_packages=(redis-server libopenblas-dev zlib1g-dev)
 if [[ ${1:-} == --slurm ]]; then
     # Only Slurm: the rest is `make deps`'s business.
-    debian_packages=(slurm-wlm munge)
+    debian_packages=(slurm-wlm munge iproute2)
     if [[ ${2:-} == --accounting ]]; then debian_packages+=(slurmdbd mariadb-server-core mariadb-client-core); fi
 fi
 python_peers=(smartredis==0.6.1 onnxruntime onnx numpy)
