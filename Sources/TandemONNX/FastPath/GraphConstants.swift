@@ -174,14 +174,7 @@ struct GraphConstants {
         var index = [Int](repeating: 0, count: shape.count)
         while true {
             body(index)
-            var axis = shape.count - 1
-            while axis >= 0 {
-                index[axis] += 1
-                if index[axis] < shape[axis] { break }
-                index[axis] = 0
-                axis -= 1
-            }
-            if axis < 0 { return }
+            if !advance(&index, in: shape, throughAxis: shape.count - 1) { return }
         }
     }
 

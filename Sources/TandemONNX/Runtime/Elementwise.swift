@@ -292,13 +292,7 @@ final class BinaryOperator: Operator, @unchecked Sendable {
             default: for j in 0..<inner { z[offset + j] = compute(x[pa + j * ia], y[pb + j * ib]) }
             }
             offset += inner
-            var k = index.count - 1
-            while k >= 0 {
-                index[k] += 1
-                if index[k] < shape[k] { break }
-                index[k] = 0
-                k -= 1
-            }
+            _ = advance(&index, in: shape, throughAxis: index.count - 1)
         }
     }
 

@@ -99,13 +99,7 @@ final class TileOperator: Operator, @unchecked Sendable {
             var offset = 0
             for a in 0..<y.count { offset += (index[a] % x[a]) * s[a] }
             q[o] = p[offset]
-            var k = y.count - 1
-            while k >= 0 {
-                index[k] += 1
-                if index[k] < y[k] { break }
-                index[k] = 0
-                k -= 1
-            }
+            _ = advance(&index, in: y, throughAxis: y.count - 1)
         }
     }
 }

@@ -48,13 +48,7 @@ func walk(_ shape: [Int], _ sourceStrides: [Int], _ body: (Int, Int) -> Void) {
         for k in 0..<(rank - 1) { base += index[k] * sourceStrides[k] }
         for j in 0..<inner { body(o + j, base + j * innerStride) }
         o += inner
-        var k = rank - 2
-        while k >= 0 {
-            index[k] += 1
-            if index[k] < shape[k] { break }
-            index[k] = 0
-            k -= 1
-        }
+        _ = advance(&index, in: shape, throughAxis: rank - 2)
     }
 }
 
@@ -239,13 +233,7 @@ final class PadOperator: Operator, @unchecked Sendable {
                 offset += i * s[a]
             }
             out.pointer[o] = inside ? input.pointer[offset] : value
-            var k = rank - 1
-            while k >= 0 {
-                index[k] += 1
-                if index[k] < shape[k] { break }
-                index[k] = 0
-                k -= 1
-            }
+            _ = advance(&index, in: shape, throughAxis: rank - 1)
         }
     }
 }

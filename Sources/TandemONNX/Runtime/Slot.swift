@@ -42,6 +42,20 @@ final class Slot: @unchecked Sendable {
     }
 }
 
+/// Steps a row-major multi-index to the next position of `shape` over axes `0...last` (the
+/// last of them varies fastest); `false` once it has wrapped around past the final position.
+@inline(__always)
+func advance(_ index: inout [Int], in shape: [Int], throughAxis last: Int) -> Bool {
+    var k = last
+    while k >= 0 {
+        index[k] += 1
+        if index[k] < shape[k] { return true }
+        index[k] = 0
+        k -= 1
+    }
+    return false
+}
+
 /// Row-major strides of a shape.
 func strides(of shape: [Int]) -> [Int] {
     var result = [Int](repeating: 1, count: shape.count)
