@@ -95,7 +95,9 @@ import TandemTesting
     func tinyRunsGoInlineWithinTheBudget(budget: Bool, batchSize: Int) throws {
         let inline = budget && batchSize == 0
         let server = try Peers.moduleServer(["THREADS_PER_QUEUE", "1"] + (budget ? [] : ["INLINE_RUN_MICROSECONDS", "0"]))
-        let c = try server.connect()
+        // The slow run takes seconds idle, and many times that on a loaded machine: the
+        // replies that wait for it get a generous timeout.
+        let c = try RedisConnection.open(port: server.port, timeoutMilliseconds: 600_000)
         let blob = Self.network(depth: 1, seed: 4).onnxModel(height: 8, width: 8).serialized()
         let store: [any CommandArgument] = ["AI.MODELSTORE", "m", "ONNX", "CPU"] + (batchSize > 0 ? ["BATCHSIZE", batchSize] : []) + ["BLOB", blob]
         #expect(try c.call(store) == .simpleString("OK"))
@@ -104,7 +106,7 @@ import TandemTesting
         let first = try roundTrip(c, model: "m", input: input)   // the first runs measure the model
         for _ in 0..<3 { #expect(try roundTrip(c, model: "m", input: input) == first) }
         #expect(try c.call("AI.TENSORSET", "big", "FLOAT", 1000, 1024) == .simpleString("OK"))
-        let busy = try server.connect()
+        let busy = try RedisConnection.open(port: server.port, timeoutMilliseconds: 600_000)
         try busy.write(RESPEncoder.command(["AI.MODELEXECUTE", "slow", "INPUTS", "1", "big", "OUTPUTS", "1", "out"].map { Array($0.utf8) }))
         // Wait until the slow run is queued: its client is then blocked.
         #expect(try TestEnvironment.waitUntil(seconds: 60) { (try c.call("CLIENT", "LIST").string ?? "").contains("flags=b ") })

@@ -62,21 +62,23 @@ import TandemTesting
         let directory = try TestEnvironment.makeTemporaryDirectory(prefix: "slurm-sacct")
         let experiment = try Experiment(name: "sacct-batch", directory: directory, launcher: launcher)
         let ensemble = try batchEnsemble(experiment, directory, codes: ["0", "3"])
-        try experiment.start(ensemble, block: true)
+        try experiment.start(ensemble, block: false)
+        let started = experiment.reports(of: ensemble).map(\.jobID)
+        let job = try #require(started.first?.split(whereSeparator: { $0 == "." || $0 == "/" }).first.map(String.init))
+        // Slurm records the members' ends, then the batch job's own (its script's `wait`
+        // returning). Only then does the launcher look again: a loaded slurmdbd can record
+        // an end later than the launcher would wait for it before falling back to the exit files.
+        let jobEnded = try TestEnvironment.waitUntil(seconds: 120) {
+            try LocalSlurm.accountingRecords(of: job)[job]?.hasPrefix("COMPLETED|") == true
+        }
+        let records = try LocalSlurm.accountingRecords(of: job)
+        #expect(jobEnded, "the batch job's record: \(records)")
 
         #expect(experiment.status(of: ensemble) == ["members_0": .completed, "members_1": .failed])
         let reports = experiment.reports(of: ensemble)
         #expect(reports.map(\.returnCode) == [0, 3])
         let steps = reports.map(\.jobID)
-        let job = try #require(steps.first?.split(separator: ".").first.map(String.init))
         #expect(steps.allSatisfy { $0.hasPrefix(job + ".") }, "\(steps)")
-        // The members' steps are recorded as ended (the launcher took their ends from there);
-        // the batch job's own end (its script's `wait` returning) may be recorded a moment later.
-        let jobEnded = try TestEnvironment.waitUntil(seconds: 60) {
-            try LocalSlurm.accountingRecords(of: job)[job]?.hasPrefix("COMPLETED|") == true
-        }
-        let records = try LocalSlurm.accountingRecords(of: job)
-        #expect(jobEnded, "the batch job's record: \(records)")
         #expect(records[steps[0]] == "COMPLETED|0:0", "\(records)")
         #expect(records[steps[1]] == "FAILED|3:0", "\(records)")
         for member in ensemble.members {
