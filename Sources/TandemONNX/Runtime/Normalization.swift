@@ -43,12 +43,7 @@ final class LayerNormOperator: Operator, @unchecked Sendable {
         let biasIndex = bias.flatMap { $0.count == length ? nil : sourceIndices(normalized, broadcastStrides($0.shape, to: normalized)) }
         for r in 0..<rows {
             let x = input.pointer + r * length, y = out.pointer + r * length
-            var mean: Float = 0
-            for i in 0..<length { mean += x[i] }
-            mean /= Float(length)
-            var variance: Float = 0
-            for i in 0..<length { let d = x[i] - mean; variance += d * d }
-            variance /= Float(length)
+            let (mean, variance) = meanAndVariance(x, count: length)
             let inverse = 1 / (variance + epsilon).squareRoot()
             for i in 0..<length {
                 var v = (x[i] - mean) * inverse
@@ -85,14 +80,20 @@ final class InstanceNormOperator: Operator, @unchecked Sendable {
         guard plane > 0 else { return }
         for p in 0..<(shape[0] * channels) {
             let x = input.pointer + p * plane, y = out.pointer + p * plane, c = p % channels
-            var mean: Float = 0
-            for i in 0..<plane { mean += x[i] }
-            mean /= Float(plane)
-            var variance: Float = 0
-            for i in 0..<plane { let d = x[i] - mean; variance += d * d }
-            variance /= Float(plane)
+            let (mean, variance) = meanAndVariance(x, count: plane)
             let k = scale[c] / (variance + epsilon).squareRoot()
             for i in 0..<plane { y[i] = (x[i] - mean) * k + bias[c] }
         }
     }
+}
+
+/// The mean of `count` values and their (population) variance about it, in two passes.
+@inline(__always)
+private func meanAndVariance(_ x: UnsafePointer<Float>, count: Int) -> (mean: Float, variance: Float) {
+    var mean: Float = 0
+    for i in 0..<count { mean += x[i] }
+    mean /= Float(count)
+    var variance: Float = 0
+    for i in 0..<count { let d = x[i] - mean; variance += d * d }
+    return (mean, variance / Float(count))
 }
