@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include "CRedisModule.h"
 #include <dlfcn.h>
+#include <pthread.h>
 #include <string.h>
 
 #define CRM_DEFINE(ret, name, params) CRM_HIDDEN ret (*CRedisModule_##name) params = NULL;
@@ -33,4 +34,11 @@ int CRedisModule_ModulePath(char *buffer, size_t capacity) {
     strncpy(buffer, info.dli_fname, capacity - 1);
     buffer[capacity - 1] = 0;
     return 0;
+}
+
+void CRedisModule_NameThread(const char *name) {
+    char cut[16];
+    strncpy(cut, name, sizeof cut - 1);
+    cut[sizeof cut - 1] = 0;
+    pthread_setname_np(pthread_self(), cut);
 }

@@ -9,102 +9,189 @@ import TandemTensor
 
 /// `tandem-bench onnx --cases auto-batching`: 16 clients at once, each on its own thread
 /// and connection, make batch-1 round trips (`AI.TENSORSET`, `AI.MODELEXECUTE`,
-/// `AI.TENSORGET`) to the exported DiffusionResNet stored with `BATCHSIZE 16`, against the
-/// same clients on the same model stored without batching (one server, default
-/// `THREADS_PER_QUEUE` 1). Throughput is requests per second over a round in which every
-/// client makes its requests; the figure is the median of several rounds after a warm-up
-/// round, rounds of the two models alternating. Every answer is checked against that client's unbatched answer, computed first.
+/// `AI.TENSORGET`, three request–reply exchanges) to a model stored with `BATCHSIZE 16`,
+/// against the same clients on the same model stored without batching (one server per
+/// model, default `THREADS_PER_QUEUE` 1). Throughput is requests per second over a round in
+/// which every client makes its requests; the figure is the median of several rounds after
+/// a warm-up round, rounds of the two models alternating. Every answer is checked against
+/// that client's unbatched answer, computed first.
+///
+/// The same rounds are also run with a second protocol, on both models alike: each client
+/// sends its three commands as one pipeline (one write, then the three replies), as
+/// TandemClient's `runModel(_:putting:outputs:)` does. Its figures are the `pipelined_*`
+/// fields; the unprefixed ones are the three-exchange protocol's.
+///
+/// Two models, one JSON line each (field `model`):
+/// - `diffusion-resnet`: the exported DiffusionResNet (`--depth`, `--size`), which TandemAI
+///   runs on its fused fast path; tiny (about 8.5k weights), so a run costs about the same
+///   per sample at any batch and batching saves only the hand-offs around it;
+/// - `mlp`: a dense ``DenseMLP`` on TandemONNX's general runtime (`Gemm` on OpenBLAS), whose
+///   batch-1 run streams every weight from memory for one matrix–vector product: the case
+///   batching is for.
+///
+/// With `TANDEM_BENCH_ROUND_LOG=<file>` set, each measured round appends a line
+/// `<model> <key> <round> <start> <end>` (monotonic-clock nanoseconds) to that file, so a
+/// profile recorded with `perf record -k CLOCK_MONOTONIC` can be cut into the batched and the
+/// unbatched rounds (`scripts/profile-auto-batching.sh`).
 enum AutoBatchingBenchmark {
     /// Clients at once.
     static let clients = 16
 
+    /// One model the clients run.
+    struct Subject {
+        /// The `model` field of the JSON line.
+        let name: String
+        let bytes: [UInt8]
+        /// One request's input shape (dim 0 is 1).
+        let shape: [Int]
+        /// Round trips per client per round.
+        let requestsPerClient: Int
+        /// Fields describing the model, written before the figures.
+        let fields: [(String, Any)]
+    }
+
     static func run(module: String, redisServer: String, depth: Int, size: Int, options: BenchmarkOptions) throws {
-        let model = DiffusionResNet<Float>(depth: depth, channels: 1, seed: 42)
-        let bytes = model.onnxModel(height: size, width: size).serialized()
+        let resnet = DiffusionResNet<Float>(depth: depth, channels: 1, seed: 42)
+        try measure(Subject(name: "diffusion-resnet", bytes: resnet.onnxModel(height: size, width: size).serialized(),
+                            shape: [1, size, size, 1], requestsPerClient: options.quick ? 4 : 64,
+                            fields: [("depth", depth), ("size", size)]),
+                    module: module, redisServer: redisServer, options: options)
+        let mlp = DenseMLP(seed: 42)
+        try measure(Subject(name: "mlp", bytes: mlp.onnxModel().serialized(), shape: [1, mlp.widths[0]],
+                            requestsPerClient: options.quick ? 2 : 16,
+                            fields: [("widths", mlp.widths.map(String.init).joined(separator: "-")),
+                                     ("parameters", mlp.parameterCount)]),
+                    module: module, redisServer: redisServer, options: options)
+    }
+
+    /// Runs the rounds on one model and emits its line.
+    static func measure(_ subject: Subject, module: String, redisServer: String, options: BenchmarkOptions) throws {
         let server = try BenchServer(executable: redisServer, module: module)
         defer { server.stop() }
         let setup = try server.connect()
         for (key, batching) in [("plain", [String]()), ("batched", ["BATCHSIZE", "\(clients)"])] {
             let command = ["AI.MODELSTORE", key, "ONNX", "CPU"].map { Array($0.utf8) } + batching.map { Array($0.utf8) }
-                + [Array("BLOB".utf8), bytes]
+                + [Array("BLOB".utf8), subject.bytes]
             let stored = try setup.send(command)
-            guard stored == .simpleString("OK") else { throw ValidationError("AI.MODELSTORE \(key) failed: \(stored)") }
+            guard stored == .simpleString("OK") else { throw ValidationError("AI.MODELSTORE \(key) of \(subject.name) failed: \(stored)") }
         }
 
         // Each client's input and its answer from the unbatched model.
         var generator = SeededGenerator(seed: 11)
         var expected: [[UInt8]] = []
         var puts: [[[UInt8]]] = []
+        let elements = subject.shape.reduce(1, *)
         for c in 0..<clients {
-            let input = (0..<size * size).map { _ in Float.random(in: 0...1, using: &generator) }
+            let input = (0..<elements).map { _ in Float.random(in: 0...1, using: &generator) }
             let put = [Array("AI.TENSORSET".utf8), Array("in\(c)".utf8), Array("FLOAT".utf8)]
-                + [1, size, size, 1].map { Array("\($0)".utf8) } + [Array("BLOB".utf8), input.withUnsafeBytes { Array($0) }]
+                + subject.shape.map { Array("\($0)".utf8) } + [Array("BLOB".utf8), input.withUnsafeBytes { Array($0) }]
             guard try setup.send(put) == .simpleString("OK"),
                   try setup.send(command("AI.MODELEXECUTE", "plain", "INPUTS", "1", "in\(c)", "OUTPUTS", "1", "ref\(c)")) == .simpleString("OK"),
                   case .bulkString(let answer) = try setup.send(command("AI.TENSORGET", "ref\(c)", "BLOB")) else {
-                throw ValidationError("the unbatched reference run failed")
+                throw ValidationError("the unbatched reference run of \(subject.name) failed")
             }
             expected.append(answer)
             puts.append(put)
         }
 
-        let perClient = options.quick ? 4 : 64
+        let perClient = subject.requestsPerClient
         let rounds = options.measuredRepeats
+        var roundLines: [String] = []
         let connections = try (0..<clients).map { _ in ClientConnection(try server.connect()) }
         let keys = ["plain", "batched"]
+        // Each model key with both protocols; a variant's label is its key, with
+        // `-pipelined` for the pipelined protocol.
+        let variants = [false, true].flatMap { pipelined in keys.map { (key: $0, pipelined: pipelined) } }
+        func label(_ key: String, _ pipelined: Bool) -> String { pipelined ? key + "-pipelined" : key }
         var perSecond: [String: [Double]] = [:]
         var wall: [String: Double] = [:]
         var worst: Float = 0
         // CPU seconds per request: Redis's main thread, the worker thread, the clients.
         var cpu: [String: (main: Double, worker: Double, clients: Double)] = [:]
-        // Round 0 warms both up; then the two alternate round by round, so that other load on
-        // the machine weighs on both alike.
+        // Round 0 warms every variant up; then they alternate round by round, so that other
+        // load on the machine weighs on all alike.
         for round in 0...rounds {
-            for key in keys {
-                if round == 1 { _ = try setup.send(command("AI.INFO", key, "RESETSTAT")) }
+            if round == 1 { for key in keys { _ = try setup.send(command("AI.INFO", key, "RESETSTAT")) } }
+            for (key, pipelined) in variants {
+                let name = label(key, pipelined)
                 let before = try cpuSeconds(setup)
-                let (seconds, difference) = try Self.round(key, connections: connections, puts: puts, requests: perClient, expected: expected)
+                let started = monotonicNanoseconds()
+                let (seconds, difference) = try Self.round(key, pipelined: pipelined, connections: connections, puts: puts,
+                                                           requests: perClient, expected: expected)
+                let ended = monotonicNanoseconds()
                 let after = try cpuSeconds(setup)
                 worst = max(worst, difference)
                 guard round > 0 else { continue }
-                perSecond[key, default: []].append(Double(clients * perClient) / seconds)
+                roundLines.append("\(subject.name) \(name) \(round) \(started) \(ended)\n")
+                perSecond[name, default: []].append(Double(clients * perClient) / seconds)
                 wall[key, default: 0] += seconds
-                let sum = cpu[key] ?? (0, 0, 0)
-                cpu[key] = (sum.main + after.main - before.main, sum.worker + after.worker - before.worker,
-                            sum.clients + after.clients - before.clients)
+                let sum = cpu[name] ?? (0, 0, 0)
+                cpu[name] = (sum.main + after.main - before.main, sum.worker + after.worker - before.worker,
+                             sum.clients + after.clients - before.clients)
             }
+        }
+        if let path = ProcessInfo.processInfo.environment["TANDEM_BENCH_ROUND_LOG"], let file = fopen(path, "a") {
+            for line in roundLines { fputs(line, file) }
+            fclose(file)
         }
         let requests = Double(clients * perClient * rounds) / 1e6
         var figures: [String: Double] = [:]
+        for (key, pipelined) in variants {
+            let name = label(key, pipelined)
+            figures[name] = median(perSecond[name] ?? [0])
+            if let sum = cpu[name] { cpu[name] = (sum.main / requests, sum.worker / requests, sum.clients / requests) }
+        }
         // The share of the wall time the worker spent running the model, and the model's
-        // mean run time per call (a batched call counts its whole batch's run time).
+        // mean run time per call (a batched call counts its whole batch's run time), over
+        // the rounds of both protocols.
         var busy: [String: Double] = [:]
         var runMicroseconds: [String: Double] = [:]
         for key in keys {
-            figures[key] = median(perSecond[key] ?? [0])
-            if let sum = cpu[key] { cpu[key] = (sum.main / requests, sum.worker / requests, sum.clients / requests) }
             let info = try setup.send(command("AI.INFO", key)).array ?? []
             let duration = Double(info.count == 18 ? info[11].integer ?? 0 : 0)
             let calls = Double(info.count == 18 ? info[15].integer ?? 0 : 0)
             runMicroseconds[key] = calls > 0 ? duration / calls : 0
             busy[key] = duration / 1e6 / (wall[key] ?? 1)
         }
-        let roundRatios = zip(perSecond["batched"] ?? [], perSecond["plain"] ?? []).map { $0 / $1 }
+        func ratios(_ suffix: String) -> String {
+            zip(perSecond["batched" + suffix] ?? [], perSecond["plain" + suffix] ?? []).map { String(format: "%.2f", $0 / $1) }
+                .joined(separator: " ")
+        }
+        func ratio(_ suffix: String) -> Double {
+            let plain = figures["plain" + suffix] ?? 0
+            return plain > 0 ? (figures["batched" + suffix] ?? 0) / plain : 0
+        }
         let batches = try batchedRuns(setup)
         let perBatch = batches.runs > 0 ? Double(batches.requests) / Double(batches.runs) : 0
-        let plain = figures["plain"] ?? 0, batched = figures["batched"] ?? 0
-        BenchmarkRecord(bench: "onnx", case: "auto-batching", [
-            "depth": depth, "size": size, "clients": clients, "batch": 1, "batchsize": clients,
-            "requests_per_round": clients * perClient, "rounds": rounds,
-            "batched_per_s": batched, "unbatched_per_s": plain, "ratio": plain > 0 ? batched / plain : 0,
-            "batched_runs": batches.runs, "batched_requests": batches.requests,
-            "mean_requests_per_batch": perBatch,
-            "unbatched_run_us": runMicroseconds["plain"] ?? 0, "unbatched_worker_busy": busy["plain"] ?? 0,
-            "batched_run_us_per_request": perBatch > 0 ? (runMicroseconds["batched"] ?? 0) / perBatch : 0,
-            "unbatched_cpu_us_per_request": Self.describe(cpu["plain"]), "batched_cpu_us_per_request": Self.describe(cpu["batched"]),
-            "round_ratios": roundRatios.map { String(format: "%.2f", $0) }.joined(separator: " "),
-            "max_difference_from_unbatched": Double(worst),
-        ]).emit()
+        var record = BenchmarkRecord(bench: "onnx", case: "auto-batching", [
+            "model": subject.name,
+        ])
+        record.fields += subject.fields
+        record.fields += [
+            ("clients", clients), ("batch", 1), ("batchsize", clients),
+            ("requests_per_round", clients * perClient), ("rounds", rounds),
+            ("batched_per_s", figures["batched"] ?? 0), ("unbatched_per_s", figures["plain"] ?? 0), ("ratio", ratio("")),
+            ("batched_runs", batches.runs), ("batched_requests", batches.requests),
+            ("mean_requests_per_batch", perBatch),
+            ("unbatched_run_us", runMicroseconds["plain"] ?? 0), ("unbatched_worker_busy", busy["plain"] ?? 0),
+            ("batched_run_us_per_request", perBatch > 0 ? (runMicroseconds["batched"] ?? 0) / perBatch : 0),
+            ("unbatched_cpu_us_per_request", Self.describe(cpu["plain"])), ("batched_cpu_us_per_request", Self.describe(cpu["batched"])),
+            ("round_ratios", ratios("")),
+            ("pipelined_batched_per_s", figures["batched-pipelined"] ?? 0), ("pipelined_unbatched_per_s", figures["plain-pipelined"] ?? 0),
+            ("pipelined_ratio", ratio("-pipelined")),
+            ("pipelined_unbatched_cpu_us_per_request", Self.describe(cpu["plain-pipelined"])),
+            ("pipelined_batched_cpu_us_per_request", Self.describe(cpu["batched-pipelined"])),
+            ("pipelined_round_ratios", ratios("-pipelined")),
+            ("max_difference_from_unbatched", Double(worst)),
+        ]
+        record.emit()
+    }
+
+    /// The monotonic clock in nanoseconds (the clock `perf record -k CLOCK_MONOTONIC` stamps samples with).
+    private static func monotonicNanoseconds() -> UInt64 {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
     }
 
     /// One round: every client makes `requests` round trips on model `key` at once.
@@ -112,7 +199,7 @@ enum AutoBatchingBenchmark {
     /// - Returns: the round's wall time in seconds and the largest difference of any answer
     ///   from the client's unbatched answer.
     /// - Throws: when a request fails or an answer differs by more than 1e-4.
-    private static func round(_ key: String, connections: [ClientConnection], puts: [[[UInt8]]], requests: Int,
+    private static func round(_ key: String, pipelined: Bool, connections: [ClientConnection], puts: [[[UInt8]]], requests: Int,
                               expected: [[UInt8]]) throws -> (Double, Float) {
         let results = RoundResults()
         let done = DispatchGroup()
@@ -125,11 +212,19 @@ enum AutoBatchingBenchmark {
                     let connection = client.connection
                     let run = command("AI.MODELEXECUTE", key, "INPUTS", "1", "in\(c)", "OUTPUTS", "1", "out\(c)")
                     let get = command("AI.TENSORGET", "out\(c)", "BLOB")
+                    let pipeline = [puts[c], run, get].map { Command(arguments: $0) }
                     for _ in 0..<requests {
-                        let stored = try connection.send(puts[c])
-                        let ran = try connection.send(run)
-                        guard stored == .simpleString("OK"), ran == .simpleString("OK"), case .bulkString(let answer) = try connection.send(get) else {
-                            results.fail("client \(c): \(ran)")
+                        let stored: RESPValue, ran: RESPValue, got: RESPValue
+                        if pipelined {
+                            let replies = try connection.exchange(pipeline)
+                            (stored, ran, got) = (replies[0], replies[1], replies[2])
+                        } else {
+                            stored = try connection.send(puts[c])
+                            ran = try connection.send(run)
+                            got = stored == .simpleString("OK") && ran == .simpleString("OK") ? try connection.send(get) : .null
+                        }
+                        guard stored == .simpleString("OK"), ran == .simpleString("OK"), case .bulkString(let answer) = got else {
+                            results.fail("client \(c): \(stored) \(ran)")
                             return
                         }
                         results.note(difference(answer, expected[c]))
@@ -148,12 +243,24 @@ enum AutoBatchingBenchmark {
         return (seconds, worst)
     }
 
-    /// The largest absolute difference between two FLOAT blobs (infinity if their sizes differ).
+    /// The largest absolute difference between two FLOAT blobs (infinity if their sizes
+    /// differ), read in place: the clients share the server's two cores, so the check must
+    /// not cost them more than it needs to (equal bytes, the usual case, are one `memcmp`).
     private static func difference(_ a: [UInt8], _ b: [UInt8]) -> Float {
         guard a.count == b.count else { return .infinity }
-        let x = a.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
-        let y = b.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
-        return zip(x, y).reduce(0) { max($0, abs($1.0 - $1.1)) }
+        return a.withUnsafeBytes { x in
+            b.withUnsafeBytes { y in
+                guard let p = x.baseAddress, let q = y.baseAddress, memcmp(p, q, x.count) != 0 else { return 0 }
+                var worst: Float = 0
+                for i in 0..<(x.count / MemoryLayout<Float>.size) {
+                    let u = x.loadUnaligned(fromByteOffset: i * 4, as: Float.self)
+                    let v = y.loadUnaligned(fromByteOffset: i * 4, as: Float.self)
+                    let d = abs(u - v)
+                    worst = d.isNaN ? .infinity : max(worst, d)
+                }
+                return worst
+            }
+        }
     }
 
     /// `ai_batched_runs` and `ai_batched_requests` from the module's `INFO` section.

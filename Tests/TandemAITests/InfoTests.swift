@@ -38,6 +38,13 @@ import TandemTesting
         #expect(try c.call("AI._MODELSCAN", "x") == arityError("AI._MODELSCAN"))
     }
 
+    /// Without INTRA_OP_PARALLELISM, OpenBLAS runs each product on the thread that asks for it.
+    @Test func blasRunsOnTheCallingThreadByDefault() throws {
+        let server = try Peers.moduleServer()
+        let c = try server.connect()
+        #expect(try c.infoField("modules", "ai_blas_threads") == "1")
+    }
+
     /// RedisAI 1.2.7's sections in its order and with its fields, then TandemAI's own.
     @Test func infoModulesSections() throws {
         let server = try Peers.moduleServer(["THREADS_PER_QUEUE", "2", "INTER_OP_PARALLELISM", "3", "INTRA_OP_PARALLELISM", "4",
@@ -56,7 +63,7 @@ import TandemTesting
         #expect(fields["ai_cpu"] == ["ai_self_used_cpu_sys", "ai_self_used_cpu_user", "ai_children_used_cpu_sys",
                                      "ai_children_used_cpu_user", "ai_main_thread_used_cpu_sys", "ai_main_thread_used_cpu_user",
                                      "ai_queue_CPU_bthread_n1_used_cpu_total", "ai_queue_CPU_bthread_n2_used_cpu_total"])
-        #expect(fields["ai_tandem"] == ["ai_implementation", "ai_batched_runs", "ai_batched_requests"])
+        #expect(fields["ai_tandem"] == ["ai_implementation", "ai_batched_runs", "ai_batched_requests", "ai_blas_threads"])
         let expected: [(String, String)] = [
             ("ai_RedisAI_version", "1.2.7"), ("ai_low_level_API_version", "1"), ("ai_rdb_version", "4"), ("ai_git_sha", "unknown"),
             ("ai_threads_per_queue", "2"), ("ai_inter_op_parallelism", "3"), ("ai_intra_op_parallelism", "4"),
@@ -64,6 +71,8 @@ import TandemTesting
             ("ai_onnxruntime_memory", "0"), ("ai_onnxruntime_memory_access_num", "0"),
             ("ai_onnxruntime_maximum_run_sessions_number", "2"),
             ("ai_implementation", "swift"), ("ai_batched_runs", "0"), ("ai_batched_requests", "0"),
+            // OpenBLAS follows INTRA_OP_PARALLELISM (one thread without it, see the next test).
+            ("ai_blas_threads", "4"),
         ]
         for (field, value) in expected {
             #expect(try c.infoField("modules", field) == value, "\(field)")

@@ -75,6 +75,41 @@ import TandemTesting
         #expect(differences.allSatisfy { $0 < 1e-4 })
     }
 
+    /// A dense network (`Gemm` + `Relu`, then `MatMul`) gives every row what a plain
+    /// double-precision product gives, whether the row runs alone (a matrix–vector product),
+    /// in a batch of 16 (one matrix product) or in a batch of 150 (split into groups of 64
+    /// over threads), and all three agree on each row.
+    @Test func denseModelsAgreeAtEveryBatchSize() throws {
+        let (n0, n1, n2) = (40, 96, 24)
+        var generator = SeededGenerator(seed: 9)
+        func values(_ count: Int) -> [Float] { (0..<count).map { _ in Float.random(in: -1...1, using: &generator) } }
+        let w1 = values(n1 * n0), b1 = values(n1), w2 = values(n1 * n2)
+        let bytes = ONNXModel(opsetImports: [.init(version: 17)], graph: ONNXGraph(
+            name: "dense",
+            nodes: [ONNXNode(opType: "Gemm", inputs: ["x", "w1", "b1"], outputs: ["h"], attributes: [ONNXAttribute(name: "transB", .int(1))]),
+                    ONNXNode(opType: "Relu", inputs: ["h"], outputs: ["r"]),
+                    ONNXNode(opType: "MatMul", inputs: ["r", "w2"], outputs: ["y"])],
+            initializers: [ONNXTensor(name: "w1", dims: [Int64(n1), Int64(n0)], floats: w1),
+                           ONNXTensor(name: "b1", dims: [Int64(n1)], floats: b1),
+                           ONNXTensor(name: "w2", dims: [Int64(n1), Int64(n2)], floats: w2)],
+            inputs: [ONNXValueInfo(name: "x", elementType: .float, shape: [.parameter("N"), .value(Int64(n0))])],
+            outputs: [ONNXValueInfo(name: "y", elementType: .float, shape: [.parameter("N"), .value(Int64(n2))])])).serialized()
+        let session = try ONNXSession(serialized: bytes)
+        let rows = values(150 * n0)
+        func reference(_ row: Int) -> [Float] {
+            let x = rows[(row * n0)..<((row + 1) * n0)].map(Double.init)
+            let h = (0..<n1).map { j in max(0, (0..<n0).reduce(Double(b1[j])) { $0 + Double(w1[j * n0 + $1]) * x[$1] }) }
+            return (0..<n2).map { k in Float((0..<n1).reduce(0.0) { $0 + h[$1] * Double(w2[$1 * n2 + k]) }) }
+        }
+        let expected = (0..<150).flatMap(reference)
+        for batch in [1, 16, 150] {
+            let input = Tensor(shape: [batch, n0], scalars: Array(rows[0..<(batch * n0)]))
+            let got = try session.run([input])[0]
+            #expect(got.shape == [batch, n2])
+            #expect(maxAbsDifference(got.scalars(as: Float.self), Array(expected[0..<(batch * n2)])) < 1e-4, "batch \(batch)")
+        }
+    }
+
     /// Unsupported operators, attributes and dtypes, and bad inputs, are errors naming them.
     @Test func refusalsNameWhatIsWrong() throws {
         func model(_ node: ONNXNode, input: ONNXDataType = .float, initializers: [ONNXTensor] = []) -> [UInt8] {

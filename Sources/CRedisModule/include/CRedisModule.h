@@ -166,6 +166,9 @@ CRM_HIDDEN int CRedisModule_Init(RedisModuleCtx *ctx, const char *name, int vers
 /// truncated to `capacity`). Returns 0 on success, -1 when it cannot be found.
 CRM_HIDDEN int CRedisModule_ModulePath(char *buffer, size_t capacity);
 
+/// Names the calling thread (the first 15 bytes of `name`) for profilers and `top -H`.
+CRM_HIDDEN void CRedisModule_NameThread(const char *name);
+
 // MARK: - Wrappers Swift calls (one per API; variadic APIs with fixed formats)
 
 static inline int rm_set_module_options(RedisModuleCtx *c, int o) { CRedisModule_SetModuleOptions(c, o); return 0; }

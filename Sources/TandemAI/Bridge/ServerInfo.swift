@@ -1,5 +1,6 @@
 import CRedisModule
 import Glibc
+import TandemONNX
 
 /// The module's sections of `INFO MODULES` / `INFO everything`, prefixed `ai_` by
 /// Redis. RedisAI 1.2.7's sections come first, in its order and with its field names:
@@ -82,6 +83,7 @@ enum ServerInfo {
         _ = rm_info_add_field_cstring(ctx, "implementation", "swift")
         _ = rm_info_add_field_long_long(ctx, "batched_runs", batches.runs)
         _ = rm_info_add_field_long_long(ctx, "batched_requests", batches.requests)
+        _ = rm_info_add_field_long_long(ctx, "blas_threads", Int64(BLASThreads.current))
     }
 
     /// `seconds.micro` with six digits, as RedisAI prints CPU times.

@@ -34,17 +34,16 @@ enum BatchRun {
             failure = error.message
         }
         let microseconds = Int64(clamping: (BlockedJob.now() &- start) / 1000)
-        Statistics.recordBatch(requests: live.count)
+        var samples: Int64 = 0
         for (i, job) in live.enumerated() {
             if let failure {
                 job.failure = failure
-                Statistics.record(model.stats, microseconds: microseconds, samples: 0, failed: true)
             } else {
                 job.outputs = results[i]
-                Statistics.record(model.stats, microseconds: microseconds,
-                                  samples: results[i].first?.shape.first ?? 0, failed: false)
+                samples &+= results[i].first?.shape.first ?? 0
             }
         }
+        Statistics.recordBatch(model.stats, requests: live.count, microseconds: microseconds, samples: samples, failed: failure != nil)
     }
 
     /// Joins every request's input `k` along dim 0, for each `k`. The requests' signatures

@@ -81,11 +81,21 @@ enum Statistics {
     /// served, since the module loaded: `INFO MODULES` section `ai_tandem`.
     nonisolated(unsafe) private static var batches: (runs: Int64, requests: Int64) = (0, 0)
 
-    /// Records one batched run that served `requests` requests.
-    static func recordBatch(requests: Int) {
+    /// Records one batched run that served `requests` requests, and each request's run as
+    /// ``record(_:microseconds:samples:failed:)`` would (one call each; the batch's whole run
+    /// time each; `samples` being the rows of all of them), under one lock.
+    static func recordBatch(_ stats: RunStats, requests: Int, microseconds: Int64, samples: Int64, failed: Bool) {
+        let count = Int64(requests)
         mutex.withLock {
             batches.runs &+= 1
-            batches.requests &+= Int64(requests)
+            batches.requests &+= count
+            stats.calls &+= count
+            if failed {
+                stats.errors &+= count
+            } else {
+                stats.duration &+= microseconds &* count
+                stats.samples &+= samples
+            }
         }
     }
 

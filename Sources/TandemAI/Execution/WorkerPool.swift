@@ -6,9 +6,10 @@ import Glibc
 /// runs that join it in one batch; see ``takeNext(now:)``).
 ///
 /// One pool per device (its upper-case name), created lazily on Redis's main thread; the
-/// `CPU` pool is made at load time. Threads start with every signal blocked so Redis keeps
-/// handling SIGTERM/SIGINT on its main thread. No Dispatch or Swift concurrency: they are
-/// not usable in the child Redis forks for BGSAVE (a fork copies only the forking thread).
+/// `CPU` pool is made at load time. Its threads are named `ai-<device>` (cut to 15 bytes),
+/// and start with every signal blocked so Redis keeps handling SIGTERM/SIGINT on its main
+/// thread. No Dispatch or Swift concurrency: they are not usable in the child Redis forks
+/// for BGSAVE (a fork copies only the forking thread).
 ///
 /// When the process exits, ``stopAll()`` closes every queue (see ``ProcessExit``).
 final class WorkerPool: @unchecked Sendable {
@@ -101,6 +102,8 @@ final class WorkerPool: @unchecked Sendable {
     }
 
     private func work() -> Never {
+        // Named for profilers and `top -H` (at most 15 bytes): `ai-` and the device.
+        CRedisModule_NameThread("ai-\(name)")
         while true {
             let jobs: [BlockedJob] = mutex.withLock {
                 while true {

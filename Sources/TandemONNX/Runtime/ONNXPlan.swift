@@ -42,6 +42,10 @@ struct ONNXPlan: @unchecked Sendable {
     var inputShapes: [[Int?]?] = []
     /// Whether every operator treats samples (axis 0 of every graph input and output) independently.
     var separable = true
+    /// Whether a `Gemm` or `MatMul` takes part: their rows are usually the samples, and one
+    /// product over the whole batch reads each weight once, where groups of samples would
+    /// read every weight once per group.
+    var multipliesMatrices = false
 
     /// Checks what can be checked without planning: the operator set, that every operator
     /// is supported (naming the first that is not) and that the inputs are float32. Returns
@@ -225,6 +229,7 @@ struct ONNXPlan: @unchecked Sendable {
                 }
             }
             steps.append(Step(op: op, inputs: inputIndices, outputs: outputIndices))
+            if op is GemmOperator || op is MatMulOperator { multipliesMatrices = true }
             if separable {
                 separable = Self.keepsSamplesApart(node, op, inputIndices, known: constantValues, batched: &batched, outputs: outputIndices)
             }

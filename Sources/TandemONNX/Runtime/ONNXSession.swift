@@ -14,7 +14,9 @@ import TandemTensor
 /// (the last few plans are kept); others are planned once. When every operator treats samples
 /// independently (CNNs like DiffusionResNet), a batch is split into groups of a few samples
 /// that run on separate replicas of the graph (own buffers, shared weights) over a compute
-/// pool shared by every session; otherwise one replica runs the whole batch.
+/// pool shared by every session (groups of ``matrixGroupSize`` for models with `Gemm` or
+/// `MatMul`, whose products read every weight once per group); otherwise one replica runs
+/// the whole batch.
 ///
 /// ```swift
 /// let session = try ONNXSession(serialized: bytes)
@@ -39,6 +41,11 @@ public final class ONNXSession: @unchecked Sendable {
 
     /// Plans kept for models planned per input shapes.
     static let boundPlanLimit = 8
+
+    /// Samples per task when a batch of a model with `Gemm` or `MatMul` is split (at least
+    /// ``groupSize``): one product over this many rows reads each weight once for all of
+    /// them, as fast per row as a larger one, and bounds a replica's buffers.
+    static let matrixGroupSize = 64
 
     /// Parses and plans ONNX bytes.
     ///
@@ -112,10 +119,13 @@ public final class ONNXSession: @unchecked Sendable {
         let results = outputShapes.map { UnsafeMutablePointer<Float>.allocate(capacity: max($0.reduce(1, *), 1)) }
         defer { results.forEach { $0.deallocate() } }
         let batch = inputShapes.first?.first ?? 0
-        let split = plan.separable && batch > groupSize && inputShapes.allSatisfy { $0.first == batch }
+        // A model with matrix products splits into larger groups: each group reads every
+        // weight once, and matrix products only get their speed from many rows at once.
+        let group = plan.multipliesMatrices ? max(groupSize, Self.matrixGroupSize) : groupSize
+        let split = plan.separable && batch > group && inputShapes.allSatisfy { $0.first == batch }
             && outputShapes.allSatisfy { $0.first == batch }
         if split {
-            try runSplit(plan, inputs, batch: batch, into: results, outputShapes: outputShapes)
+            try runSplit(plan, inputs, batch: batch, group: group, into: results, outputShapes: outputShapes)
         } else {
             let sources = inputs.map { tensor in tensor.withUnsafeBufferPointer(as: Float.self) { Array($0) } }
             let outputs = try sources.withUnsafePointers { pointers throws(ONNXError) in
@@ -128,8 +138,8 @@ public final class ONNXSession: @unchecked Sendable {
         }
     }
 
-    private func runSplit(_ plan: ONNXPlan, _ inputs: [Tensor], batch: Int, into outPointers: [UnsafeMutablePointer<Float>],
-                          outputShapes: [[Int]]) throws(ONNXError) {
+    private func runSplit(_ plan: ONNXPlan, _ inputs: [Tensor], batch: Int, group groupSize: Int,
+                          into outPointers: [UnsafeMutablePointer<Float>], outputShapes: [[Int]]) throws(ONNXError) {
         let groups = (batch + groupSize - 1) / groupSize
         let sources = inputs.map { tensor in tensor.withUnsafeBufferPointer(as: Float.self) { Array($0) } }
         let inputPer = inputs.map { $0.shape.dropFirst().reduce(1, *) }
@@ -142,7 +152,7 @@ public final class ONNXSession: @unchecked Sendable {
             sources.withUnsafePointers { inPointers in
                 do {
                     let body: (Int, Int) -> Void = { group, worker in
-                        let first = group * self.groupSize, count = min(self.groupSize, batch - first)
+                        let first = group * groupSize, count = min(groupSize, batch - first)
                         let slices = inputs.indices.map { i in
                             (inPointers[i] + first * inputPer[i], [count] + inputs[i].shape.dropFirst())
                         }
