@@ -33,7 +33,8 @@ import sys
 # its frames are read from the sampled function outwards and the first frame that matches a
 # rule of FRAME_RULES (in order) decides; a sample no frame matches falls back on its sampled
 # function's object file (FALLBACK). Patterns match demangled names (kernel and C names as
-# they are); a rule with "user" skips kernel frames.
+# they are); a rule with "user" skips kernel frames, one with "dso" matches the frame's
+# object file instead of its name.
 PRIORITY = [
     ("model kernels (OpenBLAS)", r"libopenblas"),
     ("model kernels (TandemNN, TandemONNX, C kernels)",
@@ -63,8 +64,8 @@ FRAME_RULES = [
     ("redis call/stat bookkeeping", "any",
      r"^call$|processCommand|updateCommandLatency|ustime|mstime|getMonotonicUs|commandTimeSnapshot|afterCommand|postExecutionUnitOperations|beforeSleep|clientsCron|serverCron|updateStatsOnUnblock|latency"),
     ("module statistics and timing", "any", r"Statistics\.|BlockedJob\.now|clock_gettime|__vdso"),
-    ("module request path (TandemAI, other)", "any", r"TandemAI"),
-    ("client path (tandem-bench, TandemRedis, Foundation)", "any", r"tandem-bench|AutoBatching|Foundation|Dispatch"),
+    ("module request path (TandemAI, other)", "dso", r"libTandemAI"),
+    ("client path (tandem-bench, TandemRedis, Foundation)", "dso", r"tandem-bench|libFoundation|libdispatch"),
 ]
 FALLBACK = [
     ("kernel (other)", r"kernel"),
@@ -172,7 +173,7 @@ def main():
             for label, scope, pattern in rules:
                 if scope == "user" and kernel:
                     continue
-                if pattern.search(sym):
+                if pattern.search(dso if scope == "dso" else sym):
                     return label
         if named:
             for label, pattern in fallback:
@@ -186,6 +187,7 @@ def main():
         if tid == pid:
             return "redis main thread"
         if comm.startswith("ai-"):
+            # The queue's workers, and the compute-pool threads a run starts (they inherit the name).
             return "module workers (" + comm + ")"
         return "redis other threads (" + comm + ")"
 

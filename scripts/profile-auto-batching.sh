@@ -6,10 +6,12 @@
 # request for each model and variant (scripts/perf_breakdown.py).
 #
 # Usage: scripts/profile-auto-batching.sh OUTPUT_DIR [tandem-bench options...]
-# Needs: perf (Debian's linux-perf), a release build (.build/release/tandem-bench),
-# TANDEM_MODULE_PATH and TANDEM_PYTHON as for the benchmark. Writes into OUTPUT_DIR:
+# Needs: perf (Debian's linux-perf), a release build (.build/release/tandem-bench, or
+# TANDEM_BENCH), TANDEM_MODULE_PATH and TANDEM_PYTHON as for the benchmark; PERF_FREQUENCY
+# sets the sampling rate (default 2000 per second per CPU). Writes into OUTPUT_DIR:
 # bench.json (the benchmark's lines), rounds.txt (its round log), perf.data, perf.txt (perf
-# script), breakdown.txt, and folded/*.folded (stacks for flame graph tools).
+# script), breakdown.txt, and folded/*.folded (stacks for flame graph tools) with a flame
+# graph of each (folded/*.svg, scripts/flamegraph.py).
 set -euo pipefail
 out=${1:?usage: $0 OUTPUT_DIR [tandem-bench options...]}
 shift
@@ -47,3 +49,6 @@ print(",".join("%s=%d" % (r["model"], r["requests_per_round"]) for r in rows if 
 PERF_FREQUENCY=$frequency python3 "$here/scripts/perf_breakdown.py" "$out/perf.txt" "$out/rounds.txt" \
     --bench-pid "$bench_pid" --redis-pids "$redis_pids" --requests-per-round "$per_round" \
     --folded "$out/folded" | tee "$out/breakdown.txt"
+for folded in "$out"/folded/*.folded; do
+    python3 "$here/scripts/flamegraph.py" "$folded" > "${folded%.folded}.svg"
+done

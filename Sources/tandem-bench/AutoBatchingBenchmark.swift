@@ -50,23 +50,27 @@ enum AutoBatchingBenchmark {
         let fields: [(String, Any)]
     }
 
-    static func run(module: String, redisServer: String, depth: Int, size: Int, options: BenchmarkOptions) throws {
+    /// Measures both models, each on a server of its own started with `moduleArguments`
+    /// (`--module-arguments`).
+    static func run(module: String, redisServer: String, moduleArguments: [String] = [], depth: Int, size: Int,
+                    options: BenchmarkOptions) throws {
         let resnet = DiffusionResNet<Float>(depth: depth, channels: 1, seed: 42)
         try measure(Subject(name: "diffusion-resnet", bytes: resnet.onnxModel(height: size, width: size).serialized(),
                             shape: [1, size, size, 1], requestsPerClient: options.quick ? 4 : 64,
                             fields: [("depth", depth), ("size", size)]),
-                    module: module, redisServer: redisServer, options: options)
+                    module: module, redisServer: redisServer, moduleArguments: moduleArguments, options: options)
         let mlp = DenseMLP(seed: 42)
         try measure(Subject(name: "mlp", bytes: mlp.onnxModel().serialized(), shape: [1, mlp.widths[0]],
                             requestsPerClient: options.quick ? 2 : 16,
                             fields: [("widths", mlp.widths.map(String.init).joined(separator: "-")),
                                      ("parameters", mlp.parameterCount)]),
-                    module: module, redisServer: redisServer, options: options)
+                    module: module, redisServer: redisServer, moduleArguments: moduleArguments, options: options)
     }
 
     /// Runs the rounds on one model and emits its line.
-    static func measure(_ subject: Subject, module: String, redisServer: String, options: BenchmarkOptions) throws {
-        let server = try BenchServer(executable: redisServer, module: module)
+    static func measure(_ subject: Subject, module: String, redisServer: String, moduleArguments: [String],
+                        options: BenchmarkOptions) throws {
+        let server = try BenchServer(executable: redisServer, module: module, moduleArguments: moduleArguments)
         defer { server.stop() }
         let setup = try server.connect()
         for (key, batching) in [("plain", [String]()), ("batched", ["BATCHSIZE", "\(clients)"])] {

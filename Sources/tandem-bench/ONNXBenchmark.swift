@@ -73,7 +73,7 @@ struct ONNXBenchmark: BenchmarkArea {
         if cases.contains("inference") { try inferenceCases(module: module, python: python) }
         if cases.contains("torch") { try runTorchCases(module: module, python: python, backend: torchBackend, batches: [1, 50]) }
         if cases.contains("auto-batching") {
-            try AutoBatchingBenchmark.run(module: module, redisServer: redisServer, depth: depth, size: size, options: options)
+            try AutoBatchingBenchmark.run(module: module, redisServer: redisServer, moduleArguments: moduleArguments, depth: depth, size: size, options: options)
         }
     }
 

@@ -68,8 +68,8 @@ case("MatMul", [n("MatMul", ["x", "w"], ["y"])], [2, 3, 6], initializers=[const(
 case("GemmOneRow", [n("Gemm", ["x", "w", "c"], ["y"], transB=1, alpha=0.7, beta=1.3)], [1, 6],
      initializers=[const("w", rand(5, 6)), const("c", rand(5))])
 case("GemmOneRowNoBias", [n("Gemm", ["x", "w"], ["y"])], [1, 6], initializers=[const("w", rand(6, 5))])
-case("GemmOneRowTransA", [n("Gemm", ["x", "w", "c"], ["y"], transA=1, beta=0.5)], [6, 1],
-     initializers=[const("w", rand(6, 5)), const("c", rand(1, 5))])
+case("GemmOneRowTransA", [n("Transpose", ["x"], ["t"], perm=[1, 0]), n("Gemm", ["t", "w", "c"], ["y"], transA=1, beta=0.5)],
+     [1, 6], initializers=[const("w", rand(6, 5)), const("c", rand(1, 5))])
 case("MatMulOneRow", [n("MatMul", ["x", "w"], ["y"])], [3, 1, 6], initializers=[const("w", rand(6, 4))])
 case("Concat", [n("Concat", ["x", "x", "c"], ["y"], axis=1)], [1, 2, 3, 4], initializers=[const("c", rand(1, 1, 3, 4))])
 case("MaxPool", [n("MaxPool", ["x"], ["y"], kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1], ceil_mode=1)], [2, 3, 9, 8])
