@@ -10,9 +10,10 @@ import TandemTensor
 /// (1024 values), two hidden layers of width 2048, a 32×32 field out. That is 8.4 million
 /// weights (33.6 MB in float32), the size class of real dense surrogates and of a
 /// transformer's feed-forward block (BERT-base: 768 → 3072 → 768, 4.7 million), and more
-/// than this machine's last-level cache, so a batch-1 run streams every weight from memory
-/// to multiply it once (a matrix–vector product) while a batch of 16 multiplies each weight
-/// it reads 16 times. The size is fixed by that description, not chosen to produce a ratio.
+/// than a server processor's last-level cache (32 MB on the 2-core test machine), so a
+/// batch-1 run streams every weight from memory to multiply it once (a matrix–vector
+/// product) while a batch of 16 multiplies each weight it reads 16 times. The size is fixed
+/// by that description, not chosen to produce a ratio.
 struct DenseMLP {
     /// Widths from input to output: `widths[0]` inputs, then each layer's outputs.
     let widths: [Int]
