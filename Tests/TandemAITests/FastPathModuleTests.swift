@@ -89,7 +89,7 @@ import TandemTesting
     /// tf2onnx's export of the network built in Keras (the depth-4 64×64 fixture of
     /// TandemONNXTests, one channel): stored on the fast path (the log says so), and
     /// `AI.MODELEXECUTE` gives onnxruntime's output and the general runtime's in process.
-    /// onnxruntime from 1.27 on refuses tf2onnx's negative `ConvTranspose` pads, so it runs
+    /// onnxruntime 1.32 (1.26 did not) refuses tf2onnx's negative `ConvTranspose` pads, so it runs
     /// the same computation written with `output_padding`.
     @Test func kerasTf2onnxExportRunsOnTheFastPath() throws {
         let server = try Peers.moduleServer()

@@ -11,7 +11,7 @@ import TandemTesting
 /// to onnxruntime, to the general runtime and to Keras' own output; fixtures changed in one
 /// place are refused and run on the general runtime as onnxruntime runs them.
 ///
-/// onnxruntime from 1.27 on refuses the negative `ConvTranspose` pads tf2onnx writes for
+/// onnxruntime 1.32 (1.26 did not) refuses the negative `ConvTranspose` pads tf2onnx writes for
 /// Keras' 1×1 stride-2 transposed convolutions (one extra output row and column); it gets
 /// the same computation written with `output_padding`
 /// (`ONNXModel.withOutputPaddingForNegativePads()`).

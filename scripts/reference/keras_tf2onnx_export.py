@@ -18,8 +18,14 @@ and the skip connections must meet encoder levels of the same size.
 The ONNX fixtures in Tests/TandemONNXTests/Fixtures (keras-tf2onnx-*.onnx) are this
 script's output; regenerate them with the commands in that folder's README.md.
 
+tf2onnx writes negative `ConvTranspose` pads for Keras' 1×1 stride-2 transposed
+convolutions: onnxruntime 1.26 runs the model, onnxruntime 1.32 refuses it (the
+tests give it the same computation with `output_padding`).
+
 Not part of the test suite (it needs TensorFlow, which the project does not install).
-Tested with tensorflow-cpu 2.21.0 (Keras 3.15), tf2onnx 1.17.0, onnx 1.23:
+Tested with tensorflow-cpu 2.21.0 (Keras 3.15), tf2onnx 1.17.0, onnx 1.23 (the newest on
+PyPI, installed unpinned), and with tensorflow-cpu 2.15.1 (Keras 2.15), tf2onnx 1.16.1 and
+numpy<2, whose output has another form (Tests/TandemONNXTests/Fixtures/README.md):
 
     python3 -m venv /tmp/tf2onnx && /tmp/tf2onnx/bin/pip install tensorflow-cpu tf2onnx onnx numpy
     /tmp/tf2onnx/bin/python scripts/reference/keras_tf2onnx_export.py --out model.onnx --depth 4 --size 64

@@ -6,7 +6,7 @@ extension ONNXModel {
     /// convolution, holding the bias only).
     ///
     /// tf2onnx writes negative end pads for Keras' "same" transposed convolutions whose
-    /// kernel is smaller than their stride; onnxruntime 1.27 and later refuse them, and
+    /// kernel is smaller than their stride; onnxruntime 1.32 refuses them (1.26 ran them) and
     /// accept this form. Negative leading pads (a shift) have no such form and are kept.
     ///
     /// ```swift

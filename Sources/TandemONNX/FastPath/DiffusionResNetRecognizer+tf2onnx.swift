@@ -14,7 +14,7 @@ import ONNX
 ///   stride 2) has negative end pads instead of `output_padding`.
 ///
 /// Every constant is checked: shapes here, values against the grid and channels later.
-extension Matcher {
+extension DiffusionResNetMatcher {
     /// The layout of the network's input: its channels, grid and the batch dimension.
     typealias Grid = (channels: Int64, height: Int64, width: Int64, batch: ONNXValueInfo.Dimension)
 

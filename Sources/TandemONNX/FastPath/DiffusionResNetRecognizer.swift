@@ -50,7 +50,7 @@ public enum DiffusionResNetRecognizer {
     /// Matches `model` against DiffusionResNet's inference graph.
     public static func recognize(_ model: ONNXModel) -> Outcome {
         do throws(Mismatch) {
-            return .recognized(try Matcher(model).network())
+            return .recognized(try DiffusionResNetMatcher(model).network())
         } catch {
             return .notRecognized(error.reason)
         }
@@ -93,7 +93,8 @@ struct BlockMatch {
     var source: String { conv1.source }
 }
 
-struct Matcher {
+/// The work of ``DiffusionResNetRecognizer``: one model's graph matched against DiffusionResNet's.
+struct DiffusionResNetMatcher {
     let graph: ONNXGraph
     let constants: GraphConstants
     let opset: Int64
@@ -390,9 +391,8 @@ struct Matcher {
         }
         var bias = [Float](repeating: 0, count: filters)
         if n.inputs.count == 3, !n.inputs[2].isEmpty {
-            guard let b = constants.floats(n.inputs[2]), b.dims == [filters], match.addedBias == nil else {
-                throw Mismatch("\(n.opType) '\(n.name)' has no constant bias [\(filters)]")
-            }
+            guard let b = constants.floats(n.inputs[2]), b.dims == [filters] else { throw Mismatch("\(n.opType) '\(n.name)' has no constant bias [\(filters)]") }
+            guard match.addedBias == nil else { throw Mismatch("\(n.opType) '\(n.name)' has a bias and an Add of another") }
             bias = b.values
         } else if let added = match.addedBias {
             guard added.count == filters else { throw Mismatch("the Add after \(n.opType) '\(n.name)' does not add a bias of \(filters) channels") }
