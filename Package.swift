@@ -143,7 +143,7 @@ let package = Package(
         .testTarget(name: "TandemAITests", dependencies: ["RESP", "TandemTensor", "ONNX", "TandemNN", "TandemONNX", "TandemTesting"], exclude: ["Python"], swiftSettings: swiftSettings),
         .testTarget(name: "PipelineTests", dependencies: ["HeatDiffusion", "RESP", "TandemTensor", "TandemTesting", "fd-sim", "surrogate-train"], exclude: ["Python"], swiftSettings: swiftSettings),
         .testTarget(name: "TandemMLTests", dependencies: ["TandemML", "TandemClient", "TandemTensor", "RESP", "TandemTesting"], swiftSettings: swiftSettings),
-        .testTarget(name: "TandemONNXTests", dependencies: ["TandemONNX", "ONNX", "TandemNN", "TandemTensor", "TandemTesting"], exclude: ["Python"], swiftSettings: swiftSettings),
+        .testTarget(name: "TandemONNXTests", dependencies: ["TandemONNX", "ONNX", "TandemNN", "TandemTensor", "TandemTesting"], exclude: ["Python", "Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "TandemClientTests", dependencies: ["TandemClient", "TandemNN", "TandemONNX", "ONNX", "TandemTesting"], exclude: ["Python"], swiftSettings: swiftSettings),
         // End to end: online-training with fd-sim and surrogate-train, built next to the test binary.
         .testTarget(name: "OnlineTrainingTests", dependencies: ["OnlineTraining", "TandemExperiment", "TandemPlot", "CZlib", "TandemTesting", "online-training", "fd-sim", "surrogate-train"], swiftSettings: swiftSettings),

@@ -11,10 +11,12 @@ import TandemTensor
 /// `tandem-bench onnx`: in-database inference of DiffusionResNet against onnxruntime in
 /// process.
 ///
-/// One `redis-server` with TandemAI. Two models of the same network (depth 4, 64×64): the
-/// one TandemONNX exports, and the one PyTorch's TorchScript exporter writes for the same
+/// One `redis-server` with TandemAI. Three models of the same network (depth 4, 64×64): the
+/// one TandemONNX exports, the one PyTorch's TorchScript exporter writes for the same
 /// network defined in PyTorch (`scripts/reference/torch_onnx_export.py`, opset 17; needs
-/// torch at `TANDEM_PYTHON`). TandemAI recognizes both and runs them on TandemNN's fused
+/// torch at `TANDEM_PYTHON`), and tf2onnx's export of it built in Keras (the committed
+/// fixture `Tests/TandemONNXTests/Fixtures/keras-tf2onnx-depth4-64.onnx`, at that depth and
+/// size only). TandemAI recognizes all three and runs them on TandemNN's fused
 /// predictor (the "fast path"). Each is stored with `AI.MODELSTORE … ONNX CPU`. A round
 /// trip is what a client does: put the input (`AI.TENSORSET … BLOB`), run
 /// (`AI.MODELEXECUTE`), get the output (`AI.TENSORGET … BLOB`), sent as one pipeline by
@@ -62,6 +64,8 @@ struct ONNXBenchmark: BenchmarkArea {
         let bytes: [UInt8]
         let input: [Float]
         let expected: [Float]
+        /// What onnxruntime runs when it differs from `bytes` (the same computation).
+        var peerBytes: [UInt8]? = nil
     }
 
     func run() throws {
@@ -87,6 +91,11 @@ struct ONNXBenchmark: BenchmarkArea {
         case .failure(let why):
             BenchmarkRecord(bench: "onnx", case: "pytorch export", ["peer": "unavailable", "reason": "\(why)"]).emit()
         }
+        switch kerasExport() {
+        case .success(let export): exports.append(export)
+        case .failure(let why):
+            BenchmarkRecord(bench: "onnx", case: "keras-tf2onnx export", ["peer": "unavailable", "reason": "\(why)"]).emit()
+        }
         for export in exports { try runCases(export, server: server, python: python) }
     }
 
@@ -106,7 +115,7 @@ struct ONNXBenchmark: BenchmarkArea {
         let stored = try connection.send([Array("AI.MODELSTORE".utf8), Array(key.utf8), Array("ONNX".utf8), Array("CPU".utf8), Array("BLOB".utf8), export.bytes])
         guard stored == .simpleString("OK") else { throw ValidationError("AI.MODELSTORE of the \(export.name) export failed: \(stored)") }
         let client = try Client(address: .tcp(host: "127.0.0.1", port: server.port))
-        let peer = try onnxruntimeFigures(export.bytes, python: python, batches: [1, 50])
+        let peer = try onnxruntimeFigures(export.peerBytes ?? export.bytes, python: python, batches: [1, 50])
         for (batch, name) in [(1, "latency"), (50, "throughput")] {
             let per = size * size
             let input = Tensor(shape: [batch, size, size, 1], scalars: Array(export.input[0..<(batch * per)]))
@@ -190,6 +199,27 @@ struct ONNXBenchmark: BenchmarkArea {
                 try Data(contentsOf: folder.appendingPathComponent(name)).withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
             }
             return .success(Export(name: "pytorch", bytes: Array(try Data(contentsOf: path)), input: try floats("input.bin"), expected: try floats("output.bin")))
+        } catch {
+            return .failure(ValidationError("\(error)"))
+        }
+    }
+
+    /// tf2onnx's export of the network built in Keras (the committed fixture, depth 4 and
+    /// 64×64 only; weights seeded by `scripts/reference/keras_tf2onnx_export.py`), with the
+    /// general runtime's output. onnxruntime refuses tf2onnx's negative `ConvTranspose` pads
+    /// and gets the same computation written with `output_padding`.
+    private func kerasExport() -> Result<Export, ValidationError> {
+        guard depth == 4, size == 64 else { return .failure(ValidationError("the Keras fixture is depth 4, 64x64")) }
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Tests/TandemONNXTests/Fixtures/keras-tf2onnx-depth4-64.onnx")
+        do {
+            let bytes = Array(try Data(contentsOf: path))
+            let model = try ONNXModel(serialized: bytes)
+            var generator = SeededGenerator(seed: 3)
+            let input = (0..<50 * size * size).map { _ in Float.random(in: 0...1, using: &generator) }
+            let expected = try ONNXSession(model: model).run([Tensor(shape: [50, size, size, 1], scalars: input)])[0].scalars(as: Float.self)
+            return .success(Export(name: "keras-tf2onnx", bytes: bytes, input: input, expected: expected,
+                                   peerBytes: model.withOutputPaddingForNegativePads().serialized()))
         } catch {
             return .failure(ValidationError("\(error)"))
         }

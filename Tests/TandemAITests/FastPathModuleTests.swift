@@ -8,8 +8,8 @@ import TandemTensor
 import Testing
 import TandemTesting
 
-/// The ONNX fast path in the database: recognized DiffusionResNets (TandemONNX's and
-/// PyTorch's exports) run on TandemNN's fused predictor and give the general runtime's
+/// The ONNX fast path in the database: recognized DiffusionResNets (TandemONNX's,
+/// PyTorch's and tf2onnx's exports) run on TandemNN's fused predictor and give the general runtime's
 /// numbers; a model that is not recognized still runs on the general runtime.
 @Suite(.needsModule) struct FastPathModuleTests {
     /// Puts `input`, runs `model` and gets the output as floats (three commands, as a client does).
@@ -84,6 +84,45 @@ import TandemTesting
         }
         let fast = server.log.components(separatedBy: "ONNX model on the fast path: DiffusionResNet(depth: 2, channels: 1) on 16x16").count - 1
         #expect(fast == 2)
+    }
+
+    /// tf2onnx's export of the network built in Keras (the depth-4 64×64 fixture of
+    /// TandemONNXTests, one channel): stored on the fast path (the log says so), and
+    /// `AI.MODELEXECUTE` gives onnxruntime's output and the general runtime's in process.
+    /// onnxruntime 1.32 (1.26 did not) refuses tf2onnx's negative `ConvTranspose` pads, so it runs
+    /// the same computation written with `output_padding`.
+    @Test func kerasTf2onnxExportRunsOnTheFastPath() throws {
+        let server = try Peers.moduleServer()
+        let c = try server.connect()
+        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("TandemONNXTests/Fixtures/keras-tf2onnx-depth4-64.onnx")
+        let bytes = Array(try Data(contentsOf: fixture))
+        #expect(try c.call("AI.MODELSTORE", "keras", "ONNX", "CPU", "BLOB", bytes) == .simpleString("OK"))
+        #expect(server.log.contains("ONNX model on the fast path: DiffusionResNet(depth: 4, channels: 1) on 64x64"))
+        let input = Self.randomInput(batch: 3, height: 64, width: 64, seed: 12)
+        let got = try roundTrip(c, model: "keras", input: input)
+        let model = try ONNXModel(serialized: bytes)
+        let general = try ONNXSession(model: model).run([input])[0].scalars(as: Float.self)
+        let scale = max(1, general.map(abs).max() ?? 0)
+        #expect(got.count == general.count && maxAbsDifference(got, general) <= 1e-5 * scale, "vs the general runtime")
+
+        let padded = model.withOutputPaddingForNegativePads()
+        #expect(padded != model)
+        let directory = try TestEnvironment.makeTemporaryDirectory(prefix: "keras-ort")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try Data(padded.serialized()).write(to: directory.appendingPathComponent("model.onnx"))
+        try Data(input.bytes).write(to: directory.appendingPathComponent("input.bin"))
+        let script = """
+        import sys, numpy as np, onnxruntime as ort
+        d = sys.argv[1]
+        s = ort.InferenceSession(d + "/model.onnx", providers=["CPUExecutionProvider"])
+        x = np.fromfile(d + "/input.bin", dtype=np.float32).reshape(3, 64, 64, 1)
+        s.run(None, {s.get_inputs()[0].name: x})[0].astype(np.float32).tofile(d + "/output.bin")
+        """
+        let result = try TestEnvironment.run(try Peers.python(), ["-c", script, directory.path])
+        try #require(result.status == 0, "onnxruntime: \(result.error)")
+        let ort = try Data(contentsOf: directory.appendingPathComponent("output.bin")).withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+        #expect(ort.count == got.count && maxAbsDifference(got, ort) <= 1e-4, "vs onnxruntime")
     }
 
     /// Tiny fast-path runs go inline on the main thread: with the only worker busy on a

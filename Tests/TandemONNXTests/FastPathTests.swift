@@ -99,14 +99,22 @@ import TandemTesting
     }
 
     /// Randomly mutated graphs (attribute values, operator types, rewired inputs, huge
-    /// numbers): the recognizer answers without trapping, and every mutant it still
-    /// recognizes computes what the general runtime computes on it.
-    @Test func mutatedGraphsNeverTrapAndRecognizedOnesAgree() throws {
-        let model = ExportFixtures.network(depth: 2, seed: 6).onnxModel(height: 8, width: 8)
-        let input = Self.input(batch: 2, height: 8, width: 8, seed: 3)
+    /// numbers) of TandemONNX's export and of tf2onnx's (the two-channel Keras fixture):
+    /// the recognizer answers without trapping, and every mutant it still recognizes
+    /// computes what the general runtime computes on it.
+    @Test(arguments: ["tandem", "keras-tf2onnx"])
+    func mutatedGraphsNeverTrapAndRecognizedOnesAgree(producer: String) throws {
+        let model: ONNXModel, input: Tensor
+        if producer == "tandem" {
+            model = ExportFixtures.network(depth: 2, seed: 6).onnxModel(height: 8, width: 8)
+            input = Self.input(batch: 2, height: 8, width: 8, seed: 3)
+        } else {
+            model = try KerasExportFastPathTests.fixture("keras-tf2onnx-depth2-16-c2.onnx")
+            input = KerasExportFastPathTests.input(batch: 2, size: 16, channels: 2, seed: 3)
+        }
         var generator = SeededGenerator(seed: 77)
         let numbers: [Int64] = [-1, 0, 1, 2, 3, 4, 1 << 20, Int64.max, Int64.min]
-        let ops = ["Relu", "Selu", "Add", "Sub", "Conv", "ConvTranspose", "Identity", "Slice", "Pad", "Transpose"]
+        let ops = ["Relu", "Selu", "Elu", "Add", "Sub", "Mul", "Conv", "ConvTranspose", "Identity", "Slice", "Pad", "Transpose", "Reshape"]
         var recognized = 0
         for _ in 0..<400 {
             var mutant = model
@@ -136,7 +144,7 @@ import TandemTesting
             let fast = try FusedSession(network: network, threads: 1).run([input])[0]
             #expect(maxAbsDifference(fast.scalars(as: Float.self), slow.scalars(as: Float.self)) <= 1e-4)
         }
-        print("mutated graphs still recognized: \(recognized) of 400")
+        print("mutated graphs of the \(producer) export still recognized: \(recognized) of 400")
     }
 
     /// The fast path refuses what the general runtime refuses, with the same messages.

@@ -14,10 +14,12 @@ import TandemNN
 /// TandemNN computes: kernel sizes and strides, "same" padding (written as `pads`, or as
 /// a `Pad` node before the convolution), transposed convolutions landing on the grid of
 /// the level they meet (`pads` and `output_padding`, or `Slice` nodes after them),
-/// default SELU constants, inference-mode batch normalisation. Both TandemONNX's export
-/// (``DiffusionResNet/onnxModel(height:width:producerVersion:)``) and PyTorch's export
-/// of the same network match. Anything else is ``Outcome/notRecognized(_:)`` with the
-/// first difference found, and runs on the general runtime.
+/// default SELU constants, inference-mode batch normalisation. TandemONNX's export
+/// (``DiffusionResNet/onnxModel(height:width:producerVersion:)``), PyTorch's export of
+/// the same network and tf2onnx's export of it built in Keras (whose forms are in
+/// DiffusionResNetRecognizer+tf2onnx.swift) match. Anything else is
+/// ``Outcome/notRecognized(_:)`` with the first difference found, and runs on the
+/// general runtime.
 ///
 /// ```swift
 /// if case .recognized(let network) = DiffusionResNetRecognizer.recognize(model) {
@@ -48,7 +50,7 @@ public enum DiffusionResNetRecognizer {
     /// Matches `model` against DiffusionResNet's inference graph.
     public static func recognize(_ model: ONNXModel) -> Outcome {
         do throws(Mismatch) {
-            return .recognized(try Matcher(model).network())
+            return .recognized(try DiffusionResNetMatcher(model).network())
         } catch {
             return .notRecognized(error.reason)
         }
@@ -62,34 +64,37 @@ struct Mismatch: Error {
 }
 
 /// A convolution found in the graph: the node, the value it reads before any `Pad`, the
-/// padding of that `Pad` (NCHW begins then ends), and the `Slice`s after it, in order.
-private struct ConvMatch {
+/// padding of that `Pad` (NCHW begins then ends), the `Slice`s after it, in order, and
+/// the bias when a separate `Add` after it adds one (tf2onnx's form).
+struct ConvMatch {
     let node: ONNXNode
     let source: String
     let prePad: [Int64]?
     let slices: [SliceMatch]
+    var addedBias: [Float]? = nil
 }
 
 /// One `Slice` after a transposed convolution: axis, start, end (as written).
-private struct SliceMatch {
+struct SliceMatch {
     let axis: Int
     let start: Int64
     let end: Int64
 }
 
 /// A batch normalisation node's parameters and epsilon.
-private struct NormMatch {
+struct NormMatch {
     let scale: [Float], offset: [Float], mean: [Float], variance: [Float]
     let epsilon: Float
 }
 
 /// A residual block: conv1 → SELU → BN1 → conv2, plus the 1×1 shortcut, → SELU → BN2.
-private struct BlockMatch {
+struct BlockMatch {
     let conv1: ConvMatch, norm1: NormMatch, conv2: ConvMatch, shortcut: ConvMatch, norm2: NormMatch
     var source: String { conv1.source }
 }
 
-private struct Matcher {
+/// The work of ``DiffusionResNetRecognizer``: one model's graph matched against DiffusionResNet's.
+struct DiffusionResNetMatcher {
     let graph: ONNXGraph
     let constants: GraphConstants
     let opset: Int64
@@ -122,16 +127,14 @@ private struct Matcher {
 
         // out = Transpose(BN(SELU(S0(x)' + z))), S0' = SELU(S0(x)).
         let output = graph.outputs[0].name
-        let final = try node(output, "Transpose")
-        guard final.attribute("perm")?.ints == [0, 2, 3, 1] else { throw Mismatch("the output is not transposed to NHWC") }
-        let (outputNorm, joined) = try norm(final.inputs[0])
+        let grid = (channels: c, height: h, width: w, batch: shape[0])
+        let (outputNorm, joined) = try norm(try toNHWC(output, grid))
         let (p, q) = try add(selu(joined))
         // One side is SELU(skip conv of x), the other the last decoder block.
         let (skip0, top) = constants.producer(of: p)?.opType == "Selu" ? (p, q) : (q, p)
         let skip0Conv = try conv(selu(skip0), transposed: false)
         let x = skip0Conv.source
-        let nchw = try node(x, "Transpose")
-        guard nchw.inputs.first == input.name, nchw.attribute("perm")?.ints == [0, 3, 1, 2] else {
+        guard try toNCHW(x, grid) == input.name else {
             throw Mismatch("the first skip convolution does not read the NHWC input transposed to NCHW")
         }
 
@@ -212,7 +215,7 @@ private struct Matcher {
     }
 
     /// The node computing `value`, which must be `op` from the standard domain.
-    private func node(_ value: String, _ op: String) throws(Mismatch) -> ONNXNode {
+    func node(_ value: String, _ op: String) throws(Mismatch) -> ONNXNode {
         guard let node = constants.producer(of: value) else { throw Mismatch("'\(value)' is not computed by a \(op) node") }
         guard node.opType == op, node.domain.isEmpty || node.domain == "ai.onnx" else {
             throw Mismatch("'\(value)' is computed by \(node.opType), not \(op)")
@@ -241,8 +244,12 @@ private struct Matcher {
         return (n.inputs[0], n.inputs[1])
     }
 
-    /// An inference-mode batch normalisation computing `value`, and its input.
+    /// An inference-mode batch normalisation computing `value`, and its input: a
+    /// `BatchNormalization`, or tf2onnx's `Mul` and `Add` of constants.
     private func norm(_ value: String) throws(Mismatch) -> (NormMatch, String) {
+        if let producer = constants.producer(of: value), producer.opType == "Mul" || producer.opType == "Add" {
+            return try affineNorm(value)
+        }
         let n = try node(value, "BatchNormalization")
         guard n.inputs.count == 5, n.outputs.count == 1 || n.outputs.dropFirst().allSatisfy(\.isEmpty),
               (n.attribute("training_mode")?.int ?? 0) == 0, (n.attribute("spatial")?.int ?? 1) == 1 else {
@@ -261,8 +268,17 @@ private struct Matcher {
     }
 
     /// The convolution computing `value`: a `Conv` (possibly reading a `Pad`), or a
-    /// `ConvTranspose` (possibly followed by `Slice`s) when `transposed`.
+    /// `ConvTranspose` (possibly followed by `Slice`s) when `transposed`; either possibly
+    /// followed by an `Add` of its bias.
     private func conv(_ value: String, transposed: Bool) throws(Mismatch) -> ConvMatch {
+        let (value, addedBias) = separateBias(value, transposed: transposed)
+        var match = try plainConv(value, transposed: transposed)
+        match.addedBias = addedBias
+        return match
+    }
+
+    /// ``conv(_:transposed:)`` without a separate bias.
+    private func plainConv(_ value: String, transposed: Bool) throws(Mismatch) -> ConvMatch {
         var value = value
         var slices: [SliceMatch] = []
         if transposed {
@@ -376,7 +392,11 @@ private struct Matcher {
         var bias = [Float](repeating: 0, count: filters)
         if n.inputs.count == 3, !n.inputs[2].isEmpty {
             guard let b = constants.floats(n.inputs[2]), b.dims == [filters] else { throw Mismatch("\(n.opType) '\(n.name)' has no constant bias [\(filters)]") }
+            guard match.addedBias == nil else { throw Mismatch("\(n.opType) '\(n.name)' has a bias and an Add of another") }
             bias = b.values
+        } else if let added = match.addedBias {
+            guard added.count == filters else { throw Mismatch("the Add after \(n.opType) '\(n.name)' does not add a bias of \(filters) channels") }
+            bias = added
         }
         let k = Int64(expected[2])
         guard (n.attribute("kernel_shape")?.ints ?? [k, k]) == [k, k], n.attribute("strides")?.ints ?? [1, 1] == [Int64(stride), Int64(stride)],
@@ -430,7 +450,8 @@ private struct Matcher {
         }
         let pads = match.node.attribute("pads")?.ints ?? [0, 0, 0, 0]
         let extra = match.node.attribute("output_padding")?.ints ?? [0, 0]
-        guard pads.count == 4, extra.count == 2, pads.allSatisfy({ $0 >= 0 && $0 < 1 << 20 }), extra.allSatisfy({ $0 >= 0 && $0 < s }) else {
+        // Negative pads (tf2onnx's, where the full output is shorter than the grid) add rows and columns of bias.
+        guard pads.count == 4, extra.count == 2, pads.allSatisfy({ $0 > -(1 << 20) && $0 < 1 << 20 }), extra.allSatisfy({ $0 >= 0 && $0 < s }) else {
             throw Mismatch("ConvTranspose '\(match.node.name)' has unexpected pads")
         }
         // Per grid axis: the first full-output index kept and how many are kept.

@@ -18,7 +18,7 @@ class ConvolutionOperator: Operator, @unchecked Sendable {
         let label = reader.label, kind = transposed ? "transposed convolutions" : "convolutions"
         guard let (w, wShape) = reader.constantFloats(1) else { throw .unsupported("\(label): weights computed at run time (they must be an initializer)") }
         guard wShape.count == 4 else { throw .unsupported("\(label): only 2-D \(kind) (4-D weights)") }
-        window = try Window(&reader, kernel: Array(wShape[2...]))
+        window = try Window(&reader, kernel: Array(wShape[2...]), negativePads: transposed)
         guard window.kernel == Array(wShape[2...]) else { throw .invalid("\(label): kernel_shape differs from the weights") }
         group = try reader.int("group", default: 1)
         (a, b) = (wShape[0], wShape[1])

@@ -9,7 +9,14 @@ struct Window {
     var pads: [Int]
     var autoPad: String
 
-    init(_ reader: inout NodeReader, kernel: [Int]?, dilations allowed: Bool = true) throws(ONNXError) {
+    /// The largest magnitude a negative pad of a transposed convolution may have.
+    static let largestNegativePad = 1 << 16
+
+    /// Reads the attributes. `negativePads` lets pads be negative down to
+    /// −``largestNegativePad``, as ConvTranspose's may be: a negative pad adds output rows or
+    /// columns past the full output (bias only), as tf2onnx writes Keras' "same" transposed
+    /// convolutions whose kernel is smaller than their stride.
+    init(_ reader: inout NodeReader, kernel: [Int]?, dilations allowed: Bool = true, negativePads: Bool = false) throws(ONNXError) {
         let label = reader.label
         guard let kernel = try reader.ints("kernel_shape") ?? kernel, kernel.count == 2, kernel.allSatisfy({ $0 > 0 }) else {
             throw .unsupported("\(label): only 2-D windows (kernel_shape of two positive sizes)")
@@ -20,7 +27,7 @@ struct Window {
         pads = try reader.ints("pads") ?? [0, 0, 0, 0]
         autoPad = try reader.string("auto_pad", default: "NOTSET")
         guard strides.count == 2, strides.allSatisfy({ $0 > 0 }), dilations.count == 2, dilations.allSatisfy({ $0 > 0 }),
-              pads.count == 4, pads.allSatisfy({ $0 >= 0 }) else {
+              pads.count == 4, pads.allSatisfy({ $0 >= (negativePads ? -Self.largestNegativePad : 0) }) else {
             throw .invalid("\(label): strides, dilations and pads must be positive (non-negative pads) and 2-D")
         }
         guard ["NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID"].contains(autoPad) else {
