@@ -110,9 +110,12 @@ import TandemTesting
 
     @Test func writesReachTheReplicasBeforeACallReturnsWhenAsked() throws {
         let cluster = try Peers.moduleCluster(replicas: 1)
+        // The client's WAIT lasts half the socket timeout: 30 s here. A replica that just did its
+        // full sync is streamed writes only from its next acknowledgement, a second or more later
+        // on a loaded machine, so a short WAIT could give up before the replica holds the write.
         var configuration = ClientConfiguration(addresses: cluster.addresses, kind: .clustered,
                                                 commandRetry: RetryPolicy(timeoutMilliseconds: 5000, intervalMilliseconds: 100),
-                                                socketTimeoutMilliseconds: 2000)
+                                                socketTimeoutMilliseconds: 60_000)
         configuration.replicaAcknowledgements = 1
         let client = try Client(configuration: configuration)
         let names = keysOnEveryShard(client, stem: "acked_").map { $0[0] }
