@@ -85,6 +85,47 @@ public final class RedisCluster: @unchecked Sendable {
     /// Why the cluster is not ready, or `nil` (see ``RedisClusterProcess/readinessProblem()``).
     public func readinessProblem() -> String? { process.readinessProblem() }
 
+    /// Why some write may not have reached a replica yet, or `nil` when every running master
+    /// has at least `replicasPerMaster` online replicas and each of them acknowledged the
+    /// master's whole replication stream (its acknowledged offset reached the master's
+    /// `master_repl_offset`, as `INFO replication` on the master reports them).
+    ///
+    /// This is what a test must wait for before it kills a master and counts on a replica
+    /// holding every write. `WAIT` on a new connection does not tell: it counts acknowledgements
+    /// of the writes made on its own connection, so with none it answers at once with the
+    /// number of online replicas. And a replica's `master_link_status:up` does not tell either:
+    /// after a diskless full sync the master streams writes to the replica only from the
+    /// replica's first acknowledgement after the master saw the transfer end, which can come up
+    /// to a second later (more on a loaded machine); a master killed before that takes the
+    /// writes it buffered meanwhile with it.
+    public func unacknowledgedWrites(replicasPerMaster: Int) -> String? {
+        for node in nodes where node.server.isRunning {
+            guard let text = (try? RedisConnection.open(port: node.server.port, timeoutMilliseconds: 5_000)
+                .send("INFO", "replication"))?.string else {
+                return "\(node.address) does not answer INFO replication"
+            }
+            let fields = ClusterFormation.infoFields(text)
+            guard fields["role"] == "master" else { continue }
+            guard let offset = fields["master_repl_offset"].flatMap({ Int($0) }) else {
+                return "\(node.address) reports no master_repl_offset"
+            }
+            // slave<i>:ip=127.0.0.1,port=7001,state=online,offset=123,lag=0
+            let replicas = fields.filter { $0.key.hasPrefix("slave") && Int($0.key.dropFirst(5)) != nil }.map { entry in
+                Dictionary(entry.value.split(separator: ",").compactMap { pair -> (String, String)? in
+                    let parts = pair.split(separator: "=", maxSplits: 1)
+                    return parts.count == 2 ? (String(parts[0]), String(parts[1])) : nil
+                }, uniquingKeysWith: { _, last in last })
+            }
+            let caughtUp = replicas.filter { $0["state"] == "online" && ($0["offset"].flatMap { Int($0) } ?? -1) >= offset }
+            guard caughtUp.count >= replicasPerMaster else {
+                let states = replicas.map { "port \($0["port"] ?? "?") \($0["state"] ?? "?") at \($0["offset"] ?? "?")" }
+                return "master \(node.address) is at offset \(offset); of its replicas \(caughtUp.count) acknowledged it, "
+                    + "\(replicasPerMaster) expected (\(states.isEmpty ? "none connected" : states.joined(separator: ", ")))"
+            }
+        }
+        return nil
+    }
+
     /// Kills the node on `port` at once (`SIGKILL`): a crash, no shutdown.
     public func kill(port: Int) {
         guard let node = nodes.first(where: { $0.server.port == port }) else { return }
