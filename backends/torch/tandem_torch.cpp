@@ -405,9 +405,14 @@ struct Model {
     torch::jit::Module module;
 };
 
-/// For the run on this thread, one OpenMP thread when the run holds a single sample; the
-/// thread's setting (INTRA_OP_PARALLELISM, or libtorch's default of every core) comes back
-/// afterwards. INTRA_OP_PARALLELISM stays the most threads one operator uses.
+/// Whether INTRA_OP_PARALLELISM was given. libtorch then also fixes MKL's thread count on
+/// each thread that runs, and a one-thread run would leave MKL's matrix products starting
+/// teams of their own (slower than either setting), so the count given stands for every run.
+std::atomic<bool> intraOpThreadsGiven{false};
+
+/// For the run on this thread, one OpenMP thread when the run holds a single sample and
+/// INTRA_OP_PARALLELISM was not given; the thread's setting (libtorch's default of every
+/// core) comes back afterwards.
 ///
 /// A team of threads is a loss for one sample: the operators on a single small input are
 /// too short to share, and waking the team's threads for each one costs more than they
@@ -418,7 +423,7 @@ struct Model {
 class SingleSampleThreads {
 public:
     explicit SingleSampleThreads(bool single) {
-        if (!single) return;
+        if (!single || intraOpThreadsGiven.load(std::memory_order_relaxed)) return;
         static const auto setThreads = openMPSetter();
         if (setThreads == nullptr) return;
         // Reading the count first lets libtorch make this thread's setting its own first.
@@ -490,6 +495,7 @@ TANDEM_EXPORT int32_t tandem_backend_init(int32_t intra, int32_t inter, char *er
         // Before any tensor exists, so that every block the cache frees is one of its own.
         c10::SetCPUAllocator(&BlockCache::shared(), std::numeric_limits<uint8_t>::max());
         if (intra > 0) at::set_num_threads(intra);
+        intraOpThreadsGiven.store(intra > 0);
         if (inter > 0) at::set_num_interop_threads(inter);
         return 0;
     } catch (...) {
