@@ -405,14 +405,9 @@ struct Model {
     torch::jit::Module module;
 };
 
-/// Whether INTRA_OP_PARALLELISM was given. libtorch then also fixes MKL's thread count on
-/// each thread that runs, and a one-thread run would leave MKL's matrix products starting
-/// teams of their own (slower than either setting), so the count given stands for every run.
-std::atomic<bool> intraOpThreadsGiven{false};
-
-/// For the run on this thread, one OpenMP thread when the run holds a single sample and
-/// INTRA_OP_PARALLELISM was not given; the thread's setting (libtorch's default of every
-/// core) comes back afterwards.
+/// For the run on this thread, one OpenMP thread when the run holds a single sample; the
+/// thread's setting (INTRA_OP_PARALLELISM, or libtorch's default of every core) comes back
+/// afterwards. INTRA_OP_PARALLELISM stays the most threads one operator uses.
 ///
 /// A team of threads is a loss for one sample: the operators on a single small input are
 /// too short to share, and waking the team's threads for each one costs more than they
@@ -423,8 +418,9 @@ std::atomic<bool> intraOpThreadsGiven{false};
 class SingleSampleThreads {
 public:
     explicit SingleSampleThreads(bool single) {
-        if (!single || intraOpThreadsGiven.load(std::memory_order_relaxed)) return;
+        if (!single) return;
         static const auto setThreads = openMPSetter();
+        static const auto setMKLThreads = mklSetter();
         if (setThreads == nullptr) return;
         // Reading the count first lets libtorch make this thread's setting its own first.
         int threads = at::get_num_threads();
@@ -432,8 +428,15 @@ public:
         setThreads(1);
         restore_ = threads;
         set_ = setThreads;
+        // libtorch also fixes MKL's count on this thread when INTRA_OP_PARALLELISM is
+        // given; MKL's matrix products would otherwise still start a team of their own.
+        if (setMKLThreads != nullptr) {
+            restoreMKL_ = setMKLThreads(1);
+            setMKL_ = setMKLThreads;
+        }
     }
     ~SingleSampleThreads() {
+        if (setMKL_ != nullptr) setMKL_(restoreMKL_);
         if (set_ != nullptr) set_(restore_);
     }
     SingleSampleThreads(const SingleSampleThreads &) = delete;
@@ -448,8 +451,19 @@ private:
         return runtime ? reinterpret_cast<Setter>(dlsym(runtime, "omp_set_num_threads")) : nullptr;
     }
 
+    using MKLSetter = int (*)(int);
+
+    /// MKL_Set_Num_Threads_Local (the C entry, by value) of the MKL inside libtorch, or
+    /// null: sets this thread's count and answers the one it replaces (0: process-wide).
+    static MKLSetter mklSetter() {
+        void *torch = dlopen("libtorch_cpu.so", RTLD_LAZY | RTLD_NOLOAD);
+        return torch ? reinterpret_cast<MKLSetter>(dlsym(torch, "MKL_Set_Num_Threads_Local")) : nullptr;
+    }
+
     Setter set_ = nullptr;
     int restore_ = 0;
+    MKLSetter setMKL_ = nullptr;
+    int restoreMKL_ = 0;
 };
 
 /// Whether `inputs` hold one sample: every input has at most one row.
@@ -495,7 +509,6 @@ TANDEM_EXPORT int32_t tandem_backend_init(int32_t intra, int32_t inter, char *er
         // Before any tensor exists, so that every block the cache frees is one of its own.
         c10::SetCPUAllocator(&BlockCache::shared(), std::numeric_limits<uint8_t>::max());
         if (intra > 0) at::set_num_threads(intra);
-        intraOpThreadsGiven.store(intra > 0);
         if (inter > 0) at::set_num_interop_threads(inter);
         return 0;
     } catch (...) {
