@@ -282,7 +282,7 @@ void checkInSeparateProcess(const void *blob, size_t length) {
 /// oneDNN's blocked-layout copies: a batch of 50 one-channel 64x64 images padded to 16
 /// channels is 13 MB). In redis-server, malloc is jemalloc, which returns such blocks to the
 /// system and takes them back with fresh zeroed pages on the next run: thousands of page
-/// faults per run, a third slower than the same model in a Python process. Kept blocks stay
+/// faults per run, a fifth to a third slower than the same model in a Python process. Kept blocks stay
 /// mapped, so a run after the first touches no new page.
 ///
 /// Blocks below `smallest` go straight to malloc (small sizes are cheap there). At most
