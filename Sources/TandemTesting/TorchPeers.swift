@@ -57,6 +57,19 @@ public struct TorchFixtures: Sendable {
         public let dtype: String
         public let shape: [Int]
         public let bytes: [UInt8]
+
+        /// The rows `range` of dimension 0 (per-sample inputs or outputs of a batch).
+        public func rows(_ range: Range<Int>) -> Tensor {
+            let rowBytes = shape.isEmpty || shape[0] == 0 ? 0 : bytes.count / shape[0]
+            return Tensor(dtype: dtype, shape: [range.count] + shape.dropFirst(),
+                          bytes: Array(bytes[range.lowerBound * rowBytes..<range.upperBound * rowBytes]))
+        }
+
+        /// The whole batch `times` times over, along dimension 0.
+        public func repeated(_ times: Int) -> Tensor {
+            Tensor(dtype: dtype, shape: [(shape.first ?? 1) * times] + shape.dropFirst(),
+                   bytes: Array([[UInt8]](repeating: bytes, count: times).joined()))
+        }
     }
 
     /// The folder holding `cnn.pt`, `multi.pt`, `script.py` and the tensors.

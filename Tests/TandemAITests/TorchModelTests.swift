@@ -44,6 +44,33 @@ import TandemTesting
         #expect(info[15] == .integer(2))
     }
 
+    /// A single sample (which the backend runs on one thread) and a batch of 256 (whose
+    /// large buffers it keeps for the next run) give PyTorch's outputs run after run, and
+    /// still after another model is deleted (which gives the kept buffers back), with
+    /// libtorch's default thread count and with INTRA_OP_PARALLELISM 2.
+    @Test(arguments: [[String](), ["INTRA_OP_PARALLELISM", "2"]])
+    func oneSampleAndLargeBatchesMatchPyTorchRunAfterRun(settings: [String]) throws {
+        let fixtures = try Torch.fixtures()
+        let server = try Peers.moduleServer(settings + ["TORCH", try Peers.torchBackend()])
+        let c = try server.connect()
+        let cnn = try fixtures.file("cnn.pt")
+        #expect(try c.call("AI.MODELSTORE", "cnn", "TORCH", "CPU", "BLOB", cnn) == .simpleString("OK"))
+        #expect(try c.call("AI.MODELSTORE", "other", "TORCH", "CPU", "BLOB", cnn) == .simpleString("OK"))
+        // The CNN treats each sample alone: [4, 1, 16, 16] -> [4, 10].
+        let input = fixtures.inputs["cnn"]![0], output = fixtures.outputs["cnn"]![0]
+        try Torch.set(c, "one", input.rows(1..<2))
+        try Torch.set(c, "many", input.repeated(64))
+        let cases = [("one", "y1", output.rows(1..<2)), ("many", "y256", output.repeated(64))]
+        for round in 0..<3 {
+            if round == 2 { #expect(try c.call("AI.MODELDEL", "other") == .simpleString("OK")) }
+            for (x, y, expected) in cases {
+                #expect(try c.call("AI.MODELEXECUTE", "cnn", "INPUTS", 1, x, "OUTPUTS", 1, y) == .simpleString("OK"))
+                #expect(try Torch.difference(c, y, expected) <= 1e-5, "round \(round), input \(x)")
+            }
+        }
+        #expect(try c.call("AI.INFO", "cnn").array?[13] == .integer(3 * 257))  // samples run
+    }
+
     @Test func badModelsAndInputsGetClearErrors() throws {
         let fixtures = try Torch.fixtures()
         let server = try Torch.server()

@@ -1,4 +1,5 @@
 import CRedisModule
+import Glibc
 
 /// The backend libraries loaded so far, loaded on first use as RedisAI does: by `AI.CONFIG
 /// LOADBACKEND <backend> <path>`, a `<BACKEND> <path>` load-time argument, or the first
@@ -43,12 +44,27 @@ enum Backends {
         }
         let config = Configuration.current
         let resolved = path.hasPrefix("/") ? path : config.backendsPath + "/" + path
+        preferSleepingOpenMPThreads()
         let library = try BackendLibrary.open(backend, path: resolved, intraOpThreads: config.intraOpParallelism,
                                               interOpThreads: config.interOpParallelism)
         mutex.withLock { libraries[backend] = library }
         ModelExecutors.register(TorchExecutor(library: library), for: backend)
         Log.notice("loaded the \(backend.name) backend \(library.version) from \(resolved)")
         return library
+    }
+
+    /// Makes the OpenMP runtime a backend library brings (libtorch's libgomp, read once when
+    /// the library is opened) put its idle threads to sleep at once instead of spinning,
+    /// unless the operator chose a policy (`OMP_WAIT_POLICY` or `GOMP_SPINCOUNT` set).
+    ///
+    /// Spinning suits a process that owns its cores. A database server does not: Redis's
+    /// own thread, its clients and, colocated, the simulation share them, and a helper
+    /// thread spinning between operators (and for milliseconds after a run) takes the core
+    /// one of them needs. On 2 busy cores a batch-50 TorchScript run took several times as
+    /// long with spinning helpers as with sleeping ones.
+    static func preferSleepingOpenMPThreads() {
+        guard getenv("OMP_WAIT_POLICY") == nil, getenv("GOMP_SPINCOUNT") == nil else { return }
+        setenv("OMP_WAIT_POLICY", "PASSIVE", 0)
     }
 
     /// The library of `backend`, loaded from `BACKENDSPATH` on first use. Main thread only.
