@@ -86,15 +86,7 @@ import TandemTesting
         subtract.graph.nodes[add].opType = "Sub"
 
         for (label, perturbed, reason) in [("relu", relu, "Relu"), ("pads", shifted, "pad"), ("sub", subtract, "Sub")] {
-            let outcome = DiffusionResNetRecognizer.recognize(perturbed)
-            guard case .notRecognized(let why) = outcome else {
-                Issue.record("\(label): recognized")
-                continue
-            }
-            #expect(why.contains(reason), "\(label): \(why)")
-            #expect(FusedSession(model: perturbed) == nil)
-            let output = try ONNXSession(model: perturbed).run([input])[0].scalars(as: Float.self)
-            #expect(output.count == reference.count && maxAbsDifference(output, reference) > 1e-3, "\(label) computes the same")
+            _ = try expectRefusedButRun(label, perturbed, reason: reason, input: input, unlike: reference)
         }
     }
 
@@ -167,4 +159,21 @@ import TandemTesting
         var generator = SeededGenerator(seed: seed)
         return Tensor(shape: [batch, height, width, 1], scalars: (0..<batch * height * width).map { _ in Float.random(in: -1...1, using: &generator) })
     }
+}
+
+/// Expects the fast path to refuse `model` (a changed DiffusionResNet) with a reason that
+/// contains `reason`, and the general runtime to run it on `input` to an output that differs
+/// from the unchanged network's `reference`.
+///
+/// - Returns: the general runtime's output, or `nil` when the fast path recognized the model.
+func expectRefusedButRun(_ label: String, _ model: ONNXModel, reason: String, input: Tensor, unlike reference: [Float]) throws -> [Float]? {
+    guard case .notRecognized(let why) = DiffusionResNetRecognizer.recognize(model) else {
+        Issue.record("\(label): recognized")
+        return nil
+    }
+    #expect(why.contains(reason), "\(label): \(why)")
+    #expect(FusedSession(model: model) == nil)
+    let output = try ONNXSession(model: model).run([input])[0].scalars(as: Float.self)
+    #expect(output.count == reference.count && maxAbsDifference(output, reference) > 1e-3, "\(label) computes the same")
+    return output
 }

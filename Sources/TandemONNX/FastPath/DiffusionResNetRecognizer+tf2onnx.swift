@@ -60,9 +60,10 @@ extension DiffusionResNetMatcher {
         return tensor.values
     }
 
-    /// `Add(x, vector)` (either order): `x` and the vector, else `nil`.
-    private func addedVector(_ value: String) -> (String, [Float])? {
-        guard let n = constants.producer(of: value), n.opType == "Add", n.domain.isEmpty || n.domain == "ai.onnx",
+    /// `value` computed as `op(x, vector)` (either order) of a per-channel vector: `x` and
+    /// the vector, else `nil`.
+    private func vectorOperation(_ op: String, _ value: String) -> (String, [Float])? {
+        guard let n = constants.producer(of: value), n.opType == op, n.domain.isEmpty || n.domain == "ai.onnx",
               n.inputs.count == 2, n.outputs.first == value else { return nil }
         if let vector = channelVector(n.inputs[1]), constants.producer(of: n.inputs[0]) != nil { return (n.inputs[0], vector) }
         if let vector = channelVector(n.inputs[0]), constants.producer(of: n.inputs[1]) != nil { return (n.inputs[1], vector) }
@@ -73,7 +74,7 @@ extension DiffusionResNetMatcher {
     /// from a `Conv` (or a `ConvTranspose` when `transposed`, possibly through its crops),
     /// `c` and the vector; otherwise `value` itself and `nil`.
     func separateBias(_ value: String, transposed: Bool) -> (String, [Float]?) {
-        guard let (x, vector) = addedVector(value) else { return (value, nil) }
+        guard let (x, vector) = vectorOperation("Add", value) else { return (value, nil) }
         var producer = constants.producer(of: x)
         while transposed, let slice = producer, slice.opType == "Slice", let input = slice.inputs.first {
             producer = constants.producer(of: input)
@@ -87,18 +88,12 @@ extension DiffusionResNetMatcher {
     func affineNorm(_ value: String) throws(Mismatch) -> (NormMatch, String) {
         var product = value
         var offset: [Float]?
-        if let (x, vector) = addedVector(value) {
+        if let (x, vector) = vectorOperation("Add", value) {
             product = x
             offset = vector
         }
         let mul = try node(product, "Mul")
-        guard mul.inputs.count == 2 else { throw Mismatch("Mul '\(mul.name)' does not multiply two values") }
-        let (x, scale): (String, [Float])
-        if let vector = channelVector(mul.inputs[1]), constants.producer(of: mul.inputs[0]) != nil {
-            (x, scale) = (mul.inputs[0], vector)
-        } else if let vector = channelVector(mul.inputs[0]), constants.producer(of: mul.inputs[1]) != nil {
-            (x, scale) = (mul.inputs[1], vector)
-        } else {
+        guard let (x, scale) = vectorOperation("Mul", product) else {
             throw Mismatch("Mul '\(mul.name)' is not a batch normalisation (no constant per-channel scale)")
         }
         let channels = scale.count
