@@ -110,10 +110,7 @@ extension ONNXBenchmark {
 /// `scripts/reference/torchscript_inference.py --serve` in its own process: it writes the
 /// model and the batches, then times PyTorch's runs on request, one JSON line each.
 final class TorchPeer {
-    private let process = Process()
-    private let requests = Pipe()
-    private let replies = Pipe()
-    private var buffered: [UInt8] = []
+    private let peer: LinePeerProcess
     private(set) var version = ""
     private(set) var threads = 0
     private(set) var interopThreads = 0
@@ -126,17 +123,15 @@ final class TorchPeer {
     ///
     /// - Throws: ``Failure`` when it cannot start, torch is missing, or it stops.
     init(python: String, script: URL, arguments: [String]) throws {
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [script.path] + arguments
-        process.standardInput = requests
-        process.standardOutput = replies
-        process.standardError = FileHandle.nullDevice
-        do { try process.run() } catch { throw Failure(description: "cannot run \(python): \(error)") }
-        guard let ready = readLine(), let json = try? JSONSerialization.jsonObject(with: Data(ready.utf8)) as? [String: Any],
+        do {
+            peer = try LinePeerProcess(executable: python, arguments: [script.path] + arguments, discardingErrors: true)
+        } catch {
+            throw Failure(description: "cannot run \(python): \(error)")
+        }
+        guard let ready = peer.readLine(), let json = try? JSONSerialization.jsonObject(with: Data(ready.utf8)) as? [String: Any],
               let version = json["torch"] as? String else {
-            process.waitUntilExit()
-            throw Failure(description: process.terminationStatus == 3 ? "torch is not importable by \(python)"
-                          : "the PyTorch script failed (status \(process.terminationStatus))")
+            let status = peer.waitForExit()
+            throw Failure(description: status == 3 ? "torch is not importable by \(python)" : "the PyTorch script failed (status \(status))")
         }
         self.version = version
         threads = json["threads"] as? Int ?? 0
@@ -145,8 +140,8 @@ final class TorchPeer {
 
     /// The milliseconds of `count` PyTorch runs on the batch of `batch` samples.
     func measure(batch: Int, count: Int) throws -> [Double] {
-        requests.fileHandleForWriting.write(Data("\(batch) \(count)\n".utf8))
-        guard let line = readLine(), let times = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [Double],
+        peer.send("\(batch) \(count)")
+        guard let line = peer.readLine(), let times = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [Double],
               times.count == count else {
             throw ValidationError("the PyTorch script stopped answering")
         }
@@ -154,22 +149,5 @@ final class TorchPeer {
     }
 
     /// Closes its input (it ends) and waits for it.
-    func stop() {
-        try? requests.fileHandleForWriting.close()
-        process.waitUntilExit()
-    }
-
-    /// The next line of its output, or nil at its end.
-    private func readLine() -> String? {
-        while true {
-            if let newline = buffered.firstIndex(of: UInt8(ascii: "\n")) {
-                let line = String(decoding: buffered[..<newline], as: UTF8.self)
-                buffered.removeSubrange(...newline)
-                return line
-            }
-            let data = replies.fileHandleForReading.availableData
-            if data.isEmpty { return nil }
-            buffered += data
-        }
-    }
+    func stop() { peer.stop() }
 }

@@ -7,47 +7,28 @@ import TandemClient
 /// request `case iterations` on stdin is answered with the milliseconds per operation on
 /// stdout.
 final class SmartRedisPeer {
-    private let process = Process()
-    private let input = Pipe()
-    private let output = Pipe()
-    private var buffer = Data()
+    private let peer: LinePeerProcess
 
     /// Starts the peer, or returns `nil` without a usable interpreter.
     init?(python: String?, ssdb: String, clustered: Bool) throws {
         guard let python, FileManager.default.isExecutableFile(atPath: python) else { return nil }
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = ["-c", Self.script]
         var environment = ProcessInfo.processInfo.environment
         environment[ClientVariables.address] = ssdb
         environment[ClientVariables.databaseType] = clustered ? "Clustered" : "Standalone"
         environment["SR_LOG_LEVEL"] = "QUIET"
         for key in [ClientVariables.keyIn, ClientVariables.keyOut] { environment[key] = nil }
-        process.environment = environment
-        process.standardInput = input
-        process.standardOutput = output
-        try process.run()
+        peer = try LinePeerProcess(executable: python, arguments: ["-c", Self.script], environment: environment)
     }
 
     /// Milliseconds per operation of `name` over `iterations` operations.
     func time(_ name: String, iterations: Int) throws -> Double {
-        input.fileHandleForWriting.write(Data("\(name) \(iterations)\n".utf8))
-        while true {
-            if let newline = buffer.firstIndex(of: 10) {
-                let line = String(decoding: buffer[..<newline], as: UTF8.self)
-                buffer.removeSubrange(...newline)
-                guard let ms = Double(line) else { throw ValidationError("the SmartRedis peer said: \(line)") }
-                return ms
-            }
-            let chunk = output.fileHandleForReading.availableData
-            guard !chunk.isEmpty else { throw ValidationError("the SmartRedis peer exited") }
-            buffer.append(chunk)
-        }
+        peer.send("\(name) \(iterations)")
+        guard let line = peer.readLine() else { throw ValidationError("the SmartRedis peer exited") }
+        guard let ms = Double(line) else { throw ValidationError("the SmartRedis peer said: \(line)") }
+        return ms
     }
 
-    func stop() {
-        try? input.fileHandleForWriting.close()
-        process.waitUntilExit()
-    }
+    func stop() { peer.stop() }
 
     static let script = """
         import sys, time
