@@ -267,31 +267,28 @@ enum AutoBatchingBenchmark {
         }
     }
 
+    /// The `key:value` fields of `INFO modules` (the module's sections).
+    private static func moduleInfo(_ connection: RedisConnection) throws -> [String: String] {
+        guard case .bulkString(let text) = try connection.send(command("INFO", "modules")) else { return [:] }
+        return ClusterFormation.infoFields(String(decoding: text, as: UTF8.self))
+    }
+
     /// `ai_batched_runs` and `ai_batched_requests` from the module's `INFO` section.
     private static func batchedRuns(_ connection: RedisConnection) throws -> (runs: Int, requests: Int) {
-        guard case .bulkString(let text) = try connection.send(command("INFO", "modules")) else { return (0, 0) }
-        var values: [String: Int] = [:]
-        for line in String(decoding: text, as: UTF8.self).split(whereSeparator: \.isNewline) {
-            let parts = line.split(separator: ":", maxSplits: 1)
-            if parts.count == 2, let value = Int(parts[1]) { values[String(parts[0])] = value }
-        }
-        return (values["ai_batched_runs"] ?? 0, values["ai_batched_requests"] ?? 0)
+        let info = try moduleInfo(connection)
+        return (info["ai_batched_runs"].flatMap { Int($0) } ?? 0, info["ai_batched_requests"].flatMap { Int($0) } ?? 0)
     }
 
     /// CPU seconds so far of Redis's main thread and its CPU worker (from `INFO modules`) and
     /// of this process (the client threads).
     private static func cpuSeconds(_ connection: RedisConnection) throws -> (main: Double, worker: Double, clients: Double) {
-        guard case .bulkString(let text) = try connection.send(command("INFO", "modules")) else { return (0, 0, 0) }
-        var values: [String: Double] = [:]
-        for line in String(decoding: text, as: UTF8.self).split(whereSeparator: \.isNewline) {
-            let parts = line.split(separator: ":", maxSplits: 1)
-            if parts.count == 2, let value = Double(parts[1]) { values[String(parts[0])] = value }
-        }
+        let info = try moduleInfo(connection)
+        func seconds(_ key: String) -> Double { info[key].flatMap { Double($0) } ?? 0 }
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         let own = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
-        return ((values["ai_main_thread_used_cpu_sys"] ?? 0) + (values["ai_main_thread_used_cpu_user"] ?? 0),
-                values["ai_queue_CPU_bthread_n1_used_cpu_total"] ?? 0, own)
+        return (seconds("ai_main_thread_used_cpu_sys") + seconds("ai_main_thread_used_cpu_user"),
+                seconds("ai_queue_CPU_bthread_n1_used_cpu_total"), own)
     }
 
     private static func describe(_ figures: (main: Double, worker: Double, clients: Double)?) -> String {
