@@ -24,6 +24,7 @@ TK_DECLARE(tk_dot_shifted, float, (const float *, const float *, intptr_t, float
 TK_DECLARE(tk_batch_norm_gradient, void, (const float *, const float *, float *, intptr_t, float, float, float, float))
 TK_DECLARE(tk_deinterleave, void, (const float *, float *, intptr_t))
 TK_DECLARE(tk_interleave, void, (const float *, const float *, float *, intptr_t))
+TK_DECLARE(tk_packed_product, void, (const float *, intptr_t, intptr_t, intptr_t, intptr_t, const float *, intptr_t, float, float, float *, intptr_t))
 TK_DECLARE(tk_adam, void, (float *, const float *, float *, float *, intptr_t, float, float, float, float))
 
 int tk_set_is_supported(int set) {
@@ -161,4 +162,9 @@ void tk_deinterleave(int set, const float *src, float *dst, intptr_t count) {
 
 void tk_interleave(int set, const float *even, const float *odd, float *dst, intptr_t pairs) {
     TK_DISPATCH(tk_interleave, (even, odd, dst, pairs))
+}
+
+void tk_packed_product(int set, const float *a, intptr_t rowStride, intptr_t depthStride, intptr_t m, intptr_t k,
+                       const float *packed, intptr_t n, float alpha, float beta, float *c, intptr_t ldc) {
+    TK_DISPATCH(tk_packed_product, (a, rowStride, depthStride, m, k, packed, n, alpha, beta, c, ldc))
 }

@@ -61,7 +61,7 @@ enum AutoBatchingBenchmark {
                     module: module, redisServer: redisServer, moduleArguments: moduleArguments, options: options)
         let mlp = DenseMLP(seed: 42)
         try measure(Subject(name: "mlp", bytes: mlp.onnxModel().serialized(), shape: [1, mlp.widths[0]],
-                            requestsPerClient: options.quick ? 2 : 16,
+                            requestsPerClient: options.quick ? 2 : 64,
                             fields: [("widths", mlp.widths.map(String.init).joined(separator: "-")),
                                      ("parameters", mlp.parameterCount)]),
                     module: module, redisServer: redisServer, moduleArguments: moduleArguments, options: options)

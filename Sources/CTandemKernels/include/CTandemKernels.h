@@ -87,4 +87,17 @@ void tk_interleave(int set, const float *even, const float *odd, float *dst, int
 void tk_adam(int set, float *value, const float *gradient, float *m, float *v, intptr_t count,
              float rate, float b1, float b2, float epsilon);
 
+/// The number of floats `tk_packed_product` takes for a `k`×`n` right-hand side:
+/// ⌈n/16⌉ panels of `k`×16.
+static inline intptr_t tk_packed_count(intptr_t k, intptr_t n) { return (n + 15) / 16 * k * 16; }
+
+/// `c[i·ldc + j] = alpha·Σ_t a[i·rowStride + t·depthStride]·B[t][j] + beta·c[i·ldc + j]` for
+/// `i < m`, `j < n`, `t < k` (with `beta` 0, `c` is not read), where the `k`×`n` matrix B is
+/// packed: column `j` is lane `j mod 16` of panel `j / 16`, and panel `p` is `k` rows of 16
+/// floats at `packed + p·k·16` (the last panel's lanes past `n` are zero). Every sum runs
+/// over `t` in order with one accumulator, so a row's result is the same whatever the other
+/// rows of the call (a batch's rows equal the same rows run alone).
+void tk_packed_product(int set, const float *a, intptr_t rowStride, intptr_t depthStride, intptr_t m, intptr_t k,
+                       const float *packed, intptr_t n, float alpha, float beta, float *c, intptr_t ldc);
+
 #endif

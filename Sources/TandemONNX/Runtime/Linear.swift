@@ -25,17 +25,21 @@ func matrixProduct(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Fl
                 alpha, b, Int32(ldb), a, Int32(transA ? lda : 1), beta, c, 1)
 }
 
-/// Gemm: `alpha·op(A)·op(B) + beta·C` with C broadcast to the result.
+/// Gemm: `alpha·op(A)·op(B) + beta·C` with C broadcast to the result. A constant B (a
+/// dense layer's weights) is packed once for ``PackedMatrix``.
 final class GemmOperator: Operator, @unchecked Sendable {
     let alpha: Float, beta: Float
     let transA: Bool, transB: Bool
+    let packed: PackedMatrix?
 
     init(_ reader: inout NodeReader) throws(ONNXError) {
         alpha = try reader.float("alpha", default: 1)
         beta = try reader.float("beta", default: 1)
         transA = try reader.int("transA", default: 0) != 0
-        transB = try reader.int("transB", default: 0) != 0
+        let transB = try reader.int("transB", default: 0) != 0
+        self.transB = transB
         if reader.opset < 7 { _ = try reader.int("broadcast", default: 0) }
+        packed = PackedMatrix(constant: reader, input: 1, transposed: transB)
         super.init(label: reader.label)
     }
 
@@ -66,14 +70,26 @@ final class GemmOperator: Operator, @unchecked Sendable {
             for i in 0..<(m * n) { out.pointer[i] *= betaUsed }
             return
         }
-        matrixProduct(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a.pointer, lda: a.shape[1],
-                      b: b.pointer, ldb: b.shape[1], beta: betaUsed, c: out.pointer, ldc: n)
+        if let packed {
+            packed.multiply(a.pointer, rowStride: transA ? 1 : a.shape[1], depthStride: transA ? a.shape[1] : 1, rows: m,
+                            alpha: alpha, beta: betaUsed, into: out.pointer, ldc: n)
+        } else {
+            matrixProduct(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a.pointer, lda: a.shape[1],
+                          b: b.pointer, ldb: b.shape[1], beta: betaUsed, c: out.pointer, ldc: n)
+        }
     }
 }
 
-/// MatMul with NumPy semantics: 1-D operands promoted, batch axes broadcast.
+/// MatMul with NumPy semantics: 1-D operands promoted, batch axes broadcast. A constant
+/// 2-D B (a dense layer's weights) is packed once for ``PackedMatrix``, and all of A's rows
+/// go through it in one product.
 final class MatMulOperator: Operator, @unchecked Sendable {
-    init(_ reader: inout NodeReader) { super.init(label: reader.label) }
+    let packed: PackedMatrix?
+
+    init(_ reader: inout NodeReader) {
+        packed = PackedMatrix(constant: reader, input: 1, transposed: false)
+        super.init(label: reader.label)
+    }
 
     /// Shapes as at least 2-D, and the output shape.
     func plan(_ a: [Int], _ b: [Int]) throws(ONNXError) -> (a: [Int], b: [Int], batch: [Int], out: [Int]) {
@@ -96,6 +112,11 @@ final class MatMulOperator: Operator, @unchecked Sendable {
         let count = p.batch.reduce(1, *)
         guard count > 0, m > 0, n > 0 else { return }
         if k == 0 { out.pointer.update(repeating: 0, count: out.count); return }
+        if let packed {
+            packed.multiply(a.pointer, rowStride: k, depthStride: 1, rows: a.count / k, alpha: 1, beta: 0,
+                            into: out.pointer, ldc: n)
+            return
+        }
         let sa = broadcastStrides(Array(p.a.dropLast(2)), to: p.batch), sb = broadcastStrides(Array(p.b.dropLast(2)), to: p.batch)
         walk(p.batch, sa) { o, offsetA in
             var offsetB = 0
