@@ -33,8 +33,8 @@ public enum KernelSet: String, CaseIterable, Sendable, CustomStringConvertible {
     /// The set's name, as `TANDEM_KERNELS` spells it.
     public var description: String { rawValue }
 
-    /// The number the C kernels take.
-    var code: Int32 {
+    /// The number the C kernels (`CTandemKernels`) take as their first argument.
+    public var code: Int32 {
         switch self {
         case .portable: TKSetPortable
         case .avx2: TKSetAVX2

@@ -47,11 +47,11 @@ struct PackedMatrix: Sendable {
     /// `c[i·ldc + j] = alpha·Σ_t A[i][t]·B[t][j] + beta·c[i·ldc + j]` for `m` rows, where
     /// `A[i][t] = a[i·rowStride + t·depthStride]` (`beta` 0: `c` is not read). Large products
     /// share their columns out over ``SharedPool`` (see ``parallelWork``); the split never
-    /// changes a result.
+    /// changes a result. `kernels` is the kernel set (the process's by default).
     func multiply(_ a: UnsafePointer<Float>, rowStride: Int, depthStride: Int, rows m: Int, alpha: Float, beta: Float,
-                  into c: UnsafeMutablePointer<Float>, ldc: Int) {
+                  into c: UnsafeMutablePointer<Float>, ldc: Int, kernels: KernelSet = .active) {
         panels.withUnsafeBufferPointer { buffer in
-            let b = buffer.baseAddress!, set = tk_default_set()
+            let b = buffer.baseAddress!, set = kernels.code
             let panelCount = (n + 15) / 16
             /// Columns from panel `first` for `count` panels.
             func product(_ first: Int, _ count: Int) {
