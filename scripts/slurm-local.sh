@@ -31,6 +31,12 @@
 # removes their data; the packages stay installed.
 set -euo pipefail
 
+# The daemons started here outlive this script: they must not keep a caller's descriptors
+# open (a test reading another program's output to its end would wait for them for ever).
+for fd in $(ls /proc/$$/fd); do
+    case $fd in 0|1|2|255) ;; *) eval "exec $fd>&-" 2> /dev/null || true ;; esac
+done
+
 here=$(cd "$(dirname "$0")" && pwd)
 state=${TANDEM_SLURM_STATE:-/run/tandem-slurm}
 conf=/etc/slurm/slurm.conf

@@ -61,8 +61,11 @@ final class GemmOperator: Operator, @unchecked Sendable {
         let k = transA ? a.shape[0] : a.shape[1]
         var betaUsed: Float = 0
         if inputs.count > 2, let c = inputs[2], beta != 0 {
-            let s = broadcastStrides(c.shape, to: [m, n])
-            walk([m, n], s) { o, i in out.pointer[o] = c.pointer[i] }
+            if c.count == n && c.shape.last == n {   // one row (a dense layer's bias) for every row
+                for i in 0..<m { (out.pointer + i * n).update(from: c.pointer, count: n) }
+            } else {
+                walk([m, n], broadcastStrides(c.shape, to: [m, n])) { o, i in out.pointer[o] = c.pointer[i] }
+            }
             betaUsed = beta
         }
         guard m > 0, n > 0 else { return }

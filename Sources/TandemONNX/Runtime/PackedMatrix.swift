@@ -61,12 +61,12 @@ struct PackedMatrix: Sendable {
             guard m * k * n >= Self.parallelWork, panelCount >= 4 else { return product(0, panelCount) }
             SharedPool.shared.withPool { pool in
                 guard let pool else { return product(0, panelCount) }
-                // Pairs of panels (the widest kernel block), a few tasks per thread so a
-                // descheduled thread's share is taken by the others.
-                let tasks = min(panelCount / 2, pool.threads * 4)
+                // Shares of whole groups of six panels (the kernel takes three, then two), a
+                // few per thread so that a descheduled thread's share is taken by the others.
+                let tasks = max(1, min(panelCount / 6, pool.threads * 4))
                 pool.run(tasks: tasks) { task, _ in
-                    let first = panelCount * task / tasks / 2 * 2
-                    let end = task == tasks - 1 ? panelCount : panelCount * (task + 1) / tasks / 2 * 2
+                    let first = panelCount * task / tasks / 6 * 6
+                    let end = task == tasks - 1 ? panelCount : panelCount * (task + 1) / tasks / 6 * 6
                     product(first, end - first)
                 }
             }
