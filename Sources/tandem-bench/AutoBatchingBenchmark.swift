@@ -25,9 +25,11 @@ import TandemTensor
 /// - `diffusion-resnet`: the exported DiffusionResNet (`--depth`, `--size`), which TandemAI
 ///   runs on its fused fast path; tiny (about 8.5k weights), so a run costs about the same
 ///   per sample at any batch and batching saves only the hand-offs around it;
-/// - `mlp`: a dense ``DenseMLP`` on TandemONNX's general runtime (`Gemm` on OpenBLAS), whose
-///   batch-1 run streams every weight from memory for one matrix–vector product: the case
-///   batching is for.
+/// - `mlp`: a dense ``DenseMLP`` on TandemONNX's general runtime (`Gemm` on its packed
+///   weights), whose batch-1 run streams every weight from memory for one matrix–vector
+///   product, while a batch multiplies each weight it reads by every row: the case batching
+///   is for. Its answers are equal bit for bit batched or not (a row's sums never depend on
+///   the batch).
 ///
 /// With `TANDEM_BENCH_ROUND_LOG=<file>` set, each measured round appends a line
 /// `<model> <key> <round> <start> <end>` (monotonic-clock nanoseconds) to that file, so a

@@ -25,11 +25,11 @@ public func redisModuleOnLoad(_ ctx: OpaquePointer?, _ argv: UnsafeMutablePointe
         Log.warning(error.message)
         return failed
     }
-    // OpenBLAS (the general ONNX runtime's Gemm, MatMul and Conv) runs each product on the
-    // worker that asks for it, or on INTRA_OP_PARALLELISM threads when that is given: its
-    // own threads, one per processor by default, spin between products and took the CPU
-    // from Redis's main thread and the clients (16 clients on a dense model, 2 cores:
-    // 350 → 760 batched requests/s).
+    // OpenBLAS (the general ONNX runtime's Conv, and its Gemm and MatMul on weights computed
+    // at run time) runs each product on the worker that asks for it, or on
+    // INTRA_OP_PARALLELISM threads when that is given: its own threads, one per processor by
+    // default, spin between products and took the CPU from Redis's main thread and the
+    // clients (16 clients on a dense model, 2 cores: 350 → 760 batched requests/s).
     BLASThreads.set(max(Configuration.current.intraOpParallelism, 1))
     for (backend, path) in Configuration.current.backendsToLoad {
         do throws(BackendError) {

@@ -3,7 +3,8 @@ import Glibc
 import ONNX
 import TandemNN
 
-/// C ← α·op(A)·op(B) + β·C, row-major, as ``NNScalar/gemm(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``,
+/// C ← α·op(A)·op(B) + β·C for a B computed at run time (constant weights go through
+/// ``PackedMatrix``), row-major, as ``NNScalar/gemm(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``,
 /// except that one row (m = 1: one sample through a dense layer) is computed as the
 /// matrix–vector product it is (`cblas_sgemv` on op(B)ᵀ). OpenBLAS's `sgemm` packs all of B
 /// into its blocked layout before multiplying, which for a single row costs about ten times
