@@ -43,6 +43,37 @@ import TandemTesting
         #expect(duration >= 0 && duration % 4 == 0, "each request adds the batch's run time: \(duration)")
     }
 
+    /// A dense layer large enough to stream its weights and split its columns over threads
+    /// (`Gemm` 1024 → 1024 on packed weights, a sum of 1,024 products per value): eleven rows
+    /// from four clients in one run give the bytes the unbatched model gives each client.
+    @Test func aBatchedDenseLayerAnswersEachClientBitForBit() throws {
+        let server = try Peers.moduleServer(["THREADS_PER_QUEUE", "1"])
+        let c = try server.connect()
+        let width = 1024
+        var weights = [Float](repeating: 0, count: width * width)
+        for i in weights.indices { weights[i] = Float((i * 7919) % 2003) / 1001.5 - 1 }
+        let blob = ONNXModel(opsetImports: [.init(version: 17)], graph: ONNXGraph(
+            name: "dense", nodes: [ONNXNode(opType: "Gemm", inputs: ["x", "w"], outputs: ["y"],
+                                            attributes: [ONNXAttribute(name: "transB", .int(1))])],
+            initializers: [ONNXTensor(name: "w", dims: [Int64(width), Int64(width)], floats: weights)],
+            inputs: [ONNXValueInfo(name: "x", elementType: .float, shape: [.parameter("N"), .value(Int64(width))])],
+            outputs: [ONNXValueInfo(name: "y", elementType: .float, shape: [.parameter("N"), .value(Int64(width))])])).serialized()
+        #expect(try c.call("AI.MODELSTORE", "b", "ONNX", "CPU", "BATCHSIZE", 16, "MINBATCHSIZE", 11, "BLOB", blob) == Self.ok)
+        #expect(try c.call("AI.MODELSTORE", "plain", "ONNX", "CPU", "BLOB", blob) == Self.ok)
+        let rows = [1, 5, 2, 3]
+        for (k, n) in rows.enumerated() { try Self.setInput(c, "in\(k)", rows: n, width: width, seed: k) }
+        let clients = try rows.map { _ in try server.connect() }
+        for (k, client) in clients.enumerated() {
+            try Self.send(client, ["AI.MODELEXECUTE", "b", "INPUTS", "1", "in\(k)", "OUTPUTS", "1", "out\(k)"])
+        }
+        for client in clients { #expect(try client.readReply() == Self.ok) }
+        #expect(try Self.batches(c) == [1, 4])
+        for (k, n) in rows.enumerated() {
+            #expect(try c.call("AI.MODELEXECUTE", "plain", "INPUTS", 1, "in\(k)", "OUTPUTS", 1, "ref\(k)") == Self.ok)
+            try Self.expectSame(c, "out\(k)", "ref\(k)", rows: n, width: width)
+        }
+    }
+
     /// Sixteen threads, each with its own connection, run a batched model many times with
     /// inputs of 1 to 3 rows: every answer equals the unbatched model's for that input.
     @Test func sixteenThreadsEachGetExactlyTheirRows() throws {

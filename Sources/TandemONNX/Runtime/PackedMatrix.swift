@@ -58,12 +58,15 @@ struct PackedMatrix: Sendable {
                 tk_packed_product(set, a, rowStride, depthStride, m, k, b + first * k * 16, min(n - first * 16, count * 16),
                                   alpha, beta, c + first * 16, ldc)
             }
-            guard m * k * n >= Self.parallelWork, panelCount >= 4 else { return product(0, panelCount) }
+            // In Double, so that no product of sizes can overflow (and trap inside Redis).
+            guard Double(m) * Double(k * n) >= Double(Self.parallelWork), panelCount >= 12 else {
+                return product(0, panelCount)
+            }
             SharedPool.shared.withPool { pool in
                 guard let pool else { return product(0, panelCount) }
                 // Shares of whole groups of six panels (the kernel takes three, then two), a
                 // few per thread so that a descheduled thread's share is taken by the others.
-                let tasks = max(1, min(panelCount / 6, pool.threads * 4))
+                let tasks = min(panelCount / 6, pool.threads * 4)
                 pool.run(tasks: tasks) { task, _ in
                     let first = panelCount * task / tasks / 6 * 6
                     let end = task == tasks - 1 ? panelCount : panelCount * (task + 1) / tasks / 6 * 6
