@@ -5,10 +5,10 @@ import TandemNN
 
 /// C ← α·op(A)·op(B) + β·C for a B computed at run time (constant weights go through
 /// ``PackedMatrix``), row-major, as ``NNScalar/gemm(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``,
-/// except that one row (m = 1: one sample through a dense layer) is computed as the
-/// matrix–vector product it is (`cblas_sgemv` on op(B)ᵀ). OpenBLAS's `sgemm` packs all of B
-/// into its blocked layout before multiplying, which for a single row costs about ten times
-/// the product itself (1024×2048 weights: about 3 ms against 0.3 ms).
+/// except that one row (m = 1) is computed as the matrix–vector product it is
+/// (`cblas_sgemv` on op(B)ᵀ). OpenBLAS's `sgemm` packs all of B into its blocked layout
+/// before multiplying, which for a single row costs about ten times the product itself
+/// (a 1024×2048 B: about 3 ms against 0.3 ms).
 ///
 /// With β = 0 the result does not read C (as for `sgemm`): C is zeroed first, since BLAS
 /// may scale whatever it holds by β.
