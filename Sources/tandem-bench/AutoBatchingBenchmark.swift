@@ -7,8 +7,9 @@ import TandemONNX
 import TandemRedis
 import TandemTensor
 
-/// `tandem-bench onnx --cases auto-batching`: 16 clients at once, each on its own thread
-/// and connection, make batch-1 round trips (`AI.TENSORSET`, `AI.MODELEXECUTE`,
+/// `tandem-bench onnx --cases auto-batching`: 16 clients at once, each on its own
+/// connection (all driven by one thread, as `redis-benchmark` drives its clients: see
+/// ``ClientLoop``), make batch-1 round trips (`AI.TENSORSET`, `AI.MODELEXECUTE`,
 /// `AI.TENSORGET`, three request–reply exchanges) to a model stored with `BATCHSIZE 16`,
 /// against the same clients on the same model stored without batching (one server per
 /// model, default `THREADS_PER_QUEUE` 1). Throughput is requests per second over a round in
@@ -103,7 +104,7 @@ enum AutoBatchingBenchmark {
         let perClient = subject.requestsPerClient
         let rounds = options.measuredRepeats
         var roundLines: [String] = []
-        let connections = try (0..<clients).map { _ in ClientConnection(try server.connect()) }
+        let loop = try ClientLoop(port: server.port, count: clients)
         let keys = ["plain", "batched"]
         // Each model key with both protocols; a variant's label is its key, with
         // `-pipelined` for the pipelined protocol.
@@ -122,7 +123,7 @@ enum AutoBatchingBenchmark {
                 let name = label(key, pipelined)
                 let before = try cpuSeconds(setup)
                 let started = monotonicNanoseconds()
-                let (seconds, difference) = try Self.round(key, pipelined: pipelined, connections: connections, puts: puts,
+                let (seconds, difference) = try Self.round(key, pipelined: pipelined, loop: loop, puts: puts,
                                                            requests: perClient, expected: expected)
                 let ended = monotonicNanoseconds()
                 let after = try cpuSeconds(setup)
@@ -205,46 +206,22 @@ enum AutoBatchingBenchmark {
     /// - Returns: the round's wall time in seconds and the largest difference of any answer
     ///   from the client's unbatched answer.
     /// - Throws: when a request fails or an answer differs by more than 1e-4.
-    private static func round(_ key: String, pipelined: Bool, connections: [ClientConnection], puts: [[[UInt8]]], requests: Int,
+    private static func round(_ key: String, pipelined: Bool, loop: ClientLoop, puts: [[[UInt8]]], requests: Int,
                               expected: [[UInt8]]) throws -> (Double, Float) {
-        let results = RoundResults()
-        let done = DispatchGroup()
-        let start = DispatchTime.now().uptimeNanoseconds
-        for (c, client) in connections.enumerated() {
-            done.enter()
-            let thread = Thread {
-                defer { done.leave() }
-                do {
-                    let connection = client.connection
-                    let run = command("AI.MODELEXECUTE", key, "INPUTS", "1", "in\(c)", "OUTPUTS", "1", "out\(c)")
-                    let get = command("AI.TENSORGET", "out\(c)", "BLOB")
-                    let pipeline = [puts[c], run, get].map { Command(arguments: $0) }
-                    for _ in 0..<requests {
-                        let stored: RESPValue, ran: RESPValue, got: RESPValue
-                        if pipelined {
-                            let replies = try connection.exchange(pipeline)
-                            (stored, ran, got) = (replies[0], replies[1], replies[2])
-                        } else {
-                            stored = try connection.send(puts[c])
-                            ran = try connection.send(run)
-                            got = stored == .simpleString("OK") && ran == .simpleString("OK") ? try connection.send(get) : .null
-                        }
-                        guard stored == .simpleString("OK"), ran == .simpleString("OK"), case .bulkString(let answer) = got else {
-                            results.fail("client \(c): \(stored) \(ran)")
-                            return
-                        }
-                        results.note(difference(answer, expected[c]))
-                    }
-                } catch {
-                    results.fail("client \(c): \(error)")
+        var worst: Float = 0
+        let scripts = (0..<loop.count).map { c in
+            let put = RESPEncoder.command(puts[c])
+            let run = RESPEncoder.command(command("AI.MODELEXECUTE", key, "INPUTS", "1", "in\(c)", "OUTPUTS", "1", "out\(c)"))
+            let get = RESPEncoder.command(command("AI.TENSORGET", "out\(c)", "BLOB"))
+            return ClientLoop.Script(exchanges: pipelined ? [(put + run + get, 3)] : [(put, 1), (run, 1), (get, 1)]) { replies in
+                guard replies.count == 3, replies[0] == .simpleString("OK"), replies[1] == .simpleString("OK"),
+                      case .bulkString(let answer) = replies[2] else {
+                    throw ValidationError("client \(c) on \(key): \(replies)")
                 }
+                worst = max(worst, difference(answer, expected[c]))
             }
-            thread.start()
         }
-        done.wait()
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        let (failure, worst) = results.summary
-        if let failure { throw ValidationError("auto-batching round on \(key) failed: \(failure)") }
+        let seconds = try loop.run(scripts, passes: requests)
         guard worst <= 1e-4 else { throw ValidationError("an answer on \(key) differs from the unbatched run by \(worst)") }
         return (seconds, worst)
     }
@@ -299,21 +276,4 @@ enum AutoBatchingBenchmark {
     }
 
     private static func command(_ words: String...) -> [[UInt8]] { words.map { Array($0.utf8) } }
-}
-
-/// One client's connection, used by one thread at a time (a round's thread for that client).
-private final class ClientConnection: @unchecked Sendable {
-    let connection: RedisConnection
-    init(_ connection: RedisConnection) { self.connection = connection }
-}
-
-/// What the client threads of one round report, under a lock.
-private final class RoundResults: @unchecked Sendable {
-    private let lock = NSLock()
-    private var failure: String?
-    private var worst: Float = 0
-
-    func fail(_ message: String) { lock.lock(); if failure == nil { failure = message }; lock.unlock() }
-    func note(_ difference: Float) { lock.lock(); worst = max(worst, difference); lock.unlock() }
-    var summary: (String?, Float) { lock.lock(); defer { lock.unlock() }; return (failure, worst) }
 }
