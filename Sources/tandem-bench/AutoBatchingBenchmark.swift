@@ -66,8 +66,24 @@ enum AutoBatchingBenchmark {
         try measure(Subject(name: "mlp", bytes: mlp.onnxModel().serialized(), shape: [1, mlp.widths[0]],
                             requestsPerClient: options.quick ? 2 : 64,
                             fields: [("widths", mlp.widths.map(String.init).joined(separator: "-")),
-                                     ("parameters", mlp.parameterCount)]),
+                                     ("parameters", mlp.parameterCount),
+                                     ("in_process_run_ms_by_batch", try runTimesByBatch(mlp, options: options))]),
                     module: module, redisServer: redisServer, moduleArguments: moduleArguments, options: options)
+    }
+
+    /// The MLP's run time in this process (TandemONNX, the kernels the module runs) at each
+    /// batch a `BATCHSIZE 16` run can have, as `rows:milliseconds` pairs: what a batch
+    /// costs against its rows, with no server in between.
+    static func runTimesByBatch(_ mlp: DenseMLP, options: BenchmarkOptions) throws -> String {
+        let session = try ONNXSession(model: mlp.onnxModel())
+        var generator = SeededGenerator(seed: 5)
+        return try (1...clients).map { rows in
+            let input = Tensor(shape: [rows, mlp.widths[0]], scalars: (0..<(rows * mlp.widths[0])).map { _ in
+                Float.random(in: 0...1, using: &generator)
+            })
+            let milliseconds = try measureMedian(warmup: 2, repeats: options.quick ? 3 : 15) { _ = try session.run([input]) }
+            return "\(rows):" + String(format: "%.2f", milliseconds)
+        }.joined(separator: " ")
     }
 
     /// Runs the rounds on one model and emits its line.
