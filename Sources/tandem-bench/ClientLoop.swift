@@ -1,5 +1,6 @@
 import Foundation
 import RESP
+import TandemRedis
 
 /// Many concurrent clients driven by one thread, as `redis-benchmark` and `memtier_benchmark`
 /// drive theirs: one TCP connection per client, each with a request in flight, and one
@@ -25,7 +26,11 @@ final class ClientLoop {
         var descriptors: [Int32] = []
         for _ in 0..<count {
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            guard fd >= 0 else { throw ClientLoopError("socket: \(String(cString: strerror(errno)))") }
+            guard fd >= 0 else {
+                let error = Self.failure("socket")
+                descriptors.forEach { _ = close($0) }
+                throw error
+            }
             descriptors.append(fd)
             var address = sockaddr_in()
             address.sin_family = sa_family_t(AF_INET)
@@ -35,8 +40,9 @@ final class ClientLoop {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
             }
             guard connected == 0 else {
+                let error = Self.failure("connect to port \(port)")
                 descriptors.forEach { _ = close($0) }
-                throw ClientLoopError("connect to port \(port): \(String(cString: strerror(errno)))")
+                throw error
             }
             var one: Int32 = 1
             setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
@@ -67,7 +73,7 @@ final class ClientLoop {
         var active = passes > 0 ? count : 0
         while active > 0 {
             guard poll(&polled, nfds_t(polled.count), -1) >= 0 || errno == EINTR else {
-                throw ClientLoopError("poll: \(String(cString: strerror(errno)))")
+                throw Self.failure("poll")
             }
             for c in 0..<count where polled[c].revents != 0 {
                 polled[c].revents = 0
@@ -79,7 +85,7 @@ final class ClientLoop {
                 }
                 guard received > 0 else {
                     if received < 0 && errno == EINTR { continue }
-                    throw ClientLoopError("client \(c): " + (received == 0 ? "the server closed the connection" : String(cString: strerror(errno))))
+                    throw received == 0 ? SocketError("client \(c): the server closed the connection") : Self.failure("client \(c): recv")
                 }
                 while let value = try decoders[c].next() {
                     replies[c].append(value)
@@ -104,21 +110,20 @@ final class ClientLoop {
         return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     }
 
+    /// The failed system call `what`, with the system's reason.
+    private static func failure(_ what: String) -> SocketError {
+        SocketError("\(what): \(String(cString: strerror(errno)))", code: errno)
+    }
+
     /// Writes all of `bytes` (the socket is blocking, and a request is far below its buffer).
     private func send(_ bytes: [UInt8], to fd: Int32) throws {
         try bytes.withUnsafeBytes { raw in
             var offset = 0
             while offset < raw.count {
                 let sent = Glibc.send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
-                guard sent > 0 else { throw ClientLoopError("send: \(String(cString: strerror(errno)))") }
+                guard sent > 0 else { throw Self.failure("send") }
                 offset += sent
             }
         }
     }
-}
-
-/// A failure of a ``ClientLoop`` round.
-struct ClientLoopError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }

@@ -41,8 +41,8 @@ import Testing
         return out
     }
 
-    /// Rows 1–17 and 33 (blocks of eight and every remainder below it), columns around the 16-wide panels
-    /// and their groups of three and two, depths from 1 up.
+    /// Rows from 1 to 33 (blocks of eight and every remainder below eight), columns around
+    /// the 16-wide panels and their groups of three and two, depths from 1 up.
     @Test(arguments: [1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 13, 14, 16, 17, 33])
     func everySetMatchesADoubleReference(rows m: Int) {
         var g = SeededGenerator(seed: UInt64(m))
